@@ -1,0 +1,123 @@
+// Faults the local server injects into the next requests of a target, to prove a client copes
+// with what networks, gateways and rate limiters do. Only 'reset-after' performs the operation;
+// every other fault answers (or fails) in place of the server.
+
+export type Fault =
+  /** answer with this HTTP status and a body (default: a short error body fitting the endpoint) */
+  | { readonly kind: 'status'; readonly status: number; readonly body?: string }
+  /** HTTP 429, with a Retry-After header when given (seconds or an HTTP date) */
+  | { readonly kind: 'rate-limit'; readonly retryAfter?: string }
+  /** reset the connection (TCP RST) before answering: the operation does not happen */
+  | { readonly kind: 'reset' }
+  /** perform the operation, then reset the connection: the server acted, the answer is lost */
+  | { readonly kind: 'reset-after' }
+  /** hold the request without answering for `ms`, then close the connection */
+  | { readonly kind: 'hang'; readonly ms: number }
+  /** HTTP 200 with a body that is not JSON, as a misbehaving proxy sends */
+  | { readonly kind: 'malformed'; readonly body?: string }
+
+export type FaultKind = Fault['kind']
+
+export const FAULT_KINDS: readonly FaultKind[] = ['status', 'rate-limit', 'reset', 'reset-after', 'hang', 'malformed']
+
+interface Pending {
+  readonly target: string
+  readonly fault: Fault
+  remaining: number
+}
+
+/** Queues of faults by target; each queued fault applies to the next `times` matching requests. */
+export class FaultPlan {
+  readonly #pending: Pending[] = []
+
+  add(target: string, fault: Fault, times = 1): void {
+    checkFault(fault)
+    if (!Number.isInteger(times) || times < 1) throw new Error(`fault count must be a positive integer, got ${times}`)
+    this.#pending.push({ target, fault, remaining: times })
+  }
+
+  clear(): void {
+    this.#pending.length = 0
+  }
+
+  /** Takes the fault for a request that touches these targets, oldest injection first. */
+  take(targets: readonly string[]): Fault | undefined {
+    const index = this.#pending.findIndex((pending) => targets.includes(pending.target))
+    if (index < 0) return undefined
+    const pending = this.#pending[index]!
+    pending.remaining--
+    if (pending.remaining === 0) this.#pending.splice(index, 1)
+    return pending.fault
+  }
+
+  /** How many faulted requests are still to come, for a target or in all. */
+  remaining(target?: string): number {
+    return this.#pending
+      .filter((pending) => target === undefined || pending.target === target)
+      .reduce((sum, pending) => sum + pending.remaining, 0)
+  }
+}
+
+function checkFault(fault: Fault): void {
+  switch (fault.kind) {
+    case 'status':
+      if (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599) {
+        throw new Error(`fault status must be an HTTP status code, got ${fault.status}`)
+      }
+      return
+    case 'hang':
+      if (!Number.isFinite(fault.ms) || fault.ms < 0) throw new Error(`hang fault needs ms >= 0, got ${fault.ms}`)
+      return
+    case 'rate-limit':
+    case 'reset':
+    case 'reset-after':
+    case 'malformed':
+      return
+    default:
+      throw new Error(`unknown fault kind ${JSON.stringify((fault as { kind: unknown }).kind)}`)
+  }
+}
+
+/**
+ * Parses the command-line form `target:kind[:arg]:count`, e.g. `getJobStatus:status:503:2`,
+ * `upload:reset:1`, `inference:hang:5000:1`, `getJobStatus:rate-limit:7:1` (arg = Retry-After).
+ */
+export function parseFaultSpec(spec: string): { target: string; fault: Fault; times: number } {
+  const parts = spec.split(':')
+  if (parts.length < 3) throw new Error(`fault "${spec}": expected target:kind[:arg]:count`)
+  const target = parts[0]!
+  const kind = parts[1]!
+  const times = Number(parts.at(-1))
+  // The argument may itself hold colons (a Retry-After HTTP date).
+  const arg = parts.length > 3 ? parts.slice(2, -1).join(':') : undefined
+  if (!Number.isInteger(times) || times < 1) throw new Error(`fault "${spec}": count must be a positive integer`)
+  const needs = (what: string): string => {
+    if (arg === undefined || arg === '') throw new Error(`fault "${spec}": ${kind} needs ${what}`)
+    return arg
+  }
+  const noArg = (): void => {
+    if (arg !== undefined) throw new Error(`fault "${spec}": ${kind} takes no argument`)
+  }
+  let fault: Fault
+  switch (kind) {
+    case 'status':
+      fault = { kind, status: Number(needs('an HTTP status')) }
+      break
+    case 'hang':
+      fault = { kind, ms: Number(needs('a duration in ms')) }
+      break
+    case 'rate-limit':
+      fault = arg === undefined ? { kind } : { kind, retryAfter: arg }
+      break
+    case 'reset':
+    case 'reset-after':
+    case 'malformed':
+      noArg()
+      fault = { kind }
+      break
+    default:
+      throw new Error(`fault "${spec}": unknown kind ${kind} (one of ${FAULT_KINDS.join(', ')})`)
+  }
+  checkFault(fault)
+  return { target, fault, times }
+}

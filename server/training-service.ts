@@ -1,0 +1,326 @@
+// The retraining service's rules, apart from HTTP and GraphQL: jobs, their uploads, the one start
+// each may have, the simulated training (running for `trainingMs`, then the planned outcome) and
+// the models a finished job yields.
+
+import { checkDataset } from './dataset-check.js'
+
+export type JobState = 'created' | 'running' | 'done' | 'failed'
+
+/** How a started training ends; 'never' keeps it running. */
+export type Outcome = 'done' | 'failed' | 'never'
+
+/** An outcome for every job, or one chosen from each job's input. */
+export type OutcomeRule = Outcome | ((input: RecordedInput) => Outcome)
+
+export type InputValue = string | number | boolean | null | RecordedInput | readonly InputValue[]
+
+/** A GraphQL input object after coercion, copied to a plain object: absent fields stay absent. */
+export interface RecordedInput {
+  readonly [field: string]: InputValue
+}
+
+export interface UploadedObject {
+  readonly objName: string
+  readonly bytes: Buffer
+  readonly size: number
+  readonly sha256: string
+  /** hex MD5, the ETag S3 gives a single-part upload */
+  readonly md5: string
+  readonly contentType: string
+  readonly uploadedAt: Date
+}
+
+/** A job as tests see it, computed at the moment of asking. */
+export interface JobSnapshot {
+  readonly id: string
+  readonly jobType: string
+  readonly state: JobState
+  readonly createdAt: Date
+  readonly startedAt?: Date
+  readonly finishedAt?: Date
+  readonly errMsg?: string
+  /** the `input` argument of the start, as the resolver received it */
+  readonly input?: RecordedInput
+  /** every start call for this job, including refused ones */
+  readonly startCount: number
+  /** the stored objects, by upload order; a re-upload replaces the object of the same name */
+  readonly uploads: readonly UploadedObject[]
+}
+
+export interface JobStatusView {
+  readonly statusEnum: 'running' | 'done' | 'failed' | 'notfound'
+  readonly errMsg: string | null
+  readonly created: string | null
+  readonly finished: string | null
+  /** JSON of the dreamboothInput the job was started with */
+  readonly jobInput: string | null
+}
+
+export interface ModelView {
+  readonly vendor: string
+  readonly version: string
+  readonly name: string
+  readonly url: string
+  readonly modelCard: string
+}
+
+/** An error the service reports to the client; `errorType` follows AppSync's error shape. */
+export class ServiceError extends Error {
+  override name = 'ServiceError'
+  constructor(
+    message: string,
+    readonly errorType: 'BadRequestException' | 'NotFoundException' | 'ConflictException'
+  ) {
+    super(message)
+  }
+}
+
+export interface TrainingServiceOptions {
+  readonly clock: () => number
+  readonly trainingMs: number
+  readonly outcome: OutcomeRule
+  readonly failMessage: string
+  readonly vendor: string
+  /** the server's base URL, for model and model-card URLs */
+  readonly baseUrl: () => string
+  readonly newId: () => string
+}
+
+interface StartRecord {
+  readonly at: number
+  readonly endsAt: number
+  readonly input: RecordedInput
+  outcome: Outcome
+  failMessage: string
+  /** a dataset that failed the check fails the job at once */
+  readonly datasetError?: string
+}
+
+interface JobRecord {
+  readonly id: string
+  readonly jobType: string
+  readonly createdAt: number
+  startCount: number
+  readonly uploads: Map<string, UploadedObject>
+  start?: StartRecord
+}
+
+export const JOB_TYPE_DREAMBOOTH = 'dreambooth'
+
+export class TrainingService {
+  readonly #jobs = new Map<string, JobRecord>()
+  readonly #options: TrainingServiceOptions
+  #outcome: OutcomeRule
+  #failMessage: string
+  #trainingsStarted = 0
+
+  constructor(options: TrainingServiceOptions) {
+    this.#options = options
+    this.#outcome = options.outcome
+    this.#failMessage = options.failMessage
+  }
+
+  newJob(jobType: unknown): string {
+    if (jobType !== JOB_TYPE_DREAMBOOTH) {
+      throw new ServiceError(`jobType must be ${JOB_TYPE_DREAMBOOTH}, got ${JSON.stringify(jobType)}`, 'BadRequestException')
+    }
+    const id = this.#options.newId()
+    this.#jobs.set(id, { id, jobType, createdAt: this.#options.clock(), startCount: 0, uploads: new Map() })
+    return id
+  }
+
+  /** Throws unless the job exists and the object name is one a dataset zip may have. */
+  checkUploadTarget(jobId: unknown, objName: unknown): { jobId: string; objName: string } {
+    const job = this.#existing(jobId)
+    if (typeof objName !== 'string' || objName === '') {
+      throw new ServiceError('objName is required', 'BadRequestException')
+    }
+    if (objName.includes('/') || !objName.endsWith('.zip')) {
+      throw new ServiceError(
+        `objName ${JSON.stringify(objName)} must be a file name ending in .zip, without '/'`,
+        'BadRequestException'
+      )
+    }
+    return { jobId: job.id, objName }
+  }
+
+  storeUpload(jobId: string, object: Omit<UploadedObject, 'uploadedAt'>): UploadedObject {
+    const job = this.#jobs.get(jobId)
+    if (!job) throw new ServiceError(`job ${jobId} not found`, 'NotFoundException')
+    const stored = { ...object, uploadedAt: new Date(this.#options.clock()) }
+    job.uploads.delete(object.objName)
+    job.uploads.set(object.objName, stored)
+    return stored
+  }
+
+  /** Starts the training of a job once; `input` is the coerced JobInput argument. */
+  start(jobId: unknown, input: unknown): string {
+    const job = this.#existing(jobId)
+    job.startCount++
+    if (job.start) throw new ServiceError(`job ${job.id} already started`, 'ConflictException')
+    const recorded = input === null || input === undefined ? undefined : toRecordedInput(input)
+    if (!recorded) throw new ServiceError('input is required', 'BadRequestException')
+    if (recorded.jobType !== JOB_TYPE_DREAMBOOTH) {
+      throw new ServiceError(`input.jobType must be ${JOB_TYPE_DREAMBOOTH}`, 'BadRequestException')
+    }
+    const dreambooth = recorded.dreamboothInput
+    if (!isRecord(dreambooth)) throw new ServiceError('input.dreamboothInput is required', 'BadRequestException')
+    const objName = dreambooth.datasetS3ObjName as string
+    const dataset = job.uploads.get(objName)
+    if (!dataset) {
+      throw new ServiceError(
+        `dataset ${JSON.stringify(objName)} was not uploaded for job ${job.id} (upload it to the URL from getJobInputURL first)`,
+        'BadRequestException'
+      )
+    }
+    const check = checkDataset(objName, dataset.bytes)
+    const at = this.#options.clock()
+    const outcome = typeof this.#outcome === 'function' ? this.#outcome(recorded) : this.#outcome
+    job.start = {
+      at,
+      endsAt: at + this.#options.trainingMs,
+      input: recorded,
+      outcome,
+      failMessage: this.#failMessage,
+      ...(check.ok ? {} : { datasetError: check.reason })
+    }
+    this.#trainingsStarted++
+    return job.id
+  }
+
+  status(jobId: unknown): JobStatusView {
+    const job = typeof jobId === 'string' ? this.#jobs.get(jobId) : undefined
+    if (!job?.start) {
+      return {
+        statusEnum: 'notfound',
+        errMsg: `job ${String(jobId)} not found`,
+        created: null,
+        finished: null,
+        jobInput: null
+      }
+    }
+    const snapshot = this.#snapshot(job)
+    const dreambooth = job.start.input.dreamboothInput
+    return {
+      statusEnum: snapshot.state === 'created' ? 'notfound' : snapshot.state,
+      errMsg: snapshot.errMsg ?? null,
+      created: snapshot.createdAt.toISOString(),
+      finished: snapshot.finishedAt?.toISOString() ?? null,
+      jobInput: dreambooth === undefined ? null : JSON.stringify(dreambooth)
+    }
+  }
+
+  /** The models of a done job; an empty list for any other job, known or not. */
+  models(jobId: unknown): ModelView[] {
+    const job = typeof jobId === 'string' ? this.#jobs.get(jobId) : undefined
+    if (!job || this.#snapshot(job).state !== 'done') return []
+    return [this.#model(job)]
+  }
+
+  /** The newest done job that produced this model (any version when `version` is undefined). */
+  findModel(vendor: string, name: string, version?: string): { job: JobSnapshot; model: ModelView } | undefined {
+    if (vendor !== this.#options.vendor) return undefined
+    const matches = [...this.#jobs.values()]
+      .filter((job) => this.#snapshot(job).state === 'done')
+      .filter((job) => {
+        const model = this.#model(job)
+        return model.name === name && (version === undefined || model.version === version)
+      })
+    const job = matches.at(-1)
+    return job ? { job: this.#snapshot(job), model: this.#model(job) } : undefined
+  }
+
+  /**
+   * Changes the outcome of jobs started from now on, or, with `jobId`, of one job that has not
+   * ended yet (e.g. to let a 'never' job finish).
+   */
+  setOutcome(outcome: OutcomeRule, failMessage?: string, jobId?: string): void {
+    if (jobId === undefined) {
+      this.#outcome = outcome
+      if (failMessage !== undefined) this.#failMessage = failMessage
+      return
+    }
+    const job = this.#jobs.get(jobId)
+    if (!job?.start) throw new Error(`job ${jobId} is not started`)
+    const state = this.#snapshot(job).state
+    if (state !== 'running') throw new Error(`job ${jobId} has already ended (${state})`)
+    job.start.outcome = typeof outcome === 'function' ? outcome(job.start.input) : outcome
+    if (failMessage !== undefined) job.start.failMessage = failMessage
+  }
+
+  trainingsStarted(): number {
+    return this.#trainingsStarted
+  }
+
+  job(id: string): JobSnapshot | undefined {
+    const job = this.#jobs.get(id)
+    return job && this.#snapshot(job)
+  }
+
+  jobs(): JobSnapshot[] {
+    return [...this.#jobs.values()].map((job) => this.#snapshot(job))
+  }
+
+  #existing(jobId: unknown): JobRecord {
+    if (typeof jobId !== 'string' || jobId === '') throw new ServiceError('jobID is required', 'BadRequestException')
+    const job = this.#jobs.get(jobId)
+    if (!job) throw new ServiceError(`job ${jobId} not found`, 'NotFoundException')
+    return job
+  }
+
+  #snapshot(job: JobRecord): JobSnapshot {
+    const base = {
+      id: job.id,
+      jobType: job.jobType,
+      createdAt: new Date(job.createdAt),
+      startCount: job.startCount,
+      uploads: [...job.uploads.values()]
+    }
+    const start = job.start
+    if (!start) return { ...base, state: 'created' }
+    const started = { ...base, startedAt: new Date(start.at), input: start.input }
+    if (start.datasetError !== undefined) {
+      return { ...started, state: 'failed', finishedAt: new Date(start.at), errMsg: start.datasetError }
+    }
+    if (this.#options.clock() < start.endsAt || start.outcome === 'never') return { ...started, state: 'running' }
+    const finishedAt = new Date(start.endsAt)
+    if (start.outcome === 'done') return { ...started, state: 'done', finishedAt }
+    return { ...started, state: 'failed', finishedAt, errMsg: start.failMessage }
+  }
+
+  #model(job: JobRecord): ModelView {
+    const input = job.start!.input.dreamboothInput as RecordedInput
+    const name = String(input.name)
+    const version = String(input.version)
+    const vendor = this.#options.vendor
+    const base = this.#options.baseUrl()
+    const path = (...segments: string[]): string => segments.map(encodeURIComponent).join('/')
+    return {
+      vendor,
+      version,
+      name,
+      url: `${base}/v1/ent/${path(vendor, '1', name)}?version=${encodeURIComponent(version)}`,
+      modelCard: `${base}/models/${path(vendor, name, version)}`
+    }
+  }
+}
+
+function isRecord(value: unknown): value is RecordedInput {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+// graphql-js hands input objects over with a null prototype; tests compare plain objects.
+function toRecordedInput(value: unknown): RecordedInput {
+  return copyValue(value) as RecordedInput
+}
+
+function copyValue(value: unknown): InputValue {
+  if (Array.isArray(value)) return value.map(copyValue)
+  if (typeof value === 'object' && value !== null) {
+    const copy: Record<string, InputValue> = {}
+    for (const [key, field] of Object.entries(value)) if (field !== undefined) copy[key] = copyValue(field)
+    return copy
+  }
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null) return value
+  throw new Error(`unexpected input value of type ${typeof value}`)
+}

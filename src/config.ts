@@ -1,0 +1,34 @@
+import type { Hyperparameters } from './hyperparameters.js'
+
+/** Every input of the action, parsed and checked once by `getConfig()` in inputs.ts. */
+export interface Config {
+  readonly apiKey: string
+  /** GraphQL endpoint: https, or http on a loopback host */
+  readonly apiUrl: string
+  /** absolute path; with `jobId`, the dataset inputs (this, name, prompts) may be empty strings */
+  readonly instanceImages: string
+  /** absolute path, or undefined when the input is empty */
+  readonly classImages?: string
+  readonly name: string
+  readonly version: string
+  readonly description?: string
+  readonly instancePrompt: string
+  readonly classPrompt: string
+  /** the optional DreamBoothInput fields the user set, from their own inputs and `hyperparameters` */
+  readonly hyperparameters: Hyperparameters
+  /** objName and datasetS3ObjName */
+  readonly zipName: string
+  readonly wait: boolean
+  readonly timeoutMs: number
+  readonly pollIntervalMs: number
+  /** attach to this job instead of creating one */
+  readonly jobId?: string
+  readonly cacheClassImages: boolean
+  readonly dryRun: boolean
+  readonly artifactName?: string
+  readonly githubToken?: string
+  readonly commentOnPr: boolean
+  /** one prompt per non-empty line */
+  readonly samplePrompts: readonly string[]
+  readonly classImageGeneratorUrl?: string
+}

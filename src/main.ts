@@ -1,0 +1,253 @@
+// The whole run: inputs → dataset → archive → api → upload → wait → report.
+import * as core from '@actions/core'
+import { mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { AnswerLostError, TiyaroApi, type DreamBoothInput } from './api.js'
+import { buildArchive } from './archive.js'
+import type { Config } from './config.js'
+import { checkDataset, scanDataset, type Dataset } from './dataset.js'
+import { closeHttp } from './http.js'
+import { InputError, getConfig } from './inputs.js'
+import { formatDuration, newReport, writeOutputs, writeSummary, type RunReport } from './report.js'
+import { TransientError, backoffDelay, sleep, type RetryOptions } from './retry.js'
+import { UploadRefusedError, uploadZip } from './upload.js'
+import { waitForJob, type WaitOutcome } from './wait.js'
+
+/** Raised to end the run with a failed step; its message is the step's error. */
+class RunFailure extends Error {}
+
+export async function run(): Promise<void> {
+  const report = newReport()
+  const cancel = new AbortController()
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!cancel.signal.aborted) core.warning(`Received ${signal}: stopping.`)
+    cancel.abort(new Error(`cancelled by ${signal}`))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    const config = getConfig()
+    await execute(config, report, cancel.signal)
+  } catch (error) {
+    fail(report, error)
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    writeOutputs(report)
+    await writeSummary(report).catch((error: Error) => core.warning(`Could not write the job summary: ${error.message}`))
+    await closeHttp()
+  }
+}
+
+function fail(report: RunReport, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error)
+  report.errorMessage ??= message
+  if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof InputError) && error.stack) {
+    core.debug(error.stack)
+  }
+  core.setFailed(message)
+}
+
+/** Times a phase and shows it as one log group. */
+async function phase<T>(report: RunReport, name: string, body: () => Promise<T>): Promise<T> {
+  const started = Date.now()
+  try {
+    return await core.group(name, body)
+  } finally {
+    report.timings.push({ phase: name, ms: Date.now() - started })
+  }
+}
+
+async function execute(config: Config, report: RunReport, signal: AbortSignal): Promise<void> {
+  const runStarted = Date.now()
+  const deadline = runStarted + config.timeoutMs
+  if (config.jobId) {
+    report.jobId = config.jobId
+    report.attachedTo = 'job-id'
+    core.info(`Attaching to job ${config.jobId}: no images are uploaded and no training is started.`)
+  } else {
+    await prepareZip(config, report)
+    report.parametersSent = dreamboothInput(config)
+    if (config.dryRun) {
+      report.status = 'dry-run'
+      core.info('Dry run: inputs and images are valid and the zip is built. No request was made.')
+      return
+    }
+  }
+
+  const retry = retryOptions(deadline, signal)
+  const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, retry })
+  if (!config.jobId) {
+    await phase(report, 'Create job', async () => {
+      report.jobId = await api.newJobId()
+      core.info(`Job ID: ${report.jobId}`)
+    })
+    const jobId = report.jobId as string
+    await phase(report, 'Upload', () => uploadDataset(api, config, report, jobId, retry))
+    await phase(report, 'Start training', () => startJobOnce(api, jobId, report.parametersSent as DreamBoothInput, deadline, signal))
+    report.apiRevision = api.apiRevision
+    core.info(`Training started (API revision: ${report.apiRevision}).`)
+    if (!config.wait) {
+      report.status = 'running'
+      core.info(`Not waiting (wait: false). Attach to the job later with job-id: ${jobId}`)
+      return
+    }
+  }
+  const jobId = report.jobId as string
+  const outcome = await phase(report, 'Wait for training', () => waitWithLog(api, config, jobId, deadline, signal))
+  report.apiRevision = api.apiRevision
+  await finish(api, report, outcome, config)
+}
+
+function retryOptions(deadline: number, signal: AbortSignal): Omit<RetryOptions, 'what'> {
+  return {
+    deadline,
+    signal,
+    onRetry: ({ what, attempt, delayMs, error }) =>
+      core.info(`${what}: ${error.message}; trying again in ${formatDuration(delayMs)} (attempt ${attempt + 1})`)
+  }
+}
+
+async function prepareZip(config: Config, report: RunReport): Promise<void> {
+  const dataset = await phase(report, 'Check images', async () => {
+    const scanned = await scanDataset({ instanceDir: config.instanceImages, classDir: config.classImages })
+    core.info(`${scanned.instance.length} instance images, ${scanned.class.length} class images`)
+    return scanned
+  })
+  report.instanceImageCount = dataset.instance.length
+  report.classImageCount = dataset.class.length
+  await phase(report, 'Build zip', async () => {
+    const dir = join(process.env.RUNNER_TEMP || tmpdir(), 'tiyaro-dreambooth')
+    await mkdir(dir, { recursive: true })
+    const archive = await buildArchive(dataset, { outputPath: join(dir, config.zipName) })
+    report.zip = { path: archive.path, sha256: archive.sha256, bytes: archive.bytes }
+    core.info(`${archive.path}: ${archive.bytes} bytes, sha256 ${archive.sha256}`)
+    annotate(dataset, archive, config)
+  })
+}
+
+/** Warnings that save a paid training, as file annotations. */
+function annotate(dataset: Dataset, archive: Awaited<ReturnType<typeof buildArchive>>, config: Config): void {
+  const resolution = typeof config.hyperparameters.resolution === 'number' ? config.hyperparameters.resolution : 512
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  for (const warning of checkDataset(dataset, archive, { resolution })) {
+    core.warning(warning.message, warning.file ? { file: relative(workspace, warning.file) } : undefined)
+  }
+}
+
+/** The DreamBoothInput sent to the start: the required fields, then what the user set. */
+export function dreamboothInput(config: Config): DreamBoothInput {
+  return {
+    name: config.name,
+    version: config.version,
+    ...(config.description ? { desc: config.description } : {}),
+    datasetS3ObjName: config.zipName,
+    class_prompt: config.classPrompt,
+    instance_prompt: config.instancePrompt,
+    ...config.hyperparameters
+  }
+}
+
+async function uploadDataset(
+  api: TiyaroApi,
+  config: Config,
+  report: RunReport,
+  jobId: string,
+  retry: Omit<RetryOptions, 'what'>
+): Promise<void> {
+  const zip = report.zip as NonNullable<RunReport['zip']>
+  let url = await api.getJobInputUrl(jobId, config.zipName)
+  try {
+    await uploadZip(url, { path: zip.path, bytes: zip.bytes, retry })
+  } catch (error) {
+    if (!(error instanceof UploadRefusedError)) throw error
+    // An expired or refused URL gets one fresh one: the storage said no, not the network.
+    core.info(`${error.message}; asking for a fresh upload URL`)
+    url = await api.getJobInputUrl(jobId, config.zipName)
+    await uploadZip(url, { path: zip.path, bytes: zip.bytes, retry })
+  }
+  core.info(`Uploaded ${zip.bytes} bytes as ${config.zipName}`)
+}
+
+/**
+ * Starts the job without ever starting it twice: when the answer to a start is lost, the job's
+ * status says whether the start happened before it is sent again.
+ */
+export async function startJobOnce(
+  api: Pick<TiyaroApi, 'startJob' | 'getJobStatus'>,
+  jobId: string,
+  input: DreamBoothInput,
+  deadline: number,
+  signal: AbortSignal,
+  maxAttempts = 6
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await api.startJob(jobId, input)
+      return
+    } catch (error) {
+      if (!(error instanceof TransientError) || attempt >= maxAttempts || signal.aborted) throw error
+      const why = error instanceof AnswerLostError ? 'its answer was lost' : error.message
+      core.info(`Start of job ${jobId} unconfirmed (${why}); checking its status before trying again`)
+      const delayMs = Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt))
+      if (Date.now() + delayMs >= deadline) throw error
+      await sleep(delayMs, signal)
+      const status = await api.getJobStatus(jobId)
+      if (status.statusEnum && status.statusEnum !== 'notfound') {
+        core.info(`Job ${jobId} is ${status.statusEnum}: the start went through.`)
+        return
+      }
+    }
+  }
+}
+
+async function waitWithLog(api: TiyaroApi, config: Config, jobId: string, deadline: number, signal: AbortSignal): Promise<WaitOutcome> {
+  core.info(`Checking job ${jobId} every ${formatDuration(config.pollIntervalMs)}, until ${new Date(deadline).toISOString()}`)
+  return waitForJob(api, {
+    jobId,
+    deadline,
+    pollIntervalMs: config.pollIntervalMs,
+    signal,
+    onCheck: ({ check, elapsedMs, status, error }) => {
+      const elapsed = formatDuration(elapsedMs)
+      if (error) core.info(`[${elapsed}] check ${check}: no answer (${error.message}); next check in ${formatDuration(config.pollIntervalMs)}`)
+      else core.info(`[${elapsed}] check ${check}: ${status?.statusEnum ?? 'unknown'}`)
+    }
+  })
+}
+
+async function finish(api: TiyaroApi, report: RunReport, outcome: WaitOutcome, config: Config): Promise<void> {
+  report.jobStatus = outcome.status
+  const jobId = report.jobId as string
+  const attachHint = `Attach to it later with the input job-id: ${jobId}`
+  switch (outcome.kind) {
+    case 'done': {
+      report.models = await phase(report, 'Read models', () => api.getModels(jobId))
+      report.apiRevision = api.apiRevision
+      if (report.models.length === 0) {
+        report.status = 'failed'
+        throw new RunFailure(`Job ${jobId} is done but the service lists no retrained model for it.`)
+      }
+      report.status = 'done'
+      for (const model of report.models) core.info(`Model ${model.name} ${model.version}: ${model.url} (card: ${model.modelCard})`)
+      return
+    }
+    case 'failed':
+      report.status = 'failed'
+      report.errorMessage = outcome.status.errMsg || 'the service gave no reason'
+      throw new RunFailure(`Training job ${jobId} failed: ${report.errorMessage}`)
+    case 'notfound':
+      report.status = 'notfound'
+      report.errorMessage = outcome.status.errMsg || `job ${jobId} not found`
+      throw new RunFailure(`Job ${jobId} was not found by the service: ${report.errorMessage}`)
+    case 'timed-out':
+      report.status = 'timed-out'
+      report.errorMessage = `Job ${jobId} did not end within ${config.timeoutMs / 60000} minutes; it goes on running at the service. ${attachHint}`
+      throw new RunFailure(report.errorMessage)
+    case 'cancelled':
+      report.status = 'cancelled'
+      report.errorMessage = `The run was cancelled while job ${jobId} was running; the job goes on. ${attachHint}`
+      throw new RunFailure(report.errorMessage)
+  }
+}

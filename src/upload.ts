@@ -1,0 +1,62 @@
+// PUT of the zip to the presigned URL, streamed from disk. The URL is a credential: no message
+// made here contains it.
+import { createReadStream } from 'node:fs'
+import { request } from 'undici'
+import { DEFAULT_REQUEST_TIMEOUT_MS, bodyGist, classifyRequestError, httpDispatcher, transientStatusError } from './http.js'
+import { withRetries, type RetryOptions } from './retry.js'
+
+/** The storage refused the URL (HTTP 403): expired, or its signature no longer matches. */
+export class UploadRefusedError extends Error {
+  constructor(readonly status: number, readonly gist: string) {
+    super(`upload refused (HTTP ${status})${gist ? `: ${gist}` : ''}`)
+    this.name = 'UploadRefusedError'
+  }
+}
+
+export class UploadError extends Error {
+  constructor(readonly status: number, gist: string) {
+    super(`upload failed (HTTP ${status})${gist ? `: ${gist}` : ''}`)
+    this.name = 'UploadError'
+  }
+}
+
+export interface UploadOptions {
+  readonly path: string
+  readonly bytes: number
+  readonly retry?: Omit<RetryOptions, 'what'>
+}
+
+/** Idle time allowed between chunks before the upload counts as hung. */
+const UPLOAD_IDLE_TIMEOUT_MS = DEFAULT_REQUEST_TIMEOUT_MS
+
+export async function uploadZip(url: string, options: UploadOptions): Promise<void> {
+  await withRetries({ ...options.retry, what: 'upload' }, () => putOnce(url, options))
+}
+
+async function putOnce(url: string, { path, bytes, retry }: UploadOptions): Promise<void> {
+  let response
+  try {
+    response = await request(url, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes) },
+      body: createReadStream(path),
+      dispatcher: httpDispatcher(url),
+      signal: retry?.signal,
+      headersTimeout: UPLOAD_IDLE_TIMEOUT_MS,
+      bodyTimeout: UPLOAD_IDLE_TIMEOUT_MS
+    })
+  } catch (error) {
+    throw classifyRequestError(error, 'upload', retry?.signal)
+  }
+  const body = await response.body.text().catch(() => '')
+  const status = response.statusCode
+  if (status >= 200 && status < 300) return
+  const transient = transientStatusError('upload', status, headerValue(response.headers['retry-after']))
+  if (transient) throw transient
+  if (status === 403) throw new UploadRefusedError(status, bodyGist(body))
+  throw new UploadError(status, bodyGist(body))
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null)
+}

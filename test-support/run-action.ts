@@ -1,0 +1,169 @@
+// Runs the bundled action (dist/index.js) as the runner does: inputs as INPUT_* variables,
+// outputs, state and summary through files, a fresh RUNNER_TEMP. Used by the integration
+// tests and the demo.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The folder of action.yml, whether this file runs from test-support/ or from build/test-support/. */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'action.yml'))) return dir
+    if (dirname(dir) === dir) throw new Error(`no action.yml above ${from}`)
+  }
+}
+
+export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)))
+export const DIST_ENTRY = join(REPO_ROOT, 'dist', 'index.js')
+
+export interface ActionRun {
+  readonly exitCode: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+  readonly outputs: Record<string, string>
+  readonly summary: string
+  readonly state: Record<string, string>
+  /** RUNNER_TEMP of this run */
+  readonly runnerTemp: string
+  readonly durationMs: number
+}
+
+export interface RunActionOptions {
+  /** input name as in action.yml → value; undefined values are left out */
+  readonly inputs: Record<string, string | undefined>
+  /** extra environment (runner services, GITHUB_* context) */
+  readonly env?: Record<string, string | undefined>
+  readonly runnerTemp?: string
+  readonly workspace?: string
+  readonly entry?: string
+  /** called once the child started, e.g. to send it a signal */
+  readonly onSpawn?: (child: import('node:child_process').ChildProcess) => void
+  readonly timeoutMs?: number
+  /** node binary; the current one by default */
+  readonly node?: string
+}
+
+/** The GITHUB_OUTPUT / GITHUB_STATE file format: `name<<DELIM\nvalue\nDELIM` or `name=value`. */
+export function parseCommandFile(text: string): Record<string, string> {
+  const result: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]
+    if (!line) continue
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line)
+    if (heredoc) {
+      const [, name, delimiter] = heredoc
+      const value: string[] = []
+      for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i])
+      result[name] = value.join('\n')
+    } else {
+      const eq = line.indexOf('=')
+      if (eq > 0) result[line.slice(0, eq)] = line.slice(eq + 1)
+    }
+  }
+  return result
+}
+
+/** Environment of a runner step, without the developer's own INPUT_* or GITHUB_* variables. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined) continue
+    if (/^(INPUT_|GITHUB_|RUNNER_|ACTIONS_|STATE_)/.test(name)) continue
+    if (/^(HTTPS?_PROXY|NO_PROXY)$/i.test(name)) continue
+    if (name === 'NODE_OPTIONS') continue
+    env[name] = value
+  }
+  return env
+}
+
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const runnerTemp = options.runnerTemp ?? (await mkdtemp(join(tmpdir(), 'tiyaro-run-')))
+  const files = {
+    GITHUB_OUTPUT: join(runnerTemp, 'github-output'),
+    GITHUB_STATE: join(runnerTemp, 'github-state'),
+    GITHUB_STEP_SUMMARY: join(runnerTemp, 'step-summary.md')
+  }
+  await Promise.all(Object.values(files).map((file) => writeFile(file, '')))
+  const env: Record<string, string> = {
+    ...baseEnv(),
+    ...files,
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_WORKSPACE: options.workspace ?? REPO_ROOT,
+    GITHUB_ACTIONS: 'true',
+    CI: 'true'
+  }
+  for (const [name, value] of Object.entries(options.inputs)) {
+    if (value !== undefined) env[`INPUT_${name.toUpperCase()}`] = value
+  }
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[name]
+    else env[name] = value
+  }
+  const started = Date.now()
+  const child = spawn(options.node ?? process.execPath, [options.entry ?? DIST_ENTRY], {
+    env,
+    cwd: options.workspace ?? REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  options.onSpawn?.(child)
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+    child.on('close', (code, sig) => done([code, sig]))
+  )
+  clearTimeout(timer)
+  const [outputs, state, summary] = await Promise.all([
+    readFile(files.GITHUB_OUTPUT, 'utf8'),
+    readFile(files.GITHUB_STATE, 'utf8'),
+    readFile(files.GITHUB_STEP_SUMMARY, 'utf8')
+  ])
+  const run: ActionRun = {
+    exitCode,
+    signal,
+    stdout,
+    stderr,
+    outputs: parseCommandFile(outputs),
+    state: parseCommandFile(state),
+    summary,
+    runnerTemp,
+    durationMs: Date.now() - started
+  }
+  recordRun(run)
+  return run
+}
+
+/** Every run of this process, for the secret scan. */
+export const recordedRuns: ActionRun[] = []
+function recordRun(run: ActionRun): void {
+  recordedRuns.push(run)
+}
+
+/**
+ * Where a secret appears in a run's log, outputs, state or summary other than inside an
+ * `::add-mask::` command. Empty when nothing leaked.
+ */
+export function findLeaks(run: ActionRun, secrets: readonly string[]): string[] {
+  const leaks: string[] = []
+  const places: [string, string][] = [
+    ['stdout', run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')],
+    ['stderr', run.stderr],
+    ['outputs', JSON.stringify(run.outputs)],
+    ['state', JSON.stringify(run.state)],
+    ['summary', run.summary]
+  ]
+  for (const secret of secrets) {
+    if (!secret) continue
+    for (const [where, text] of places) {
+      if (text.includes(secret)) leaks.push(`${where} contains ${secret.slice(0, 6)}…`)
+    }
+  }
+  return leaks
+}

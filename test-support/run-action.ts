@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The folder of action.yml, whether this file runs from test-support/ or from build/test-support/. */
@@ -17,7 +17,10 @@ function findRepoRoot(from: string): string {
 }
 
 export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)))
-export const DIST_ENTRY = join(REPO_ROOT, 'dist', 'index.js')
+/** The bundle users run; TIYARO_ACTION_ENTRY points elsewhere while developing (a private build). */
+export const DIST_ENTRY = process.env.TIYARO_ACTION_ENTRY
+  ? resolvePath(REPO_ROOT, process.env.TIYARO_ACTION_ENTRY)
+  : join(REPO_ROOT, 'dist', 'index.js')
 
 export interface ActionRun {
   readonly exitCode: number | null

@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', '.node24/', 'coverage/', 'bench/.data/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', '.node24/', 'coverage/', 'bench/.data/', '.tmp/'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -81819,10 +81819,10 @@ module.exports = __nccwpck_require__(9023).deprecate;
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8379);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8942);
 
 // An explicit exit, so that a socket left open by a library cannot keep the step alive.
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .eF)();
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 process.exit();
 
 __webpack_async_result__();
@@ -81830,16 +81830,16 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8379:
+/***/ 8942:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  eF: () => (/* binding */ run)
+  e: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: dreamboothInput, startJobOnce
+// UNUSED EXPORTS: dreamboothInput
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -85902,6 +85902,10 @@ const startDocument = (op) => `mutation StartJob($jobID: String, $input: JobInpu
 const statusDocument = (revision) => `query GetJobStatus($jobID: String) { getJobStatus(jobID: $jobID) { statusEnum errMsg created finished${revision === 'later' ? ' jobInput' : ''} } }`;
 const modelsDocument = (op) => `query GetModels($jobID: String) { ${op}(jobID: $jobID) { vendor version name url modelCard } }`;
 const REVISION_PROBE = /* GraphQL */ `query Revision { mutation: __type(name: "Mutation") { fields { name } } }`;
+/** A validation error that says the schema has no such root field. */
+function isUnknownField(error, field) {
+    return error.message.includes(`Cannot query field "${field}"`);
+}
 class TiyaroApi {
     options;
     client;
@@ -85944,11 +85948,7 @@ class TiyaroApi {
      * caller must look at the job's status before trying again (see startJobOnce in main).
      */
     async startJob(jobID, input) {
-        const revision = await this.detectRevision();
-        const op = OPERATION_NAMES[revision].start;
-        await this.call(op, startDocument(op), { jobID, input: { jobType: 'dreambooth', dreamboothInput: input } }, {
-            maxAttempts: 1
-        });
+        await this.withRevision('start', (op) => this.call(op, startDocument(op), { jobID, input: { jobType: 'dreambooth', dreamboothInput: input } }, { maxAttempts: 1 }));
     }
     async getJobStatus(jobID, retry) {
         const revision = await this.detectRevision();
@@ -85956,9 +85956,25 @@ class TiyaroApi {
         return data.getJobStatus ?? { statusEnum: 'notfound' };
     }
     async getModels(jobID) {
-        const op = OPERATION_NAMES[await this.detectRevision()].models;
-        const data = await this.call(op, modelsDocument(op), { jobID });
-        return (data[op] ?? []).filter((model) => model !== null);
+        const data = await this.withRevision('models', (op) => this.call(op, modelsDocument(op), { jobID }).then((answer) => answer[op]));
+        return (data ?? []).filter((model) => model !== null);
+    }
+    /**
+     * Runs an operation whose name depends on the revision. When the service rejects the name in
+     * validation (nothing was executed), the other revision's name is tried once.
+     */
+    async withRevision(kind, send) {
+        const revision = await this.detectRevision();
+        try {
+            return await send(OPERATION_NAMES[revision][kind]);
+        }
+        catch (error) {
+            const other = revision === 'original' ? 'later' : 'original';
+            if (!(error instanceof ApiError) || !isUnknownField(error, OPERATION_NAMES[revision][kind]))
+                throw error;
+            this.revision = other;
+            return send(OPERATION_NAMES[other][kind]);
+        }
     }
     /** Asks the schema once whether it has the later revision's names; the original by default. */
     async detectRevision() {
@@ -86005,14 +86021,12 @@ class TiyaroApi {
         const classified = classifyRequestError(error, operation, this.options.retry?.signal);
         if (classified instanceof TransientError)
             return new AnswerLostError(classified.message, error);
-        if (classified instanceof Error && !(classified instanceof SyntaxError) && classified.name !== 'SyntaxError') {
-            // graphql-request throws a plain Error when a 2xx body is not a GraphQL answer
-            if (/invalid json|not a graphql|unexpected token|json/i.test(classified.message)) {
-                return new AnswerLostError(`${operation}: the answer was not valid GraphQL JSON`, error);
-            }
-            return new Error(redact(`${operation}: ${classified.message}`, secrets), { cause: error });
-        }
-        return new AnswerLostError(`${operation}: the answer was not valid GraphQL JSON`, error);
+        if (this.options.retry?.signal?.aborted)
+            return classified;
+        // Anything else is a 2xx answer that is not GraphQL (a proxy's error page, a cut body):
+        // whether the service acted is unknown, as with a lost answer.
+        const detail = bodyGist(String(error?.message ?? error), 120);
+        return new AnswerLostError(redact(`${operation}: the answer was not a GraphQL response (${detail})`, secrets), error);
     }
 }
 
@@ -92642,6 +92656,8 @@ const MAX_SAMPLE_PROMPTS = 20;
 const MAX_TIMEOUT_MINUTES = 360 * 24;
 const MIN_POLL_INTERVAL_SECONDS = 0.1;
 const MAX_POLL_INTERVAL_SECONDS = 3600;
+const MIN_REQUEST_TIMEOUT_SECONDS = 0.5;
+const MAX_REQUEST_TIMEOUT_SECONDS = 600;
 /** Bad inputs. Carries every problem found; the message lists them one a line. */
 class InputError extends Error {
     name = 'InputError';
@@ -92717,6 +92733,7 @@ function getConfig(env = process.env) {
     const wait = check(() => parseBoolean('wait', readInput('wait') || 'true'));
     const timeoutMinutes = check(() => parseBoundedNumber('timeout-minutes', readInput('timeout-minutes') || '120', 0, MAX_TIMEOUT_MINUTES, true));
     const pollIntervalSeconds = check(() => parseBoundedNumber('poll-interval-seconds', readInput('poll-interval-seconds') || '30', MIN_POLL_INTERVAL_SECONDS, MAX_POLL_INTERVAL_SECONDS, false));
+    const requestTimeoutSeconds = check(() => parseBoundedNumber('request-timeout-seconds', readInput('request-timeout-seconds') || '60', MIN_REQUEST_TIMEOUT_SECONDS, MAX_REQUEST_TIMEOUT_SECONDS, false));
     const cacheClassImages = check(() => parseBoolean('cache-class-images', readInput('cache-class-images') || 'true'));
     const dryRun = check(() => parseBoolean('dry-run', readInput('dry-run') || 'false'));
     const artifactName = check(() => optional(readInput('artifact-name'), parseArtifactName));
@@ -92747,6 +92764,7 @@ function getConfig(env = process.env) {
         wait,
         timeoutMs: Math.round(timeoutMinutes * 60_000),
         pollIntervalMs: Math.round(pollIntervalSeconds * 1000),
+        requestTimeoutMs: Math.round(requestTimeoutSeconds * 1000),
         jobId,
         cacheClassImages,
         dryRun,
@@ -93343,6 +93361,46 @@ async function writeSummary(report) {
     await summary.addRaw(renderSummary(report), true).write();
 }
 
+;// CONCATENATED MODULE: ./src/start-job.ts
+// startRetrainingJob is not idempotent and a second start is a second paid training. A start
+// whose answer was lost is therefore never simply repeated: the job's status says first
+// whether it went through.
+
+
+
+async function startJobOnce(api, jobId, input, options) {
+    const { deadline, signal, maxAttempts = 6, baseDelayMs } = options;
+    for (let attempt = 1;; attempt++) {
+        try {
+            await api.startJob(jobId, input);
+            return;
+        }
+        catch (error) {
+            // A refusal after an unconfirmed try may only mean that try went through after all.
+            if (error instanceof ApiError && attempt > 1 && (await isStarted(api, jobId)))
+                return;
+            if (!(error instanceof TransientError) || attempt >= maxAttempts || signal.aborted)
+                throw error;
+            const why = error instanceof AnswerLostError ? 'its answer was lost' : error.message;
+            info(`Start of job ${jobId} unconfirmed (${why}); checking its status before trying again`);
+            const delayMs = Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, baseDelayMs));
+            if (Date.now() + delayMs >= deadline)
+                throw error;
+            await sleep(delayMs, signal);
+            if (await isStarted(api, jobId))
+                return;
+        }
+    }
+}
+/** A started job has a status; one that was only created is `notfound`. */
+async function isStarted(api, jobId) {
+    const status = await api.getJobStatus(jobId);
+    if (!status.statusEnum || status.statusEnum === 'notfound')
+        return false;
+    info(`Job ${jobId} is ${status.statusEnum}: the start went through.`);
+    return true;
+}
+
 ;// CONCATENATED MODULE: ./src/upload.ts
 // PUT of the zip to the presigned URL, streamed from disk. The URL is a credential: no message
 // made here contains it.
@@ -93369,12 +93427,10 @@ class UploadError extends Error {
         this.name = 'UploadError';
     }
 }
-/** Idle time allowed between chunks before the upload counts as hung. */
-const UPLOAD_IDLE_TIMEOUT_MS = DEFAULT_REQUEST_TIMEOUT_MS;
 async function uploadZip(url, options) {
     await withRetries({ ...options.retry, what: 'upload' }, () => putOnce(url, options));
 }
-async function putOnce(url, { path, bytes, retry }) {
+async function putOnce(url, { path, bytes, retry, idleTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }) {
     let response;
     try {
         response = await (0,undici/* request */.Em)(url, {
@@ -93383,8 +93439,8 @@ async function putOnce(url, { path, bytes, retry }) {
             body: (0,external_node_fs_namespaceObject.createReadStream)(path),
             dispatcher: httpDispatcher(url),
             signal: retry?.signal,
-            headersTimeout: UPLOAD_IDLE_TIMEOUT_MS,
-            bodyTimeout: UPLOAD_IDLE_TIMEOUT_MS
+            headersTimeout: idleTimeoutMs,
+            bodyTimeout: idleTimeoutMs
         });
     }
     catch (error) {
@@ -93392,8 +93448,13 @@ async function putOnce(url, { path, bytes, retry }) {
     }
     const body = await response.body.text().catch(() => '');
     const status = response.statusCode;
-    if (status >= 200 && status < 300)
-        return;
+    if (status >= 200 && status < 300) {
+        // Storage answers a PUT with an ETag and no body; a page in its place came from something
+        // in between (a captive proxy, a gateway), so the object may not be stored.
+        if (response.headers.etag !== undefined || body.trim() === '')
+            return;
+        throw new TransientError(`upload: HTTP ${status} without an ETag, and a body that is not storage's (${bodyGist(body, 80)})`);
+    }
     const transient = transientStatusError('upload', status, headerValue(response.headers['retry-after']));
     if (transient)
         throw transient;
@@ -93526,7 +93587,7 @@ async function execute(config, report, signal) {
         }
     }
     const retry = retryOptions(deadline, signal);
-    const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, retry });
+    const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, requestTimeoutMs: config.requestTimeoutMs, retry });
     if (!config.jobId) {
         await phase(report, 'Create job', async () => {
             report.jobId = await api.newJobId();
@@ -93534,7 +93595,7 @@ async function execute(config, report, signal) {
         });
         const jobId = report.jobId;
         await phase(report, 'Upload', () => uploadDataset(api, config, report, jobId, retry));
-        await phase(report, 'Start training', () => startJobOnce(api, jobId, report.parametersSent, deadline, signal));
+        await phase(report, 'Start training', () => startJobOnce(api, jobId, report.parametersSent, { deadline, signal }));
         report.apiRevision = api.apiRevision;
         info(`Training started (API revision: ${report.apiRevision}).`);
         if (!config.wait) {
@@ -93596,7 +93657,7 @@ async function uploadDataset(api, config, report, jobId, retry) {
     const zip = report.zip;
     let url = await api.getJobInputUrl(jobId, config.zipName);
     try {
-        await uploadZip(url, { path: zip.path, bytes: zip.bytes, retry });
+        await uploadZip(url, { path: zip.path, bytes: zip.bytes, idleTimeoutMs: config.requestTimeoutMs, retry });
     }
     catch (error) {
         if (!(error instanceof UploadRefusedError))
@@ -93604,36 +93665,9 @@ async function uploadDataset(api, config, report, jobId, retry) {
         // An expired or refused URL gets one fresh one: the storage said no, not the network.
         info(`${error.message}; asking for a fresh upload URL`);
         url = await api.getJobInputUrl(jobId, config.zipName);
-        await uploadZip(url, { path: zip.path, bytes: zip.bytes, retry });
+        await uploadZip(url, { path: zip.path, bytes: zip.bytes, idleTimeoutMs: config.requestTimeoutMs, retry });
     }
     info(`Uploaded ${zip.bytes} bytes as ${config.zipName}`);
-}
-/**
- * Starts the job without ever starting it twice: when the answer to a start is lost, the job's
- * status says whether the start happened before it is sent again.
- */
-async function startJobOnce(api, jobId, input, deadline, signal, maxAttempts = 6) {
-    for (let attempt = 1;; attempt++) {
-        try {
-            await api.startJob(jobId, input);
-            return;
-        }
-        catch (error) {
-            if (!(error instanceof TransientError) || attempt >= maxAttempts || signal.aborted)
-                throw error;
-            const why = error instanceof AnswerLostError ? 'its answer was lost' : error.message;
-            info(`Start of job ${jobId} unconfirmed (${why}); checking its status before trying again`);
-            const delayMs = Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt));
-            if (Date.now() + delayMs >= deadline)
-                throw error;
-            await sleep(delayMs, signal);
-            const status = await api.getJobStatus(jobId);
-            if (status.statusEnum && status.statusEnum !== 'notfound') {
-                info(`Job ${jobId} is ${status.statusEnum}: the start went through.`);
-                return;
-            }
-        }
-    }
 }
 async function waitWithLog(api, config, jobId, deadline, signal) {
     info(`Checking job ${jobId} every ${formatDuration(config.pollIntervalMs)}, until ${new Date(deadline).toISOString()}`);

@@ -90,6 +90,11 @@ export interface TiyaroApiOptions {
   readonly revision?: ApiRevision
 }
 
+/** A validation error that says the schema has no such root field. */
+function isUnknownField(error: ApiError, field: string): boolean {
+  return error.message.includes(`Cannot query field "${field}"`)
+}
+
 export class TiyaroApi {
   private readonly client: GraphQLClient
   private revision?: ApiRevision
@@ -134,28 +139,38 @@ export class TiyaroApi {
    * caller must look at the job's status before trying again (see startJobOnce in main).
    */
   async startJob(jobID: string, input: DreamBoothInput): Promise<void> {
-    const revision = await this.detectRevision()
-    const op = OPERATION_NAMES[revision].start
-    await this.call(op, startDocument(op), { jobID, input: { jobType: 'dreambooth', dreamboothInput: input } }, {
-      maxAttempts: 1
-    })
+    await this.withRevision('start', (op) =>
+      this.call(op, startDocument(op), { jobID, input: { jobType: 'dreambooth', dreamboothInput: input } }, { maxAttempts: 1 })
+    )
   }
 
   async getJobStatus(jobID: string, retry?: Partial<RetryOptions>): Promise<JobStatus> {
     const revision = await this.detectRevision()
-    const data = await this.call<{ getJobStatus: JobStatus | null }>(
-      'getJobStatus',
-      statusDocument(revision),
-      { jobID },
-      retry
-    )
+    const data = await this.call<{ getJobStatus: JobStatus | null }>('getJobStatus', statusDocument(revision), { jobID }, retry)
     return data.getJobStatus ?? { statusEnum: 'notfound' }
   }
 
   async getModels(jobID: string): Promise<RetrainedModel[]> {
-    const op = OPERATION_NAMES[await this.detectRevision()].models
-    const data = await this.call<Record<string, RetrainedModel[] | null>>(op, modelsDocument(op), { jobID })
-    return (data[op] ?? []).filter((model): model is RetrainedModel => model !== null)
+    const data = await this.withRevision('models', (op) =>
+      this.call<Record<string, RetrainedModel[] | null>>(op, modelsDocument(op), { jobID }).then((answer) => answer[op])
+    )
+    return (data ?? []).filter((model): model is RetrainedModel => model !== null)
+  }
+
+  /**
+   * Runs an operation whose name depends on the revision. When the service rejects the name in
+   * validation (nothing was executed), the other revision's name is tried once.
+   */
+  private async withRevision<T>(kind: 'start' | 'models', send: (operation: string) => Promise<T>): Promise<T> {
+    const revision = await this.detectRevision()
+    try {
+      return await send(OPERATION_NAMES[revision][kind])
+    } catch (error) {
+      const other: ApiRevision = revision === 'original' ? 'later' : 'original'
+      if (!(error instanceof ApiError) || !isUnknownField(error, OPERATION_NAMES[revision][kind])) throw error
+      this.revision = other
+      return send(OPERATION_NAMES[other][kind])
+    }
   }
 
   /** Asks the schema once whether it has the later revision's names; the original by default. */
@@ -208,13 +223,10 @@ export class TiyaroApi {
     }
     const classified = classifyRequestError(error, operation, this.options.retry?.signal)
     if (classified instanceof TransientError) return new AnswerLostError(classified.message, error)
-    if (classified instanceof Error && !(classified instanceof SyntaxError) && classified.name !== 'SyntaxError') {
-      // graphql-request throws a plain Error when a 2xx body is not a GraphQL answer
-      if (/invalid json|not a graphql|unexpected token|json/i.test(classified.message)) {
-        return new AnswerLostError(`${operation}: the answer was not valid GraphQL JSON`, error)
-      }
-      return new Error(redact(`${operation}: ${classified.message}`, secrets), { cause: error })
-    }
-    return new AnswerLostError(`${operation}: the answer was not valid GraphQL JSON`, error)
+    if (this.options.retry?.signal?.aborted) return classified as Error
+    // Anything else is a 2xx answer that is not GraphQL (a proxy's error page, a cut body):
+    // whether the service acted is unknown, as with a lost answer.
+    const detail = bodyGist(String((error as Error | undefined)?.message ?? error), 120)
+    return new AnswerLostError(redact(`${operation}: the answer was not a GraphQL response (${detail})`, secrets), error)
   }
 }

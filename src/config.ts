@@ -21,6 +21,8 @@ export interface Config {
   readonly wait: boolean
   readonly timeoutMs: number
   readonly pollIntervalMs: number
+  /** how long one request may go without an answer before it counts as lost and is retried */
+  readonly requestTimeoutMs: number
   /** attach to this job instead of creating one */
   readonly jobId?: string
   readonly cacheClassImages: boolean

@@ -19,6 +19,8 @@ export const MAX_SAMPLE_PROMPTS = 20
 export const MAX_TIMEOUT_MINUTES = 360 * 24
 export const MIN_POLL_INTERVAL_SECONDS = 0.1
 export const MAX_POLL_INTERVAL_SECONDS = 3600
+export const MIN_REQUEST_TIMEOUT_SECONDS = 0.5
+export const MAX_REQUEST_TIMEOUT_SECONDS = 600
 
 /** One thing wrong with one input; `message` is a whole line that names the input. */
 export interface InputProblem {
@@ -117,6 +119,15 @@ export function getConfig(env: NodeJS.ProcessEnv = process.env): Config {
       false
     )
   )
+  const requestTimeoutSeconds = check(() =>
+    parseBoundedNumber(
+      'request-timeout-seconds',
+      readInput('request-timeout-seconds') || '60',
+      MIN_REQUEST_TIMEOUT_SECONDS,
+      MAX_REQUEST_TIMEOUT_SECONDS,
+      false
+    )
+  )
   const cacheClassImages = check(() => parseBoolean('cache-class-images', readInput('cache-class-images') || 'true'))
   const dryRun = check(() => parseBoolean('dry-run', readInput('dry-run') || 'false'))
   const artifactName = check(() => optional(readInput('artifact-name'), parseArtifactName))
@@ -152,6 +163,7 @@ export function getConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wait,
     timeoutMs: Math.round(timeoutMinutes * 60_000),
     pollIntervalMs: Math.round(pollIntervalSeconds * 1000),
+    requestTimeoutMs: Math.round(requestTimeoutSeconds * 1000),
     jobId,
     cacheClassImages,
     dryRun,

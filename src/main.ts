@@ -3,14 +3,15 @@ import * as core from '@actions/core'
 import { mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
-import { AnswerLostError, TiyaroApi, type DreamBoothInput } from './api.js'
+import { TiyaroApi, type DreamBoothInput } from './api.js'
 import { buildArchive } from './archive.js'
 import type { Config } from './config.js'
 import { checkDataset, scanDataset, type Dataset } from './dataset.js'
 import { closeHttp } from './http.js'
 import { InputError, getConfig } from './inputs.js'
 import { formatDuration, newReport, writeOutputs, writeSummary, type RunReport } from './report.js'
-import { TransientError, backoffDelay, sleep, type RetryOptions } from './retry.js'
+import type { RetryOptions } from './retry.js'
+import { startJobOnce } from './start-job.js'
 import { UploadRefusedError, uploadZip } from './upload.js'
 import { waitForJob, type WaitOutcome } from './wait.js'
 
@@ -77,7 +78,7 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
   }
 
   const retry = retryOptions(deadline, signal)
-  const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, retry })
+  const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, requestTimeoutMs: config.requestTimeoutMs, retry })
   if (!config.jobId) {
     await phase(report, 'Create job', async () => {
       report.jobId = await api.newJobId()
@@ -85,7 +86,7 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
     })
     const jobId = report.jobId as string
     await phase(report, 'Upload', () => uploadDataset(api, config, report, jobId, retry))
-    await phase(report, 'Start training', () => startJobOnce(api, jobId, report.parametersSent as DreamBoothInput, deadline, signal))
+    await phase(report, 'Start training', () => startJobOnce(api, jobId, report.parametersSent as DreamBoothInput, { deadline, signal }))
     report.apiRevision = api.apiRevision
     core.info(`Training started (API revision: ${report.apiRevision}).`)
     if (!config.wait) {
@@ -159,47 +160,15 @@ async function uploadDataset(
   const zip = report.zip as NonNullable<RunReport['zip']>
   let url = await api.getJobInputUrl(jobId, config.zipName)
   try {
-    await uploadZip(url, { path: zip.path, bytes: zip.bytes, retry })
+    await uploadZip(url, { path: zip.path, bytes: zip.bytes, idleTimeoutMs: config.requestTimeoutMs, retry })
   } catch (error) {
     if (!(error instanceof UploadRefusedError)) throw error
     // An expired or refused URL gets one fresh one: the storage said no, not the network.
     core.info(`${error.message}; asking for a fresh upload URL`)
     url = await api.getJobInputUrl(jobId, config.zipName)
-    await uploadZip(url, { path: zip.path, bytes: zip.bytes, retry })
+    await uploadZip(url, { path: zip.path, bytes: zip.bytes, idleTimeoutMs: config.requestTimeoutMs, retry })
   }
   core.info(`Uploaded ${zip.bytes} bytes as ${config.zipName}`)
-}
-
-/**
- * Starts the job without ever starting it twice: when the answer to a start is lost, the job's
- * status says whether the start happened before it is sent again.
- */
-export async function startJobOnce(
-  api: Pick<TiyaroApi, 'startJob' | 'getJobStatus'>,
-  jobId: string,
-  input: DreamBoothInput,
-  deadline: number,
-  signal: AbortSignal,
-  maxAttempts = 6
-): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await api.startJob(jobId, input)
-      return
-    } catch (error) {
-      if (!(error instanceof TransientError) || attempt >= maxAttempts || signal.aborted) throw error
-      const why = error instanceof AnswerLostError ? 'its answer was lost' : error.message
-      core.info(`Start of job ${jobId} unconfirmed (${why}); checking its status before trying again`)
-      const delayMs = Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt))
-      if (Date.now() + delayMs >= deadline) throw error
-      await sleep(delayMs, signal)
-      const status = await api.getJobStatus(jobId)
-      if (status.statusEnum && status.statusEnum !== 'notfound') {
-        core.info(`Job ${jobId} is ${status.statusEnum}: the start went through.`)
-        return
-      }
-    }
-  }
 }
 
 async function waitWithLog(api: TiyaroApi, config: Config, jobId: string, deadline: number, signal: AbortSignal): Promise<WaitOutcome> {

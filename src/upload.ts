@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs'
 import { request } from 'undici'
 import { DEFAULT_REQUEST_TIMEOUT_MS, bodyGist, classifyRequestError, httpDispatcher, transientStatusError } from './http.js'
-import { withRetries, type RetryOptions } from './retry.js'
+import { TransientError, withRetries, type RetryOptions } from './retry.js'
 
 /** The storage refused the URL (HTTP 403): expired, or its signature no longer matches. */
 export class UploadRefusedError extends Error {
@@ -23,17 +23,16 @@ export class UploadError extends Error {
 export interface UploadOptions {
   readonly path: string
   readonly bytes: number
+  /** time allowed without progress (no answer, or no chunk accepted) before the try counts as lost */
+  readonly idleTimeoutMs?: number
   readonly retry?: Omit<RetryOptions, 'what'>
 }
-
-/** Idle time allowed between chunks before the upload counts as hung. */
-const UPLOAD_IDLE_TIMEOUT_MS = DEFAULT_REQUEST_TIMEOUT_MS
 
 export async function uploadZip(url: string, options: UploadOptions): Promise<void> {
   await withRetries({ ...options.retry, what: 'upload' }, () => putOnce(url, options))
 }
 
-async function putOnce(url: string, { path, bytes, retry }: UploadOptions): Promise<void> {
+async function putOnce(url: string, { path, bytes, retry, idleTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: UploadOptions): Promise<void> {
   let response
   try {
     response = await request(url, {
@@ -42,15 +41,20 @@ async function putOnce(url: string, { path, bytes, retry }: UploadOptions): Prom
       body: createReadStream(path),
       dispatcher: httpDispatcher(url),
       signal: retry?.signal,
-      headersTimeout: UPLOAD_IDLE_TIMEOUT_MS,
-      bodyTimeout: UPLOAD_IDLE_TIMEOUT_MS
+      headersTimeout: idleTimeoutMs,
+      bodyTimeout: idleTimeoutMs
     })
   } catch (error) {
     throw classifyRequestError(error, 'upload', retry?.signal)
   }
   const body = await response.body.text().catch(() => '')
   const status = response.statusCode
-  if (status >= 200 && status < 300) return
+  if (status >= 200 && status < 300) {
+    // Storage answers a PUT with an ETag and no body; a page in its place came from something
+    // in between (a captive proxy, a gateway), so the object may not be stored.
+    if (response.headers.etag !== undefined || body.trim() === '') return
+    throw new TransientError(`upload: HTTP ${status} without an ETag, and a body that is not storage's (${bodyGist(body, 80)})`)
+  }
   const transient = transientStatusError('upload', status, headerValue(response.headers['retry-after']))
   if (transient) throw transient
   if (status === 403) throw new UploadRefusedError(status, bodyGist(body))

@@ -48,6 +48,8 @@ export interface RunActionOptions {
   readonly timeoutMs?: number
   /** node binary; the current one by default */
   readonly node?: string
+  /** node options before the entry, e.g. ['--import', preload] or ['--cpu-prof'] */
+  readonly nodeArgs?: readonly string[]
 }
 
 /** The GITHUB_OUTPUT / GITHUB_STATE file format: `name<<DELIM\nvalue\nDELIM` or `name=value`. */
@@ -108,7 +110,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     else env[name] = value
   }
   const started = Date.now()
-  const child = spawn(options.node ?? process.execPath, [options.entry ?? DIST_ENTRY], {
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), options.entry ?? DIST_ENTRY], {
     env,
     cwd: options.workspace ?? REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe']

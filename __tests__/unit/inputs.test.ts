@@ -89,6 +89,7 @@ describe('getConfig: defaults', () => {
       wait: true,
       timeoutMs: 120 * 60_000,
       pollIntervalMs: 30_000,
+      requestTimeoutMs: 60_000,
       jobId: undefined,
       cacheClassImages: true,
       dryRun: false,

@@ -15,6 +15,8 @@ import {
   getOperationAST,
   GraphQLError,
   Kind,
+  NoSchemaIntrospectionCustomRule,
+  specifiedRules,
   parse,
   validate,
   type DocumentNode,
@@ -57,6 +59,8 @@ export interface ServerOptions {
   readonly maxUploadBytes?: number
   /** the time source, ms since the epoch; default Date.now */
   readonly clock?: () => number
+  /** answer schema introspection (default true); false as services that hide their schema */
+  readonly introspection?: boolean
   /** called once for each request when it is over (answered or dropped) */
   readonly onRequest?: (entry: RequestLogEntry) => void
 }
@@ -337,7 +341,8 @@ class LocalTiyaro implements TiyaroServer {
         { 'x-amzn-ErrorType': 'MalformedHttpRequestException' }
       )
     }
-    const validationErrors = validate(this.#schema, request.document)
+    const rules = this.#options.introspection === false ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules
+    const validationErrors = validate(this.#schema, request.document, rules)
     if (validationErrors.length > 0) {
       entry.errors = validationErrors.map((error) => error.message)
       return exchange.sendJson(200, { data: null, errors: validationErrors.map(formatError) })

@@ -148,6 +148,17 @@ describe('API revisions', () => {
     expect(run.summary).toContain('"instance_prompt":"a photo of sks toy robot"')
   })
 
+  it.concurrent('finds the later revision by its validation error when the schema is hidden', async () => {
+    const server = await serverWith({ revision: 'later', introspection: false })
+    const run = await runWith(server, FAST)
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs.status).toBe('done')
+    expect(run.stdout).toContain('API revision: later')
+    expect(server.trainingsStarted()).toBe(1)
+    // the original name was refused in validation, so nothing ran twice
+    expect(operationsSeen(server)).toEqual(expect.arrayContaining(['startTrainingJob', 'getTrainedModels']))
+  })
+
   it.concurrent('speaks the original revision', async () => {
     const server = await serverWith({ revision: 'original' })
     const run = await runWith(server, FAST)

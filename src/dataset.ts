@@ -81,6 +81,17 @@ export async function scanDataset({ instanceDir, classDir }: ScanOptions): Promi
     throw new DatasetError('class-images', `is the same folder as instance-images (${instanceDir})`)
   }
 
+  // The vendor template's layout keeps class images in <instance>/dataset_class: flattened into
+  // the instance images they would train the wrong concept, so ask for them as class-images.
+  const nestedClassDir = join(instanceDir, CLASS_FOLDER)
+  const nestedClassRoot = await resolveFolder(nestedClassDir, 'instance-images').catch(() => undefined)
+  if (nestedClassRoot !== undefined && nestedClassRoot !== classRoot) {
+    throw new DatasetError(
+      'instance-images',
+      `${nestedClassDir} looks like class images in the zip's layout; give it as class-images (class-images: ${nestedClassDir}) so its images go to dataset_class/ and not among the instance images`
+    )
+  }
+
   // when one folder holds the other, the inner one's images belong to the inner one only
   const instanceImages = await scanFolder(instanceDir, instanceRoot, 'instance', classRoot)
   if (instanceImages.length === 0) {

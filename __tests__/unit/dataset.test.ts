@@ -306,3 +306,15 @@ describe('checkDataset', () => {
     ])
   })
 })
+
+describe('the vendor template layout', () => {
+  it('refuses class images nested in the instance folder unless they are given as class-images', async () => {
+    await mkdir(join(root, 'dataset_class'))
+    await writeFile(join(root, 'a.png'), pngBytes({ width: 8, height: 8 }))
+    await writeFile(join(root, 'dataset_class', 'c.png'), pngBytes({ width: 8, height: 8, seed: 2 }))
+    await expect(scanDataset({ instanceDir: root })).rejects.toThrow(/instance-images: .*dataset_class.*give it as class-images/)
+    const dataset = await scanDataset({ instanceDir: root, classDir: join(root, 'dataset_class') })
+    expect(dataset.instance.map((image) => image.entryName)).toEqual(['a.png'])
+    expect(dataset.class.map((image) => image.entryName)).toEqual(['dataset_class/c.png'])
+  })
+})

@@ -5,12 +5,18 @@ import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { TiyaroApi, type DreamBoothInput } from './api.js'
 import { buildArchive } from './archive.js'
+import { uploadResultArtifact } from './artifact.js'
+import { restoreClassImages, saveClassImages } from './class-cache.js'
+import { generateMissingClassImages } from './class-generator.js'
 import type { Config } from './config.js'
 import { checkDataset, scanDataset, type Dataset } from './dataset.js'
 import { closeHttp } from './http.js'
 import { InputError, getConfig } from './inputs.js'
+import { commentOnPullRequest } from './pr-comment.js'
 import { formatDuration, newReport, writeOutputs, writeSummary, type RunReport } from './report.js'
+import { findEarlierAttemptJob, isReRun, recordStartedJob } from './rerun.js'
 import type { RetryOptions } from './retry.js'
+import { SAMPLES_TIME_LIMIT_MS, sampleTrainedModel, samplesDir } from './samples.js'
 import { startJobOnce } from './start-job.js'
 import { UploadRefusedError, uploadZip } from './upload.js'
 import { waitForJob, type WaitOutcome } from './wait.js'
@@ -27,14 +33,20 @@ export async function run(): Promise<void> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  let config: Config | undefined
   try {
-    const config = getConfig()
+    config = getConfig()
     await execute(config, report, cancel.signal)
   } catch (error) {
     fail(report, error)
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    // after a failure too: the artifact and the comment say what went wrong; neither throws
+    if (config) {
+      await uploadResultArtifact(config, report)
+      await commentOnPullRequest(config, report)
+    }
     writeOutputs(report)
     await writeSummary(report).catch((error: Error) => core.warning(`Could not write the job summary: ${error.message}`))
     await closeHttp()
@@ -68,7 +80,7 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
     report.attachedTo = 'job-id'
     core.info(`Attaching to job ${config.jobId}: no images are uploaded and no training is started.`)
   } else {
-    await prepareZip(config, report)
+    await prepareZip(config, report, retryOptions(deadline, signal))
     report.parametersSent = dreamboothInput(config)
     if (config.dryRun) {
       report.status = 'dry-run'
@@ -79,7 +91,19 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
 
   const retry = retryOptions(deadline, signal)
   const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, requestTimeoutMs: config.requestTimeoutMs, retry })
-  if (!config.jobId) {
+  if (!config.jobId && isReRun()) {
+    const earlierJob = await phase(report, 'Find the job of an earlier attempt', () => findEarlierAttemptJob(report, (id) => api.getJobStatus(id)))
+    if (earlierJob) {
+      report.jobId = earlierJob
+      report.attachedTo = 're-run'
+      if (!config.wait) {
+        report.status = 'running'
+        core.info(`Not waiting (wait: false). Attach to the job later with job-id: ${earlierJob}`)
+        return
+      }
+    }
+  }
+  if (!config.jobId && !report.attachedTo) {
     await phase(report, 'Create job', async () => {
       report.jobId = await api.newJobId()
       core.info(`Job ID: ${report.jobId}`)
@@ -87,6 +111,7 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
     const jobId = report.jobId as string
     await phase(report, 'Upload', () => uploadDataset(api, config, report, jobId, retry))
     await phase(report, 'Start training', () => startJobOnce(api, jobId, report.parametersSent as DreamBoothInput, { deadline, signal }))
+    await recordStartedJob(report)
     report.apiRevision = api.apiRevision
     core.info(`Training started (API revision: ${report.apiRevision}).`)
     if (!config.wait) {
@@ -98,34 +123,61 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
   const jobId = report.jobId as string
   const outcome = await phase(report, 'Wait for training', () => waitWithLog(api, config, jobId, deadline, signal))
   report.apiRevision = api.apiRevision
-  await finish(api, report, outcome, config)
+  await finish(api, report, outcome, config, signal)
+}
+
+/** The action's folder under RUNNER_TEMP: the zip, generated class images, sample images. */
+function workDir(): string {
+  return join(process.env.RUNNER_TEMP || tmpdir(), 'tiyaro-dreambooth')
 }
 
 function retryOptions(deadline: number, signal: AbortSignal): Omit<RetryOptions, 'what'> {
   return {
     deadline,
     signal,
-    onRetry: ({ what, attempt, delayMs, error }) =>
-      core.info(`${what}: ${error.message}; trying again in ${formatDuration(delayMs)} (attempt ${attempt + 1})`)
+    onRetry: ({ what, attempt, delayMs, error }) => {
+      // errors made here already start with the call's name
+      const reason = error.message.startsWith(`${what}:`) ? error.message : `${what}: ${error.message}`
+      core.info(`${reason}; trying again in ${formatDuration(delayMs)} (attempt ${attempt + 1})`)
+    }
   }
 }
 
-async function prepareZip(config: Config, report: RunReport): Promise<void> {
+async function prepareZip(config: Config, report: RunReport, retry: Omit<RetryOptions, 'what'>): Promise<void> {
+  // Class images, in this order: cache restore → generate the missing ones → scan → (after the
+  // zip) cache save, so generated images are zipped and cached like supplied ones.
+  const restored = await restoreClassImages(config)
+  report.classImagesCacheHit = restored.fromCache
+  const generationDir = restored.classDir ?? join(workDir(), 'class-images')
+  const generation = config.classImageGeneratorUrl
+    ? await phase(report, 'Generate class images', () => generateMissingClassImages(config, generationDir, retry))
+    : undefined
+  const generated = generation?.generated.length ?? 0
+  // a restored set that got more images is a new set: it is saved under its own key
+  const classImages = generated > 0 ? { classDir: generationDir, fromCache: false } : restored
   const dataset = await phase(report, 'Check images', async () => {
-    const scanned = await scanDataset({ instanceDir: config.instanceImages, classDir: config.classImages })
+    const scanned = await scanDataset({ instanceDir: config.instanceImages, classDir: classImages.classDir })
     core.info(`${scanned.instance.length} instance images, ${scanned.class.length} class images`)
     return scanned
   })
   report.instanceImageCount = dataset.instance.length
   report.classImageCount = dataset.class.length
-  await phase(report, 'Build zip', async () => {
-    const dir = join(process.env.RUNNER_TEMP || tmpdir(), 'tiyaro-dreambooth')
+  const fromCache = restored.fromCache ? dataset.class.length - generated : 0
+  report.classImageSources = { supplied: dataset.class.length - generated - fromCache, restored: fromCache, generated }
+  if (dataset.class.length > 0 || generation) {
+    core.info(`Class images: ${dataset.class.length} (${report.classImageSources.supplied} supplied, ${fromCache} restored from the cache, ${generated} generated)`)
+  }
+  const archive = await phase(report, 'Build zip', async () => {
+    const dir = workDir()
     await mkdir(dir, { recursive: true })
     const archive = await buildArchive(dataset, { outputPath: join(dir, config.zipName) })
     report.zip = { path: archive.path, sha256: archive.sha256, bytes: archive.bytes }
     core.info(`${archive.path}: ${archive.bytes} bytes, sha256 ${archive.sha256}`)
     annotate(dataset, archive, config)
+    return archive
   })
+  // after the zip: the archive step took each image's sha256, which the cache key reuses
+  await saveClassImages(config, dataset, archive, classImages)
 }
 
 /** Warnings that save a paid training, as file annotations. */
@@ -186,7 +238,7 @@ async function waitWithLog(api: TiyaroApi, config: Config, jobId: string, deadli
   })
 }
 
-async function finish(api: TiyaroApi, report: RunReport, outcome: WaitOutcome, config: Config): Promise<void> {
+async function finish(api: TiyaroApi, report: RunReport, outcome: WaitOutcome, config: Config, signal: AbortSignal): Promise<void> {
   report.jobStatus = outcome.status
   const jobId = report.jobId as string
   const attachHint = `Attach to it later with the input job-id: ${jobId}`
@@ -200,6 +252,12 @@ async function finish(api: TiyaroApi, report: RunReport, outcome: WaitOutcome, c
       }
       report.status = 'done'
       for (const model of report.models) core.info(`Model ${model.name} ${model.version}: ${model.url} (card: ${model.modelCard})`)
+      if (config.samplePrompts.length > 0) {
+        // a failed sample only warns: the training has succeeded
+        const retry = retryOptions(Date.now() + SAMPLES_TIME_LIMIT_MS, signal)
+        const dir = samplesDir(workDir(), jobId)
+        report.sampleImages = await phase(report, 'Sample images', () => sampleTrainedModel(config, report.models[0]!, dir, retry))
+      }
       return
     }
     case 'failed':

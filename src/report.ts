@@ -1,6 +1,7 @@
 // The run's result as outputs, and as a job summary a person reads: status, model links,
 // the parameters sent and the timings. Neither holds the API key or an upload URL.
 import * as core from '@actions/core'
+import { basename, dirname } from 'node:path'
 import type { ApiRevision, DreamBoothInput, JobStatus, RetrainedModel } from './api.js'
 
 export type RunStatus = 'done' | 'failed' | 'running' | 'notfound' | 'timed-out' | 'dry-run' | 'cancelled'
@@ -33,8 +34,26 @@ export interface RunReport {
   apiRevision?: ApiRevision
   artifactId?: number
   sampleImages?: readonly { prompt: string; path: string }[]
+  /** where the zip's class images came from (class-images, the cache, class-image-generator-url) */
+  classImageSources?: ClassImageSources
   readonly timings: PhaseTiming[]
   readonly notes: string[]
+}
+
+export interface ClassImageSources {
+  readonly supplied: number
+  readonly restored: number
+  readonly generated: number
+}
+
+/** "2 supplied, 4 generated": the sources that gave images; undefined when none did. */
+export function describeClassImageSources(sources: ClassImageSources): string | undefined {
+  const parts = [
+    sources.supplied > 0 ? `${sources.supplied} supplied` : '',
+    sources.restored > 0 ? `${sources.restored} restored from the cache` : '',
+    sources.generated > 0 ? `${sources.generated} generated` : ''
+  ].filter(Boolean)
+  return parts.length > 0 ? parts.join(', ') : undefined
 }
 
 export function newReport(): RunReport {
@@ -82,7 +101,7 @@ export function writeOutputs(report: RunReport): void {
   for (const [name, value] of Object.entries(reportOutputs(report))) core.setOutput(name, value)
 }
 
-const STATUS_ICON: Record<RunStatus, string> = {
+export const STATUS_ICON: Record<RunStatus, string> = {
   done: '✅',
   failed: '❌',
   notfound: '❌',
@@ -123,6 +142,7 @@ export function renderSummary(report: RunReport, title = 'DreamBooth training'):
     ['Zip', report.zip && new Markdown(`${report.zip.bytes} bytes, sha256 ${code(report.zip.sha256).text}`)],
     ['Images', report.instanceImageCount !== undefined ? `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class` : undefined],
     ['Class images from cache', report.classImagesCacheHit === undefined ? undefined : report.classImagesCacheHit ? 'yes' : 'no'],
+    ['Class images', report.classImageSources && describeClassImageSources(report.classImageSources)],
     ['API revision', report.apiRevision],
     ['Artifact', report.artifactId]
   ]
@@ -141,8 +161,15 @@ export function renderSummary(report: RunReport, title = 'DreamBooth training'):
   }
   if (report.sampleImages && report.sampleImages.length > 0) {
     lines.push('### Sample images', '', '| Prompt | File |', '| --- | --- |')
-    for (const sample of report.sampleImages) lines.push(`| ${cell(sample.prompt)} | ${cell(sample.path)} |`)
-    lines.push('')
+    for (const sample of report.sampleImages) lines.push(`| ${cell(sample.prompt)} | ${code(basename(sample.path)).text} |`)
+    // A job summary cannot show files from the runner: say where they are.
+    const where =
+      report.artifactId !== undefined
+        ? `The images are in the samples folder of the run's artifact (ID ${report.artifactId}), under the run's Artifacts.`
+        : `The images are on the runner in ${dirname(report.sampleImages[0]!.path)}; set artifact-name to keep them with the run.`
+    lines.push('', `> ${cell(where)}`, '')
+  } else if (report.sampleImages) {
+    lines.push('### Sample images', '', '> No sample image was made: the warnings in the log say why.', '')
   }
   if (report.parametersSent) {
     const heading = report.status === 'dry-run' ? 'Parameters to send (dry run: nothing was sent)' : 'Parameters sent'

@@ -1,0 +1,130 @@
+// One call of a model's inference URL (the Tiyaro inference API): POST {"input": {...}} with
+// `Authorization: Bearer <key>`, retried like every other call, answered with base64 images at
+// `response.images[]`. Each image is checked by its content before it is handed back.
+import { DEFAULT_REQUEST_TIMEOUT_MS, bodyGist, classifyRequestError, fetchWithTimeout, transientStatusError } from './http.js'
+import { sniffImage, type ImageFormat, type ImageInfo } from './image-info.js'
+import { isLoopbackHost } from './inputs.js'
+import { TransientError, withRetries, type RetryOptions } from './retry.js'
+import { redact } from './secrets.js'
+
+/** The `input` of an inference request; fields left out take the service's defaults. */
+export interface InferenceInput {
+  readonly prompt: string
+  readonly negative_prompt?: string
+  readonly seed?: number
+  readonly steps?: number
+  readonly guidance_scale?: number
+  readonly width?: number
+  readonly height?: number
+}
+
+export interface InferenceImage extends ImageInfo {
+  readonly bytes: Buffer
+}
+
+export interface InferenceOptions {
+  readonly apiKey: string
+  /** for log lines and errors: "sample 2", "class image 7" */
+  readonly what: string
+  /** how long one try may wait for the answer (request-timeout-seconds) */
+  readonly requestTimeoutMs?: number
+  readonly retry?: Omit<RetryOptions, 'what'>
+}
+
+/** The service answered, and the answer says the call cannot succeed as it is. */
+export class InferenceError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number
+  ) {
+    super(message)
+    this.name = 'InferenceError'
+  }
+}
+
+/** The file extension for an image of each format. */
+export const IMAGE_EXTENSIONS: Readonly<Record<ImageFormat, string>> = { png: 'png', jpeg: 'jpg', webp: 'webp' }
+
+/**
+ * Calls the URL once (plus retries of transient faults) and returns its images, each a real
+ * PNG, JPEG or WebP. Repeating an inference is safe: it makes an image, nothing else.
+ */
+export async function callInference(url: string, input: InferenceInput, options: InferenceOptions): Promise<InferenceImage[]> {
+  checkInferenceUrl(url, options.what)
+  const { what, retry } = options
+  return withRetries({ ...retry, what }, async () => {
+    let status: number
+    let text: string
+    let retryAfter: string | null
+    try {
+      const response = await fetchWithTimeout(
+        url,
+        {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${options.apiKey}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ input })
+        },
+        { timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, signal: retry?.signal }
+      )
+      status = response.status
+      retryAfter = response.headers.get('retry-after')
+      text = await response.text()
+    } catch (error) {
+      throw classifyRequestError(error, what, retry?.signal)
+    }
+    const transient = transientStatusError(what, status, retryAfter)
+    if (transient) throw transient
+    if (status === 401 || status === 403) {
+      throw new InferenceError(`${what}: the API key was refused (HTTP ${status})`, status)
+    }
+    if (status < 200 || status > 299) {
+      throw new InferenceError(redact(`${what}: HTTP ${status} ${bodyGist(text)}`.trim(), [options.apiKey]), status)
+    }
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      // A 2xx page that is not JSON came from something in between (a gateway, a captive proxy).
+      throw new TransientError(redact(`${what}: the answer was not JSON (${bodyGist(text, 80)})`, [options.apiKey]))
+    }
+    return parseInferenceResponse(body, what)
+  })
+}
+
+/** The images of an answer `{"response": {"images": ["<base64>", ...]}}`, each checked by content. */
+export function parseInferenceResponse(body: unknown, what = 'inference'): InferenceImage[] {
+  const response = isObject(body) ? body.response : undefined
+  const images = isObject(response) ? response.images : undefined
+  if (!Array.isArray(images)) throw new InferenceError(`${what}: the answer has no response.images list`)
+  if (images.length === 0) throw new InferenceError(`${what}: the answer holds no image`)
+  return images.map((image, index) => {
+    const label = images.length > 1 ? `${what}: image ${index + 1}` : what
+    if (typeof image !== 'string') throw new InferenceError(`${label} is not a base64 string`)
+    const bytes = decodeBase64Image(image)
+    const info = sniffImage(bytes)
+    if (!info) throw new InferenceError(`${label} is not a PNG, JPEG or WebP image (${bytes.length} bytes)`)
+    return { ...info, bytes }
+  })
+}
+
+/** Base64 (Node reads the standard and the URL-safe alphabet), also as a `data:image/...;base64,` URL. */
+function decodeBase64Image(text: string): Buffer {
+  return Buffer.from(text.replace(/^data:[^,]*;base64,/i, ''), 'base64')
+}
+
+/** The key goes only to https, or to plain http on this machine: never in clear over a network. */
+export function checkInferenceUrl(url: string, what: string): void {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new InferenceError(`${what}: ${JSON.stringify(url)} is not an absolute URL`)
+  }
+  if (parsed.protocol === 'https:') return
+  if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return
+  throw new InferenceError(`${what}: ${parsed.origin} is not https; the API key is not sent there`)
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

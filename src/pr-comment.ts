@@ -1,0 +1,156 @@
+// The pull-request comment (`comment-on-pr`): one comment per model name on the pull request of
+// the run (the event's, or the one a pushed commit merged), found again by a hidden marker and
+// updated, so re-runs and later pushes never pile up comments. A comment that cannot be written
+// is a warning that says which permission to grant, never a failed training.
+import * as core from '@actions/core'
+import type { Config } from './config.js'
+import { STATUS_ICON, cell, formatDuration, reportOutputs, type RunReport } from './report.js'
+import { redact } from './secrets.js'
+
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
+
+/** The hidden line that tells this action's comment for this model apart from any other. */
+export function commentMarker(name: string): string {
+  return `<!-- tiyaro-dreambooth:${encodeURIComponent(name)} -->`
+}
+
+/** The pull request number of a pull_request or pull_request_target event; undefined otherwise. */
+export function pullRequestOfEvent(eventName: string | undefined, payload: unknown): number | undefined {
+  if (!eventName || !PULL_REQUEST_EVENTS.has(eventName)) return undefined
+  const number = (payload as { pull_request?: { number?: unknown } } | undefined)?.pull_request?.number
+  return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : undefined
+}
+
+export interface AssociatedPull {
+  readonly number: number
+  readonly merged_at?: string | null
+  readonly merge_commit_sha?: string | null
+}
+
+/** Of the pull requests a pushed commit belongs to, the one it merged: by merge commit, else any merged one. */
+export function mergedPullOfCommit(pulls: readonly AssociatedPull[], sha: string): number | undefined {
+  const merged = pulls.filter((pull) => pull.merged_at)
+  return (merged.find((pull) => pull.merge_commit_sha === sha) ?? merged[0])?.number
+}
+
+export interface CommentContext {
+  /** link to the workflow run, when known */
+  readonly runUrl?: string
+  readonly runAttempt?: number
+  /** link to the artifact, when one was uploaded */
+  readonly artifactUrl?: string
+  readonly artifactName?: string
+}
+
+/** The comment's Markdown: marker, status, model links and card, image counts, job. */
+export function renderComment(report: RunReport, config: Pick<Config, 'name' | 'version' | 'apiKey' | 'githubToken'>, context: CommentContext = {}): string {
+  const status = reportOutputs(report).status ?? 'failed'
+  const icon = STATUS_ICON[report.status ?? 'failed'] ?? ''
+  const rows: [string, string | undefined][] = [
+    ['Status', cell(status)],
+    ['Job', report.jobId && `\`${report.jobId.replaceAll('`', "'")}\``],
+    ['Attached to', report.attachedTo === 're-run' ? 'the job an earlier attempt of this run started' : report.attachedTo === 'job-id' ? 'an existing job (job-id)' : undefined],
+    ['Error', report.errorMessage && cell(redact(report.errorMessage, [config.apiKey, config.githubToken]))],
+    ['Images', imageCounts(report)],
+    ['Zip', report.zip && `${report.zip.bytes} bytes, sha256 \`${report.zip.sha256}\``],
+    ['Created', report.jobStatus?.created ? cell(report.jobStatus.created) : undefined],
+    ['Finished', report.jobStatus?.finished ? cell(report.jobStatus.finished) : undefined],
+    ['Artifact', context.artifactUrl ? link(context.artifactName ?? 'artifact', context.artifactUrl) : undefined],
+    ['Run', context.runUrl ? link(context.runAttempt && context.runAttempt > 1 ? `workflow run (attempt ${context.runAttempt})` : 'workflow run', context.runUrl) : undefined]
+  ]
+  const lines = [commentMarker(config.name), `### ${icon} DreamBooth training ${cell(`${config.name} ${config.version}`)}: ${cell(status)}`, '', '| | |', '| --- | --- |']
+  for (const [label, value] of rows) if (value) lines.push(`| ${label} | ${value} |`)
+  lines.push('')
+  if (report.models.length > 0) {
+    lines.push('| Model | Version | API | Model card |', '| --- | --- | --- | --- |')
+    for (const model of report.models) {
+      lines.push(`| ${cell(model.name)} | ${cell(model.version)} | ${link('model URL', model.url)} | ${link('model card', model.modelCard)} |`)
+    }
+    lines.push('')
+  }
+  return lines.join('\n')
+}
+
+function imageCounts(report: RunReport): string | undefined {
+  if (report.instanceImageCount === undefined) return undefined
+  const fromCache = report.classImagesCacheHit ? ' (class images from the cache)' : ''
+  return `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class${fromCache}`
+}
+
+function link(text: string, url: string): string {
+  return /^https?:\/\//.test(url) ? `[${cell(text)}](${url.replace(/[()\s<>]/g, encodeURIComponent)})` : cell(url)
+}
+
+/** An HTTP status from an Octokit error, if it has one. */
+function httpStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown }).status
+  return typeof status === 'number' ? status : undefined
+}
+
+/** Creates or updates the run's comment when `comment-on-pr` is set. Never throws. */
+export async function commentOnPullRequest(config: Config, report: RunReport, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (!config.commentOnPr || config.dryRun) return
+  if (!config.githubToken) {
+    core.warning('comment-on-pr: github-token is empty, so no comment was written; pass a token (the default is github.token).')
+    return
+  }
+  const started = Date.now()
+  let pull: number | undefined
+  try {
+    const { context, getOctokit } = await import('@actions/github')
+    const octokit = getOctokit(config.githubToken)
+    const repo = context.repo
+    const eventName = context.eventName
+    pull = pullRequestOfEvent(eventName, context.payload)
+    if (pull === undefined && eventName === 'push' && context.sha) {
+      const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: context.sha })
+      pull = mergedPullOfCommit(data, context.sha)
+      if (pull === undefined) {
+        core.info(`comment-on-pr: commit ${context.sha.slice(0, 7)} did not merge a pull request; no comment.`)
+        return
+      }
+    } else if (pull === undefined) {
+      core.info(`comment-on-pr: the ${eventName ?? 'unknown'} event has no pull request; no comment.`)
+      return
+    }
+    const body = renderComment(report, config, commentContext(config, report, env, `${repo.owner}/${repo.repo}`))
+    const marker = commentMarker(config.name)
+    let existing: { id: number } | undefined
+    for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...repo, issue_number: pull, per_page: 100 })) {
+      existing = page.data.find((comment) => comment.body?.includes(marker))
+      if (existing) break
+    }
+    if (existing) {
+      const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body })
+      core.info(`Updated the comment on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`)
+    } else {
+      const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: pull, body })
+      core.info(`Commented on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`)
+    }
+  } catch (error) {
+    const where = pull === undefined ? 'the pull request' : `pull request #${pull}`
+    const message = redact((error as Error).message, [config.apiKey, config.githubToken])
+    if (httpStatus(error) === 403) {
+      core.warning(
+        `comment-on-pr: could not comment on ${where}: the token may not write comments (HTTP 403: ${message}). ` +
+          'Grant it with "permissions: pull-requests: write" (or "issues: write") in the workflow; ' +
+          'on pull requests from forks the token is read-only.'
+      )
+    } else {
+      core.warning(`comment-on-pr: could not comment on ${where}: ${message}`)
+    }
+  }
+}
+
+function commentContext(config: Config, report: RunReport, env: NodeJS.ProcessEnv, repository: string): CommentContext {
+  const server = env.GITHUB_SERVER_URL || 'https://github.com'
+  const runId = env.GITHUB_RUN_ID
+  const runUrl = runId ? `${server}/${repository}/actions/runs/${runId}` : undefined
+  const attempt = Number(env.GITHUB_RUN_ATTEMPT)
+  return {
+    runUrl,
+    runAttempt: Number.isInteger(attempt) ? attempt : undefined,
+    artifactName: config.artifactName,
+    artifactUrl: runUrl && report.artifactId !== undefined ? `${runUrl}/artifacts/${report.artifactId}` : undefined
+  }
+}

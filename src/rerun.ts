@@ -1,0 +1,159 @@
+// Re-run safety: "Re-run jobs" after a timeout or a lost runner must not pay for a second
+// training. Right after a start succeeds, the job's ID is recorded in the Actions cache under
+//   tiyaro-dreambooth-job-<GITHUB_RUN_ID>-<fingerprint of the zip's sha256 and the parameters>-<attempt>
+// and an attempt above 1 with the same zip and parameters looks up the newest record of its run
+// (the key without the attempt) and attaches to that job instead of creating, uploading and
+// starting another. A recorded job that the service says failed, or does not know, is not
+// attached to: re-running a failed training is asking for a new one.
+import * as core from '@actions/core'
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { DreamBoothInput, JobStatus } from './api.js'
+import { cacheServiceAvailable, cachedFolderPath, removeCachedFolder, restoreFolder, saveFolder } from './cache-store.js'
+import type { RunReport } from './report.js'
+
+export const JOB_RECORD_KEY_PREFIX = 'tiyaro-dreambooth-job-'
+/** The cached folder's name under the cache root (part of every entry's version: never change it). */
+export const JOB_RECORD_FOLDER = 'job-record'
+const RECORD_FILE = 'job.json'
+
+/** What is cached: enough to attach, nothing secret. */
+export interface JobRecord {
+  readonly jobId: string
+  readonly runId: string
+  readonly runAttempt: number
+  readonly zipSha256: string
+  readonly startedAt: string
+}
+
+/** The same zip and the same parameters give the same fingerprint, whatever the key order. */
+export function runFingerprint(zipSha256: string, parameters: DreamBoothInput): string {
+  const sorted = Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return createHash('sha256').update(`${zipSha256}\n${JSON.stringify(sorted)}`).digest('hex').slice(0, 32)
+}
+
+/** The key of every attempt's record of this run and fingerprint, ending in '-'. */
+export function jobRecordKeyPrefix(runId: string, fingerprint: string): string {
+  return `${JOB_RECORD_KEY_PREFIX}${runId}-${fingerprint}-`
+}
+
+export function jobRecordKey(runId: string, fingerprint: string, attempt: number): string {
+  return `${jobRecordKeyPrefix(runId, fingerprint)}${attempt}`
+}
+
+/** GITHUB_RUN_ATTEMPT as a number; 1 when not set or not a positive integer. */
+export function runAttempt(env: NodeJS.ProcessEnv = process.env): number {
+  const attempt = Number(env.GITHUB_RUN_ATTEMPT)
+  return Number.isInteger(attempt) && attempt > 0 ? attempt : 1
+}
+
+export function parseJobRecord(text: string): JobRecord | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<JobRecord>
+    if (typeof value.jobId !== 'string' || value.jobId === '' || typeof value.zipSha256 !== 'string') return undefined
+    return value as JobRecord
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether an attempt may attach to a recorded job in this state. */
+export function attachable(status: Pick<JobStatus, 'statusEnum'>): boolean {
+  return status.statusEnum !== 'failed' && status.statusEnum !== 'notfound'
+}
+
+interface RunIdentity {
+  readonly runId: string
+  readonly attempt: number
+  readonly fingerprint: string
+  readonly zipSha256: string
+}
+
+function identify(report: RunReport, env: NodeJS.ProcessEnv): RunIdentity | undefined {
+  const runId = env.GITHUB_RUN_ID
+  if (!runId || !report.zip || !report.parametersSent) return undefined
+  return { runId, attempt: runAttempt(env), fingerprint: runFingerprint(report.zip.sha256, report.parametersSent), zipSha256: report.zip.sha256 }
+}
+
+/** True when this is a re-run whose earlier attempts may have recorded a job. */
+export function isReRun(env: NodeJS.ProcessEnv = process.env): boolean {
+  return runAttempt(env) > 1 && Boolean(env.GITHUB_RUN_ID)
+}
+
+/**
+ * On a re-run (GITHUB_RUN_ATTEMPT above 1): the job an earlier attempt of this run started with
+ * the same zip and parameters, when it may be attached to; else undefined. `jobStatus` asks the
+ * service; when it cannot answer, the job is attached to (the wait asks again), since a second
+ * training is the worse mistake.
+ */
+export async function findEarlierAttemptJob(
+  report: RunReport,
+  jobStatus: (jobId: string) => Promise<JobStatus>,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<string | undefined> {
+  const run = identify(report, env)
+  if (!run || run.attempt <= 1) return undefined
+  if (!cacheServiceAvailable(env)) {
+    core.info('Re-run: this runner offers no Actions cache service, so a job of an earlier attempt cannot be found.')
+    return undefined
+  }
+  const prefix = jobRecordKeyPrefix(run.runId, run.fingerprint)
+  let record: JobRecord | undefined
+  try {
+    const key = await restoreFolder(JOB_RECORD_FOLDER, prefix)
+    if (key === undefined) {
+      core.info(`Re-run (attempt ${run.attempt}): no earlier attempt of run ${run.runId} started a job with this zip and these parameters.`)
+      return undefined
+    }
+    record = parseJobRecord(await readFile(join(cachedFolderPath(JOB_RECORD_FOLDER), RECORD_FILE), 'utf8'))
+    if (!record || record.zipSha256 !== run.zipSha256) {
+      core.warning(`Re-run: the record under cache key ${key} is not usable; starting a new job.`)
+      return undefined
+    }
+  } catch (error) {
+    core.warning(`Re-run: could not read the record of an earlier attempt (${(error as Error).message}); starting a new job.`)
+    return undefined
+  } finally {
+    await removeCachedFolder(JOB_RECORD_FOLDER)
+  }
+  try {
+    const status = await jobStatus(record.jobId)
+    if (!attachable(status)) {
+      core.info(`Re-run: job ${record.jobId} of attempt ${record.runAttempt} is ${status.statusEnum}; starting a new training.`)
+      return undefined
+    }
+  } catch (error) {
+    core.info(`Re-run: the status of job ${record.jobId} is unknown (${(error as Error).message}); attaching to it all the same.`)
+  }
+  core.info(
+    `Re-run (attempt ${run.attempt}): attempt ${record.runAttempt} started job ${record.jobId} with the same zip and parameters; ` +
+      'attaching to it: no new job is created, uploaded or started.'
+  )
+  return record.jobId
+}
+
+/** Right after a start succeeded: records the job for later attempts of this run. Never throws. */
+export async function recordStartedJob(report: RunReport, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const run = identify(report, env)
+  if (!run || !report.jobId || !cacheServiceAvailable(env)) return
+  const key = jobRecordKey(run.runId, run.fingerprint, run.attempt)
+  const record: JobRecord = {
+    jobId: report.jobId,
+    runId: run.runId,
+    runAttempt: run.attempt,
+    zipSha256: run.zipSha256,
+    startedAt: new Date().toISOString()
+  }
+  try {
+    const folder = cachedFolderPath(JOB_RECORD_FOLDER)
+    await mkdir(folder, { recursive: true })
+    await writeFile(join(folder, RECORD_FILE), `${JSON.stringify(record)}\n`)
+    if (await saveFolder(JOB_RECORD_FOLDER, key)) core.info(`Recorded job ${report.jobId} for re-runs of this run (cache key ${key}).`)
+    else core.info(`Job ${report.jobId} was not recorded for re-runs (see above).`)
+  } catch (error) {
+    core.warning(`Could not record job ${report.jobId} for re-runs: ${(error as Error).message}`)
+  } finally {
+    await removeCachedFolder(JOB_RECORD_FOLDER)
+  }
+}

@@ -23,8 +23,8 @@ export function encodeSolidPng(width: number, height: number, color: Rgb): Buffe
   return encodeRgbPng(width, height, pixels)
 }
 
-/** Encodes 8-bit RGB pixels, row by row, 3 bytes a pixel. */
-export function encodeRgbPng(width: number, height: number, pixels: Uint8Array): Buffer {
+/** Encodes 8-bit RGB pixels, row by row, 3 bytes a pixel; `level` 0 stores them uncompressed. */
+export function encodeRgbPng(width: number, height: number, pixels: Uint8Array, { level = 6 }: { level?: number } = {}): Buffer {
   checkSize(width, height)
   const stride = width * 3
   if (pixels.length !== stride * height) {
@@ -45,7 +45,7 @@ export function encodeRgbPng(width: number, height: number, pixels: Uint8Array):
   return Buffer.concat([
     PNG_SIGNATURE,
     chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
+    chunk('IDAT', deflateSync(raw, { level })),
     chunk('IEND', Buffer.alloc(0))
   ])
 }

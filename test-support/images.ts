@@ -4,7 +4,7 @@
 import { createCipheriv, createHash } from 'node:crypto'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
+import { encodeRgbPng } from '../server/png.js'
 
 export interface PngOptions {
   readonly width: number
@@ -15,40 +15,19 @@ export interface PngOptions {
   readonly incompressible?: boolean
 }
 
-/** An 8-bit RGB PNG with a valid zlib stream and CRCs. */
+/** An 8-bit RGB PNG with a valid zlib stream and CRCs: a gradient, or random pixels. */
 export function pngBytes({ width, height, seed = 0, incompressible = false }: PngOptions): Buffer {
-  const rowBytes = 1 + width * 3 // filter byte 0 (None), then RGB
-  const raw = incompressible ? randomBytesFrom(seed, rowBytes * height) : Buffer.alloc(rowBytes * height)
+  if (incompressible) return encodeRgbPng(width, height, randomBytesFrom(seed, width * height * 3), { level: 0 })
+  const pixels = Buffer.alloc(width * height * 3)
   for (let y = 0; y < height; y++) {
-    const row = y * rowBytes
-    raw[row] = 0
-    if (incompressible) continue
     for (let x = 0; x < width; x++) {
-      const pixel = row + 1 + x * 3
-      raw[pixel] = Math.floor((x * 255) / Math.max(1, width - 1))
-      raw[pixel + 1] = Math.floor((y * 255) / Math.max(1, height - 1))
-      raw[pixel + 2] = (seed * 37) & 0xff
+      const pixel = (y * width + x) * 3
+      pixels[pixel] = Math.floor((x * 255) / Math.max(1, width - 1))
+      pixels[pixel + 1] = Math.floor((y * 255) / Math.max(1, height - 1))
+      pixels[pixel + 2] = (seed * 37) & 0xff
     }
   }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(width, 0)
-  ihdr.writeUInt32BE(height, 4)
-  ihdr.set([8, 2, 0, 0, 0], 8) // bit depth 8, colour type RGB, deflate, no filter set, no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', ihdr),
-    pngChunk('IDAT', deflateSync(raw, { level: incompressible ? 0 : 6 })),
-    pngChunk('IEND', Buffer.alloc(0))
-  ])
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const chunk = Buffer.alloc(12 + data.length)
-  chunk.writeUInt32BE(data.length, 0)
-  chunk.write(type, 4, 'latin1')
-  data.copy(chunk, 8)
-  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length)
-  return chunk
+  return encodeRgbPng(width, height, pixels)
 }
 
 /** Deterministic random bytes: an AES-CTR key stream keyed by the seed (fast at 100 MB). */

@@ -1,9 +1,9 @@
 // PUT of the zip to the presigned URL, streamed from disk. The URL is a credential: no message
 // made here contains it.
-import { createReadStream } from 'node:fs'
 import { request } from 'undici'
 import { DEFAULT_REQUEST_TIMEOUT_MS, bodyGist, classifyRequestError, httpDispatcher, transientStatusError } from './http.js'
 import { TransientError, withRetries, type RetryOptions } from './retry.js'
+import { uploadBody } from './upload-body.js'
 
 /** The storage refused the URL (HTTP 403): expired, or its signature no longer matches. */
 export class UploadRefusedError extends Error {
@@ -38,7 +38,7 @@ async function putOnce(url: string, { path, bytes, retry, idleTimeoutMs = DEFAUL
     response = await request(url, {
       method: 'PUT',
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes) },
-      body: createReadStream(path),
+      body: uploadBody(path),
       dispatcher: httpDispatcher(url),
       signal: retry?.signal,
       headersTimeout: idleTimeoutMs,

@@ -1,0 +1,170 @@
+// npm run bench [-- --size 100m,1g --rounds 3 --warmup 1 --cold-runs 15 --entry dist/index.js]
+// Measures the action against the physical limit (B) and the vendor's way (C) on generated
+// datasets of incompressible images, interleaved A, B, C, A, B, C, …, and writes bench/RESULTS.md.
+// Not a test: it takes minutes and needs zip, curl and GNU time. See bench/README.md.
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { cpus, release, totalmem, type } from 'node:os'
+import { dirname, join, relative, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { startTiyaroServer, type TiyaroServer } from '../server/tiyaro-server.js'
+import { DIST_ENTRY, REPO_ROOT } from '../test-support/run-action.js'
+import { ensureDataset, formatSize, parseSize } from './dataset.js'
+import { BENCH_API_KEY, BenchSetupError, findTools, measureAction, measureColdStart, measureZipAndCurl, type Measurement } from './measure.js'
+import { WAYS, median, renderResults, rssMb, type BenchReport, type Round, type SizeResult, type Way } from './results.js'
+
+const DATA_DIR = join(REPO_ROOT, 'bench', '.data')
+
+interface BenchOptions {
+  readonly sizes: number[]
+  readonly rounds: number
+  readonly warmup: number
+  readonly coldRuns: number
+  readonly entry: string
+  readonly out: string
+  readonly trainingMs: number
+  readonly cpuProfileDir?: string
+}
+
+function readOptions(): BenchOptions {
+  const { values } = parseArgs({
+    options: {
+      // both sizes by default: the A/B goal is judged on 100 MiB, the memory goals need 1 GiB too
+      size: { type: 'string', default: '100m,1g' },
+      rounds: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '1' },
+      'cold-runs': { type: 'string', default: '15' },
+      entry: { type: 'string' },
+      out: { type: 'string', default: join(REPO_ROOT, 'bench', 'RESULTS.md') },
+      'training-ms': { type: 'string', default: '0' },
+      'cpu-prof': { type: 'boolean', default: false }
+    }
+  })
+  const count = (name: string, text: string, min: number): number => {
+    const value = Number(text)
+    if (!Number.isInteger(value) || value < min) throw new BenchSetupError(`--${name}: expected an integer ≥ ${min}, got ${text}`)
+    return value
+  }
+  return {
+    sizes: values.size.split(',').map((text) => {
+      try {
+        return parseSize(text)
+      } catch (error) {
+        throw new BenchSetupError(`--size: ${(error as Error).message}`)
+      }
+    }),
+    rounds: count('rounds', values.rounds, 3),
+    warmup: count('warmup', values.warmup, 0),
+    coldRuns: count('cold-runs', values['cold-runs'], 1),
+    entry: values.entry ? resolve(values.entry) : DIST_ENTRY,
+    out: resolve(values.out),
+    trainingMs: count('training-ms', values['training-ms'], 0),
+    ...(values['cpu-prof'] ? { cpuProfileDir: join(DATA_DIR, 'profiles') } : {})
+  }
+}
+
+/** Which bundle was measured: its path, hash, the commit, and whether the tree differs from it. */
+function describeBuild(entry: string): string {
+  const git = (...args: string[]): string => spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? ''
+  const commit = git('rev-parse', '--short=12', 'HEAD') || 'unknown commit'
+  const changed = git('status', '--porcelain').split('\n').filter(Boolean)
+  const path = relative(REPO_ROOT, entry)
+  const bundleChanged = changed.some((line) => line.slice(3).startsWith(`${path.split('/')[0]}/`) || line.slice(3) === path)
+  // the entry and the chunks it loads on demand
+  const bundle = createHash('sha256')
+  for (const file of readdirSync(dirname(entry)).filter((name) => name.endsWith('.js')).sort()) {
+    bundle.update(file).update(readFileSync(join(dirname(entry), file)))
+  }
+  const hash = bundle.digest('hex').slice(0, 12)
+  const srcChanged = changed.filter((line) => line.slice(3).startsWith('src/')).length
+  const tree =
+    changed.length === 0
+      ? 'clean tree'
+      : `dirty tree (${changed.length} changed paths${srcChanged > 0 ? `, ${srcChanged} of them in src/` : ', none in src/'})`
+  const origin = path === 'dist/index.js' ? (bundleChanged ? 'dist/ differs from the commit' : 'dist/ as committed') : 'a private build'
+  return `\`${path}\` (bundle sha256 ${hash}…), ${origin}, at commit ${commit}, ${tree}`
+}
+
+function log(line: string): void {
+  console.log(line)
+}
+
+function brief(way: Way, measurement: Measurement): string {
+  return `${way} ${(measurement.wallMs / 1000).toFixed(2)} s ${rssMb(measurement.peakRssKb).toFixed(0)} MB`
+}
+
+/** A fresh server for each measurement: it keeps every upload in memory. */
+async function withServer<T>(trainingMs: number, body: (server: TiyaroServer) => Promise<T>): Promise<T> {
+  const server = await startTiyaroServer({ apiKey: BENCH_API_KEY, trainingMs })
+  try {
+    return await body(server)
+  } finally {
+    await server.close()
+  }
+}
+
+async function main(): Promise<void> {
+  const options = readOptions()
+  const { time } = findTools()
+  if (!existsSync(options.entry)) {
+    throw new BenchSetupError(`no bundle at ${relative(REPO_ROOT, options.entry)}: run npm run build first (or give --entry)`)
+  }
+  const scratch = join(DATA_DIR, 'scratch')
+  await mkdir(scratch, { recursive: true })
+  if (options.cpuProfileDir) await mkdir(options.cpuProfileDir, { recursive: true })
+  const build = describeBuild(options.entry)
+  log(`Measuring ${build} on Node ${process.version}`)
+
+  const measure = (way: Way, dataset: SizeResult['dataset']): Promise<Measurement> =>
+    withServer(options.trainingMs, (server) =>
+      way === 'A'
+        ? measureAction({ time, server, dataset, entry: options.entry, scratch, cpuProfileDir: options.cpuProfileDir })
+        : measureZipAndCurl({ time, server, dataset, scratch, deflate: way === 'C' })
+    )
+
+  const sizes: SizeResult[] = []
+  for (const requested of options.sizes) {
+    const dataset = await ensureDataset(DATA_DIR, requested, log)
+    log(`\n${formatSize(requested)}: ${dataset.instanceCount} instance + ${dataset.classCount} class images, ${dataset.bytes} bytes`)
+    const rounds: Round[] = []
+    for (let round = 1 - options.warmup; round <= options.rounds; round++) {
+      const results = {} as Record<Way, Measurement>
+      for (const way of WAYS) results[way] = await measure(way, dataset)
+      const label = round <= 0 ? 'warm-up' : `round ${round}/${options.rounds}`
+      log(`  ${label}: ${WAYS.map((way) => brief(way, results[way])).join(' | ')}`)
+      if (round > 0) rounds.push(results)
+    }
+    sizes.push({ requested, dataset, rounds })
+  }
+
+  log(`\nCold start, ${options.coldRuns} dry runs ...`)
+  const coldStartMs: number[] = []
+  for (let i = 0; i < options.coldRuns; i++) coldStartMs.push(await measureColdStart(options.entry))
+  log(`  median ${Math.round(median(coldStartMs))} ms`)
+
+  const report: BenchReport = {
+    date: new Date(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryBytes: totalmem(), os: `${type()} ${release()}` },
+    node: process.version,
+    build,
+    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    warmupRounds: options.warmup,
+    sizes,
+    coldStartMs
+  }
+  const markdown = renderResults(report)
+  await writeFile(options.out, markdown)
+  await rm(scratch, { recursive: true, force: true })
+  log(`\n${markdown.slice(markdown.indexOf('## Goals'))}`)
+  log(`Written to ${relative(process.cwd(), options.out)}`)
+}
+
+try {
+  await main()
+} catch (error) {
+  if (!(error instanceof BenchSetupError)) throw error
+  console.error(`bench: ${error.message}`)
+  process.exitCode = 2
+}

@@ -62317,6 +62317,7 @@ class TiyaroApi {
     options;
     client;
     revision;
+    revisionProbe;
     constructor(options) {
         this.options = options;
         this.revision = options.revision;
@@ -62384,9 +62385,14 @@ class TiyaroApi {
         }
     }
     /** Asks the schema once whether it has the later revision's names; the original by default. */
-    async detectRevision() {
+    detectRevision() {
         if (this.revision)
-            return this.revision;
+            return Promise.resolve(this.revision);
+        // one probe, however many calls ask at once
+        this.revisionProbe ??= this.probeRevision().finally(() => (this.revisionProbe = undefined));
+        return this.revisionProbe;
+    }
+    async probeRevision() {
         try {
             const data = await this.call('revision', REVISION_PROBE, {});
             const names = new Set((data.mutation?.fields ?? []).map((field) => field.name));
@@ -65317,13 +65323,25 @@ async function phase(report, name, body) {
 async function execute(config, report, signal) {
     const runStarted = Date.now();
     const deadline = runStarted + config.timeoutMs;
+    const retry = retryOptions(deadline, signal);
+    const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, requestTimeoutMs: config.requestTimeoutMs, retry });
+    // Once the images have passed their checks, the job is created (and the API revision asked)
+    // while the zip is being written: a created job costs nothing until it is started.
+    let newJob;
+    const createJobEarly = () => {
+        if (config.dryRun || isReRun())
+            return;
+        newJob = api.newJobId();
+        newJob.catch(() => undefined); // awaited in 'Create job'; a failure is reported there
+        api.detectRevision().catch(() => undefined);
+    };
     if (config.jobId) {
         report.jobId = config.jobId;
         report.attachedTo = 'job-id';
         core/* info */.pq(`Attaching to job ${config.jobId}: no images are uploaded and no training is started.`);
     }
     else {
-        await prepareZip(config, report, retryOptions(deadline, signal));
+        await prepareZip(config, report, retry, createJobEarly);
         report.parametersSent = dreamboothInput(config);
         if (config.dryRun) {
             report.status = 'dry-run';
@@ -65331,8 +65349,6 @@ async function execute(config, report, signal) {
             return;
         }
     }
-    const retry = retryOptions(deadline, signal);
-    const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, requestTimeoutMs: config.requestTimeoutMs, retry });
     if (!config.jobId && isReRun()) {
         const earlierJob = await phase(report, 'Find the job of an earlier attempt', () => findEarlierAttemptJob(report, (id) => api.getJobStatus(id)));
         if (earlierJob) {
@@ -65347,7 +65363,7 @@ async function execute(config, report, signal) {
     }
     if (!config.jobId && !report.attachedTo) {
         await phase(report, 'Create job', async () => {
-            report.jobId = await api.newJobId();
+            report.jobId = await (newJob ?? api.newJobId());
             core/* info */.pq(`Job ID: ${report.jobId}`);
         });
         const jobId = report.jobId;
@@ -65382,7 +65398,7 @@ function retryOptions(deadline, signal) {
         }
     };
 }
-async function prepareZip(config, report, retry) {
+async function prepareZip(config, report, retry, onImagesChecked) {
     // Class images, in this order: cache restore → generate the missing ones → scan → (after the
     // zip) cache save, so generated images are zipped and cached like supplied ones.
     const restored = await restoreClassImages(config);
@@ -65401,6 +65417,7 @@ async function prepareZip(config, report, retry) {
     });
     report.instanceImageCount = dataset.instance.length;
     report.classImageCount = dataset.class.length;
+    onImagesChecked();
     const fromCache = restored.fromCache ? dataset.class.length - generated : 0;
     report.classImageSources = { supplied: dataset.class.length - generated - fromCache, restored: fromCache, generated };
     if (dataset.class.length > 0 || generation) {

@@ -98,6 +98,7 @@ function isUnknownField(error: ApiError, field: string): boolean {
 export class TiyaroApi {
   private readonly client: GraphQLClient
   private revision?: ApiRevision
+  private revisionProbe?: Promise<ApiRevision>
 
   constructor(private readonly options: TiyaroApiOptions) {
     this.revision = options.revision
@@ -174,8 +175,14 @@ export class TiyaroApi {
   }
 
   /** Asks the schema once whether it has the later revision's names; the original by default. */
-  async detectRevision(): Promise<ApiRevision> {
-    if (this.revision) return this.revision
+  detectRevision(): Promise<ApiRevision> {
+    if (this.revision) return Promise.resolve(this.revision)
+    // one probe, however many calls ask at once
+    this.revisionProbe ??= this.probeRevision().finally(() => (this.revisionProbe = undefined))
+    return this.revisionProbe
+  }
+
+  private async probeRevision(): Promise<ApiRevision> {
     try {
       const data = await this.call<{ mutation: { fields: { name: string }[] } | null }>('revision', REVISION_PROBE, {})
       const names = new Set((data.mutation?.fields ?? []).map((field) => field.name))

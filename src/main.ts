@@ -75,12 +75,23 @@ async function phase<T>(report: RunReport, name: string, body: () => Promise<T>)
 async function execute(config: Config, report: RunReport, signal: AbortSignal): Promise<void> {
   const runStarted = Date.now()
   const deadline = runStarted + config.timeoutMs
+  const retry = retryOptions(deadline, signal)
+  const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, requestTimeoutMs: config.requestTimeoutMs, retry })
+  // Once the images have passed their checks, the job is created (and the API revision asked)
+  // while the zip is being written: a created job costs nothing until it is started.
+  let newJob: Promise<string> | undefined
+  const createJobEarly = (): void => {
+    if (config.dryRun || isReRun()) return
+    newJob = api.newJobId()
+    newJob.catch(() => undefined) // awaited in 'Create job'; a failure is reported there
+    api.detectRevision().catch(() => undefined)
+  }
   if (config.jobId) {
     report.jobId = config.jobId
     report.attachedTo = 'job-id'
     core.info(`Attaching to job ${config.jobId}: no images are uploaded and no training is started.`)
   } else {
-    await prepareZip(config, report, retryOptions(deadline, signal))
+    await prepareZip(config, report, retry, createJobEarly)
     report.parametersSent = dreamboothInput(config)
     if (config.dryRun) {
       report.status = 'dry-run'
@@ -89,8 +100,6 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
     }
   }
 
-  const retry = retryOptions(deadline, signal)
-  const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, requestTimeoutMs: config.requestTimeoutMs, retry })
   if (!config.jobId && isReRun()) {
     const earlierJob = await phase(report, 'Find the job of an earlier attempt', () => findEarlierAttemptJob(report, (id) => api.getJobStatus(id)))
     if (earlierJob) {
@@ -105,7 +114,7 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
   }
   if (!config.jobId && !report.attachedTo) {
     await phase(report, 'Create job', async () => {
-      report.jobId = await api.newJobId()
+      report.jobId = await (newJob ?? api.newJobId())
       core.info(`Job ID: ${report.jobId}`)
     })
     const jobId = report.jobId as string
@@ -143,7 +152,12 @@ function retryOptions(deadline: number, signal: AbortSignal): Omit<RetryOptions,
   }
 }
 
-async function prepareZip(config: Config, report: RunReport, retry: Omit<RetryOptions, 'what'>): Promise<void> {
+async function prepareZip(
+  config: Config,
+  report: RunReport,
+  retry: Omit<RetryOptions, 'what'>,
+  onImagesChecked: () => void
+): Promise<void> {
   // Class images, in this order: cache restore → generate the missing ones → scan → (after the
   // zip) cache save, so generated images are zipped and cached like supplied ones.
   const restored = await restoreClassImages(config)
@@ -162,6 +176,7 @@ async function prepareZip(config: Config, report: RunReport, retry: Omit<RetryOp
   })
   report.instanceImageCount = dataset.instance.length
   report.classImageCount = dataset.class.length
+  onImagesChecked()
   const fromCache = restored.fromCache ? dataset.class.length - generated : 0
   report.classImageSources = { supplied: dataset.class.length - generated - fromCache, restored: fromCache, generated }
   if (dataset.class.length > 0 || generation) {

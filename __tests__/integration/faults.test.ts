@@ -105,8 +105,10 @@ describe('failures that must fail', () => {
     expect(run.exitCode).toBe(1)
     expect(run.outputs['error-message']).toMatch(/API key was refused \(HTTP 401\)/)
     expect(run.outputs['error-message']).not.toContain('wrong-key')
-    // one try of the revision probe: an auth failure is not retried
-    expect(server.requests).toHaveLength(1)
+    // an auth failure is not retried: each call (the job and the revision probe) is sent once
+    const operations = server.requests.map((entry) => entry.operations.join())
+    expect(new Set(operations).size).toBe(operations.length)
+    expect(server.requests.every((entry) => entry.status === 401)).toBe(true)
   })
 
   it.concurrent('a service that keeps failing gives up within the timeout and says why', async () => {

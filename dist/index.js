@@ -62857,7 +62857,7 @@ function sizeWarnings(dataset, resolution) {
 }
 /** One warning per image whose content an earlier one (instance first, then class) has. */
 function duplicateWarnings(dataset, archive) {
-    const hashByName = new Map(archive.entries.map((entry) => [entry.name, entry.sha256]));
+    const hashByName = new Map(archive.entries.map((entry) => [entry.name, entry.fingerprint]));
     const firstByHash = new Map();
     const warnings = [];
     for (const image of allImages(dataset)) {
@@ -62906,8 +62906,8 @@ var external_node_zlib_ = __nccwpck_require__(38522);
 ;// CONCATENATED MODULE: ./src/zip-writer.ts
 // The zip format (PKWARE's APPNOTE.TXT), STORE only: entries appended to an open file in one
 // pass, each file read in chunks through two reused buffers (one is read into while the other
-// is written out), its CRC-32 and sha256 taken on the way, and every byte of the zip through a
-// sha256 on the way out. Memory stays the same whatever the sizes, and no chunk is left for the
+// is written out), its CRC-32 taken on the way (the zip needs it), and every byte of the zip
+// through a sha256 on the way out. Memory stays the same whatever the sizes, and no chunk is left for the
 // garbage collector.
 //
 // The bytes are those archiver (zip-stream) writes for the same entries: a data descriptor after
@@ -62956,19 +62956,19 @@ class ZipWriter {
     constructor(output) {
         this.output = output;
     }
-    /** Adds the file at `sourcePath` as `entryName`; its sha256 and size. */
+    /** Adds the file at `sourcePath` as `entryName`; its CRC-32 and size. */
     async addFile(entryName, sourcePath) {
         const name = Buffer.from(entryName, 'utf8');
         // as zip-stream: the UTF-8 flag only when the name is not plain ASCII
         const flags = FLAG_DATA_DESCRIPTOR | (name.length === entryName.length ? 0 : FLAG_UTF8);
         const offset = this.bytes;
         await this.write(localHeader(name, flags));
-        const { crc, bytes, sha256 } = await this.copyFrom(sourcePath);
+        const { crc, bytes } = await this.copyFrom(sourcePath);
         if (bytes >= ZIP64_MAGIC)
             throw new Error(`${sourcePath} is 4 GiB or more, too large for one entry`);
         await this.write(dataDescriptor(crc, bytes));
         this.records.push({ name, flags, crc, bytes, offset });
-        return { sha256, bytes };
+        return { crc32: crc, bytes };
     }
     /** Writes the central directory and the end records. */
     async finish() {
@@ -62978,10 +62978,9 @@ class ZipWriter {
     sha256() {
         return this.digest.digest('hex');
     }
-    /** The file's bytes into the zip; its CRC-32, size and sha256. */
+    /** The file's bytes into the zip; its CRC-32 and size. */
     async copyFrom(sourcePath) {
         const input = await (0,promises_.open)(sourcePath, 'r');
-        const hash = (0,external_node_crypto_.createHash)('sha256');
         let crc = 0;
         let bytes = 0;
         let writing = Promise.resolve();
@@ -62994,7 +62993,6 @@ class ZipWriter {
                     break;
                 const chunk = buffer.subarray(0, bytesRead);
                 crc = (0,external_node_zlib_.crc32)(chunk, crc);
-                hash.update(chunk);
                 bytes += bytesRead;
                 await writing;
                 writing = this.write(chunk);
@@ -63005,7 +63003,7 @@ class ZipWriter {
             await writing.catch(() => undefined);
             await input.close();
         }
-        return { crc, bytes, sha256: hash.digest('hex') };
+        return { crc, bytes };
     }
     /** Appends bytes to the file. Calls do not overlap: each waits for the one before. */
     async write(bytes) {
@@ -63111,7 +63109,7 @@ function centralHeader({ name, flags, crc, bytes, offset }) {
 
 ;// CONCATENATED MODULE: ./src/archive.ts
 // Writes the dataset as a zip in the seed's layout, in one pass: each image is read once, its
-// sha256 taken on the way in, and the zip's sha256 on the way out to the file (zip-writer.ts).
+// CRC-32 taken on the way in, and the zip's sha256 on the way out to the file (zip-writer.ts).
 // The same images give the same bytes on every run and machine: fixed entry order, fixed
 // date, fixed mode, STORE for every entry (images are compressed already), no extra fields
 // (ZIP64 ones only when offsets pass 4 GiB, which depends on the content alone).
@@ -63128,7 +63126,8 @@ async function buildArchive(dataset, { outputPath }) {
         const zip = new ZipWriter(output);
         const entries = [];
         for (const image of images) {
-            entries.push({ name: image.entryName, ...(await zip.addFile(image.entryName, image.sourcePath)) });
+            const { crc32, bytes } = await zip.addFile(image.entryName, image.sourcePath);
+            entries.push({ name: image.entryName, fingerprint: contentFingerprint(bytes, crc32), bytes });
         }
         await zip.finish();
         await output.close();
@@ -63139,6 +63138,9 @@ async function buildArchive(dataset, { outputPath }) {
         await (0,promises_.rm)(outputPath, { force: true }).catch(() => undefined); // never a folder: no `recursive`
         throw error;
     }
+}
+function contentFingerprint(bytes, crc32) {
+    return `${bytes}-${crc32.toString(16).padStart(8, '0')}`;
 }
 /** Instance images by name, then class images by name: the order is part of the zip's bytes. */
 function zipOrder(dataset) {
@@ -63526,8 +63528,8 @@ async function removeCachedFolder(name) {
 // the Actions cache so that later runs and the other concepts of a matrix reuse it.
 //
 // Key: tiyaro-dreambooth-class-v1-<hash of model, class prompt, resolution>-<hash of the images>.
-// The images' hash is taken over their names and the sha256 the archive step computed for each
-// entry, so saving reads no image a second time. A run whose `class-images` is missing or empty
+// The images' hash is taken over their names and the fingerprint (size and CRC-32) the archive
+// step took of each entry, so saving reads no image a second time. A run whose `class-images` is missing or empty
 // restores the newest entry of the same first hash; a run that brings images saves them when
 // their key is new. The images are cached flat, under the names they have in the zip, so a
 // restore gives the same `dataset_class/` entries.
@@ -63557,13 +63559,13 @@ function classCacheKeyPrefix(purpose) {
 }
 /** Hash of the images' names and contents, in name order; `images` are zip entries or cached files. */
 function classImagesHash(images) {
-    const lines = images.map(({ name, sha256 }) => `${name}\u0000${sha256}\n`).sort();
+    const lines = images.map(({ name, fingerprint }) => `${name}\u0000${fingerprint}\n`).sort();
     return sha256(lines.join('')).slice(0, 32);
 }
 /** The class images' entries of the archive, named as in the class folder of the zip. */
 function classEntries(entries) {
     const prefix = `${CLASS_FOLDER}/`;
-    return entries.filter((entry) => entry.name.startsWith(prefix)).map((entry) => ({ name: entry.name.slice(prefix.length), sha256: entry.sha256 }));
+    return entries.filter((entry) => entry.name.startsWith(prefix)).map((entry) => ({ name: entry.name.slice(prefix.length), fingerprint: entry.fingerprint }));
 }
 function classCacheKey(purpose, images) {
     return `${classCacheKeyPrefix(purpose)}${classImagesHash(images)}`;

@@ -1,5 +1,5 @@
 // Writes the dataset as a zip in the seed's layout, in one pass: each image is read once, its
-// sha256 taken on the way in, and the zip's sha256 on the way out to the file (zip-writer.ts).
+// CRC-32 taken on the way in, and the zip's sha256 on the way out to the file (zip-writer.ts).
 // The same images give the same bytes on every run and machine: fixed entry order, fixed
 // date, fixed mode, STORE for every entry (images are compressed already), no extra fields
 // (ZIP64 ones only when offsets pass 4 GiB, which depends on the content alone).
@@ -13,7 +13,12 @@ export { ZIP_ENTRY_DATE } from './zip-writer.js'
 export interface ArchiveEntry {
   /** path in the zip */
   readonly name: string
-  readonly sha256: string
+  /**
+   * The content's size and CRC-32 (`<bytes>-<crc32 hex>`), which the zip needs anyway: enough to
+   * tell images apart for the duplicate warning and the class-image cache key without hashing
+   * every image a second time.
+   */
+  readonly fingerprint: string
   readonly bytes: number
 }
 
@@ -38,7 +43,8 @@ export async function buildArchive(dataset: Dataset, { outputPath }: ArchiveOpti
     const zip = new ZipWriter(output)
     const entries: ArchiveEntry[] = []
     for (const image of images) {
-      entries.push({ name: image.entryName, ...(await zip.addFile(image.entryName, image.sourcePath)) })
+      const { crc32, bytes } = await zip.addFile(image.entryName, image.sourcePath)
+      entries.push({ name: image.entryName, fingerprint: contentFingerprint(bytes, crc32), bytes })
     }
     await zip.finish()
     await output.close()
@@ -48,6 +54,10 @@ export async function buildArchive(dataset: Dataset, { outputPath }: ArchiveOpti
     await rm(outputPath, { force: true }).catch(() => undefined) // never a folder: no `recursive`
     throw error
   }
+}
+
+export function contentFingerprint(bytes: number, crc32: number): string {
+  return `${bytes}-${crc32.toString(16).padStart(8, '0')}`
 }
 
 /** Instance images by name, then class images by name: the order is part of the zip's bytes. */

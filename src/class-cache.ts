@@ -2,8 +2,8 @@
 // the Actions cache so that later runs and the other concepts of a matrix reuse it.
 //
 // Key: tiyaro-dreambooth-class-v1-<hash of model, class prompt, resolution>-<hash of the images>.
-// The images' hash is taken over their names and the sha256 the archive step computed for each
-// entry, so saving reads no image a second time. A run whose `class-images` is missing or empty
+// The images' hash is taken over their names and the fingerprint (size and CRC-32) the archive
+// step took of each entry, so saving reads no image a second time. A run whose `class-images` is missing or empty
 // restores the newest entry of the same first hash; a run that brings images saves them when
 // their key is new. The images are cached flat, under the names they have in the zip, so a
 // restore gives the same `dataset_class/` entries.
@@ -46,18 +46,18 @@ export function classCacheKeyPrefix(purpose: ClassImagePurpose): string {
 }
 
 /** Hash of the images' names and contents, in name order; `images` are zip entries or cached files. */
-export function classImagesHash(images: readonly { readonly name: string; readonly sha256: string }[]): string {
-  const lines = images.map(({ name, sha256 }) => `${name}\u0000${sha256}\n`).sort()
+export function classImagesHash(images: readonly { readonly name: string; readonly fingerprint: string }[]): string {
+  const lines = images.map(({ name, fingerprint }) => `${name}\u0000${fingerprint}\n`).sort()
   return sha256(lines.join('')).slice(0, 32)
 }
 
 /** The class images' entries of the archive, named as in the class folder of the zip. */
-export function classEntries(entries: readonly { readonly name: string; readonly sha256: string }[]): { name: string; sha256: string }[] {
+export function classEntries(entries: readonly { readonly name: string; readonly fingerprint: string }[]): { name: string; fingerprint: string }[] {
   const prefix = `${CLASS_FOLDER}/`
-  return entries.filter((entry) => entry.name.startsWith(prefix)).map((entry) => ({ name: entry.name.slice(prefix.length), sha256: entry.sha256 }))
+  return entries.filter((entry) => entry.name.startsWith(prefix)).map((entry) => ({ name: entry.name.slice(prefix.length), fingerprint: entry.fingerprint }))
 }
 
-export function classCacheKey(purpose: ClassImagePurpose, images: readonly { readonly name: string; readonly sha256: string }[]): string {
+export function classCacheKey(purpose: ClassImagePurpose, images: readonly { readonly name: string; readonly fingerprint: string }[]): string {
   return `${classCacheKeyPrefix(purpose)}${classImagesHash(images)}`
 }
 
@@ -124,7 +124,7 @@ export function restoredClassFolder(env: NodeJS.ProcessEnv = process.env): strin
 export async function saveClassImages(
   config: Config,
   dataset: Dataset,
-  archive: { readonly entries: readonly { readonly name: string; readonly sha256: string }[] },
+  archive: { readonly entries: readonly { readonly name: string; readonly fingerprint: string }[] },
   source: ClassImagesSource
 ): Promise<void> {
   if (!config.cacheClassImages || config.dryRun || dataset.class.length === 0) return

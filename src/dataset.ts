@@ -1,7 +1,7 @@
 // Finds the images that go into the zip and checks them, before anything is uploaded.
 // The scan reads only each file's header (image-info.ts); the archive step reads each file
-// once in full and reports each entry's sha256, which `checkDataset` takes for its duplicate
-// check, so no file is read a second time.
+// once in full and reports each entry's fingerprint (size and CRC-32), which `checkDataset`
+// takes for its duplicate check, so no file is read a second time.
 //
 // Layout (the seed's): instance images at the zip's root, class images under dataset_class/.
 // Sub-folders are flattened, so the entry name is the file's own name; two files that would
@@ -289,9 +289,9 @@ export interface CheckOptions {
   readonly resolution?: number
 }
 
-/** The archive's entry hashes (ArchiveResult fits), by entry name. */
+/** The archive's entry fingerprints (ArchiveResult fits), by entry name. */
 export interface HashedEntries {
-  readonly entries: readonly { readonly name: string; readonly sha256: string }[]
+  readonly entries: readonly { readonly name: string; readonly fingerprint: string }[]
 }
 
 /**
@@ -335,7 +335,7 @@ function sizeWarnings(dataset: Dataset, resolution: number): DatasetWarning[] {
 
 /** One warning per image whose content an earlier one (instance first, then class) has. */
 function duplicateWarnings(dataset: Dataset, archive: HashedEntries): DatasetWarning[] {
-  const hashByName = new Map(archive.entries.map((entry) => [entry.name, entry.sha256]))
+  const hashByName = new Map(archive.entries.map((entry) => [entry.name, entry.fingerprint]))
   const firstByHash = new Map<string, DatasetImage>()
   const warnings: DatasetWarning[] = []
   for (const image of allImages(dataset)) {

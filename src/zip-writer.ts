@@ -1,7 +1,7 @@
 // The zip format (PKWARE's APPNOTE.TXT), STORE only: entries appended to an open file in one
 // pass, each file read in chunks through two reused buffers (one is read into while the other
-// is written out), its CRC-32 and sha256 taken on the way, and every byte of the zip through a
-// sha256 on the way out. Memory stays the same whatever the sizes, and no chunk is left for the
+// is written out), its CRC-32 taken on the way (the zip needs it), and every byte of the zip
+// through a sha256 on the way out. Memory stays the same whatever the sizes, and no chunk is left for the
 // garbage collector.
 //
 // The bytes are those archiver (zip-stream) writes for the same entries: a data descriptor after
@@ -56,7 +56,7 @@ export interface CentralRecord {
 }
 
 export interface WrittenEntry {
-  readonly sha256: string
+  readonly crc32: number
   readonly bytes: number
 }
 
@@ -70,18 +70,18 @@ export class ZipWriter {
 
   constructor(private readonly output: FileHandle) {}
 
-  /** Adds the file at `sourcePath` as `entryName`; its sha256 and size. */
+  /** Adds the file at `sourcePath` as `entryName`; its CRC-32 and size. */
   async addFile(entryName: string, sourcePath: string): Promise<WrittenEntry> {
     const name = Buffer.from(entryName, 'utf8')
     // as zip-stream: the UTF-8 flag only when the name is not plain ASCII
     const flags = FLAG_DATA_DESCRIPTOR | (name.length === entryName.length ? 0 : FLAG_UTF8)
     const offset = this.bytes
     await this.write(localHeader(name, flags))
-    const { crc, bytes, sha256 } = await this.copyFrom(sourcePath)
+    const { crc, bytes } = await this.copyFrom(sourcePath)
     if (bytes >= ZIP64_MAGIC) throw new Error(`${sourcePath} is 4 GiB or more, too large for one entry`)
     await this.write(dataDescriptor(crc, bytes))
     this.records.push({ name, flags, crc, bytes, offset })
-    return { sha256, bytes }
+    return { crc32: crc, bytes }
   }
 
   /** Writes the central directory and the end records. */
@@ -94,10 +94,9 @@ export class ZipWriter {
     return this.digest.digest('hex')
   }
 
-  /** The file's bytes into the zip; its CRC-32, size and sha256. */
-  private async copyFrom(sourcePath: string): Promise<{ crc: number; bytes: number; sha256: string }> {
+  /** The file's bytes into the zip; its CRC-32 and size. */
+  private async copyFrom(sourcePath: string): Promise<{ crc: number; bytes: number }> {
     const input = await open(sourcePath, 'r')
-    const hash = createHash('sha256')
     let crc = 0
     let bytes = 0
     let writing: Promise<void> = Promise.resolve()
@@ -109,7 +108,6 @@ export class ZipWriter {
         if (bytesRead === 0) break
         const chunk = buffer.subarray(0, bytesRead)
         crc = crc32(chunk, crc)
-        hash.update(chunk)
         bytes += bytesRead
         await writing
         writing = this.write(chunk)
@@ -119,7 +117,7 @@ export class ZipWriter {
       await writing.catch(() => undefined)
       await input.close()
     }
-    return { crc, bytes, sha256: hash.digest('hex') }
+    return { crc, bytes }
   }
 
   /** Appends bytes to the file. Calls do not overlap: each waits for the one before. */

@@ -158,7 +158,7 @@ describe('class-image cache', () => {
       expect(run.outputs.status).toBe('done')
       expect(annotations(run).filter((line) => /cache/i.test(line))).toEqual([])
     }
-    const keys = runs.map((run) => /under key (\S+)/.exec(run.stdout)?.[1])
+    const keys = runs.map((run) => /under key ([\w-]+)/.exec(run.stdout)?.[1])
     expect(keys[0]).toBeDefined()
     expect(keys[1]).toBe(keys[0])
     expect(services.cacheEntries().filter((entry) => entry.key === keys[0])).toEqual([expect.objectContaining({ finalized: true })])

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { chmod, mkdtemp, readFile, rm, stat, unlink, utimes } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { crc32 } from 'node:zlib'
 import { readZipArchive } from '../../server/zip-reader.js'
 import { ZIP_ENTRY_DATE, buildArchive } from '../../src/archive.js'
 import { checkDataset, scanDataset } from '../../src/dataset.js'
@@ -19,6 +20,8 @@ afterEach(async () => {
 })
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+/** Size and CRC-32, as zip tools report them. */
+const fingerprintOf = (bytes: Uint8Array): string => `${bytes.length}-${crc32(bytes).toString(16).padStart(8, '0')}`
 
 const instanceTree: Record<string, TreeEntry> = {
   'b.png': pngBytes({ width: 64, height: 48, seed: 1 }),
@@ -72,18 +75,18 @@ describe('buildArchive', () => {
     expect(ZIP_ENTRY_DATE.toISOString()).toBe('1980-01-01T00:00:00.000Z')
   })
 
-  it("reports the zip's size and sha256 as on disk, and each entry's sha256 and size", async () => {
+  it("reports the zip's size and sha256 as on disk, and each entry's size and CRC-32", async () => {
     const result = await buildArchive(await datasetIn(root), { outputPath: join(root, 'data.zip') })
     const onDisk = await readFile(result.path)
     expect(result.bytes).toBe(onDisk.length)
     expect(result.bytes).toBe((await stat(result.path)).size)
     expect(result.sha256).toBe(sha256(onDisk))
     expect(result.entries).toEqual([
-      { name: 'a.jpg', sha256: sha256(instanceTree['sub/a.jpg'] as Buffer), bytes: (instanceTree['sub/a.jpg'] as Buffer).length },
-      { name: 'b.png', sha256: sha256(instanceTree['b.png'] as Buffer), bytes: (instanceTree['b.png'] as Buffer).length },
-      { name: 'c.webp', sha256: sha256(instanceTree['c.webp'] as Buffer), bytes: (instanceTree['c.webp'] as Buffer).length },
-      { name: 'dataset_class/y.jpg', sha256: sha256(classTree['more/y.jpg'] as Buffer), bytes: (classTree['more/y.jpg'] as Buffer).length },
-      { name: 'dataset_class/z.png', sha256: sha256(classTree['z.png'] as Buffer), bytes: (classTree['z.png'] as Buffer).length }
+      { name: 'a.jpg', fingerprint: fingerprintOf(instanceTree['sub/a.jpg'] as Buffer), bytes: (instanceTree['sub/a.jpg'] as Buffer).length },
+      { name: 'b.png', fingerprint: fingerprintOf(instanceTree['b.png'] as Buffer), bytes: (instanceTree['b.png'] as Buffer).length },
+      { name: 'c.webp', fingerprint: fingerprintOf(instanceTree['c.webp'] as Buffer), bytes: (instanceTree['c.webp'] as Buffer).length },
+      { name: 'dataset_class/y.jpg', fingerprint: fingerprintOf(classTree['more/y.jpg'] as Buffer), bytes: (classTree['more/y.jpg'] as Buffer).length },
+      { name: 'dataset_class/z.png', fingerprint: fingerprintOf(classTree['z.png'] as Buffer), bytes: (classTree['z.png'] as Buffer).length }
     ])
   })
 
@@ -109,10 +112,10 @@ describe('buildArchive', () => {
     const [largeEntry] = readZipArchive(await readFile(result.path)).entries
     expect(largeEntry.uncompressedSize).toBe(large.length)
     expect(largeEntry.data().equals(large)).toBe(true)
-    expect(result.entries[0].sha256).toBe(sha256(large))
+    expect(result.entries[0].fingerprint).toBe(fingerprintOf(large))
   })
 
-  it('gives the hashes that the duplicate warning needs', async () => {
+  it('gives the fingerprints that the duplicate warning needs', async () => {
     const same = pngBytes({ width: 600, height: 600, seed: 5 })
     await writeImageTree(join(root, 'instance'), { 'a.png': same, 'b.png': pngBytes({ width: 600, height: 600 }), 'c/copy.png': same })
     const dataset = await scanDataset({ instanceDir: join(root, 'instance') })

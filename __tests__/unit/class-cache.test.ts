@@ -14,8 +14,8 @@ import {
 
 const purpose = { model: 'stable-diffusion-v1-5', classPrompt: 'a photo of dog', resolution: 512 }
 const images = [
-  { name: 'dog-1.jpg', sha256: 'a'.repeat(64) },
-  { name: 'dog-2.jpg', sha256: 'b'.repeat(64) }
+  { name: 'dog-1.jpg', fingerprint: 'a'.repeat(64) },
+  { name: 'dog-2.jpg', fingerprint: 'b'.repeat(64) }
 ]
 
 describe('classImagePurpose', () => {
@@ -53,19 +53,19 @@ describe('class cache keys', () => {
     const hash = classImagesHash(images)
     expect(classImagesHash([...images].reverse())).toBe(hash)
     expect(classImagesHash([{ ...images[0], name: 'dog-3.jpg' }, images[1]])).not.toBe(hash)
-    expect(classImagesHash([{ ...images[0], sha256: 'c'.repeat(64) }, images[1]])).not.toBe(hash)
+    expect(classImagesHash([{ ...images[0], fingerprint: 'c'.repeat(64) }, images[1]])).not.toBe(hash)
     expect(classImagesHash(images.slice(1))).not.toBe(hash)
   })
 
   it('takes the class images from the archive entries, named as in dataset_class/', () => {
     const entries = [
-      { name: 'robot.jpg', sha256: '1' },
-      { name: 'dataset_class/dog-1.jpg', sha256: '2' },
-      { name: 'dataset_class/dog-2.jpg', sha256: '3' }
+      { name: 'robot.jpg', fingerprint: '1' },
+      { name: 'dataset_class/dog-1.jpg', fingerprint: '2' },
+      { name: 'dataset_class/dog-2.jpg', fingerprint: '3' }
     ]
     expect(classEntries(entries)).toEqual([
-      { name: 'dog-1.jpg', sha256: '2' },
-      { name: 'dog-2.jpg', sha256: '3' }
+      { name: 'dog-1.jpg', fingerprint: '2' },
+      { name: 'dog-2.jpg', fingerprint: '3' }
     ])
   })
 })

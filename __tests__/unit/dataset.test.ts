@@ -293,11 +293,11 @@ describe('checkDataset', () => {
     const classImage = image('c.png', 512, 512, 'class')
     const archive = {
       entries: [
-        { name: '0.png', sha256: 'aa' },
-        { name: '1.png', sha256: 'bb' },
-        { name: '2.png', sha256: 'aa' },
-        { name: '3.png', sha256: 'cc' },
-        { name: 'dataset_class/c.png', sha256: 'bb' }
+        { name: '0.png', fingerprint: 'aa' },
+        { name: '1.png', fingerprint: 'bb' },
+        { name: '2.png', fingerprint: 'aa' },
+        { name: '3.png', fingerprint: 'cc' },
+        { name: 'dataset_class/c.png', fingerprint: 'bb' }
       ]
     }
     expect(checkDataset(dataset(images, [classImage]), archive)).toEqual([

@@ -61167,7 +61167,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7884);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(15864);
 
 // An explicit exit, so that a socket left open by a library cannot keep the step alive.
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -61178,7 +61178,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7884:
+/***/ 15864:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -61193,8 +61193,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 var core = __nccwpck_require__(33838);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./node_modules/graphql-request/build/legacy/classes/ClientError.js
@@ -63325,6 +63323,20 @@ async function writeSummary(report) {
     await core/* summary */.z.addRaw(renderSummary(report), true).write();
 }
 
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(48161);
+;// CONCATENATED MODULE: ./src/paths.ts
+
+
+/** The runner's temporary folder (RUNNER_TEMP), or the system's outside a runner. */
+function runnerTemp(env = process.env) {
+    return env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+}
+/** The action's folder under RUNNER_TEMP: the zip, generated class images, sample images. */
+function workDir(env = process.env) {
+    return (0,external_node_path_.join)(runnerTemp(env), 'tiyaro-dreambooth');
+}
+
 ;// CONCATENATED MODULE: ./src/artifact.ts
 // The workflow artifact (`artifact-name`): the zip that was sent, a result.json that says what
 // became of it, and the sample images when there are any. Made at the end of every run that got
@@ -63389,7 +63401,7 @@ async function uploadResultArtifact(config, report, env = process.env) {
         return;
     }
     const started = Date.now();
-    const folder = (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), `tiyaro-dreambooth-artifact-${(0,external_node_crypto_.randomUUID)()}`);
+    const folder = (0,external_node_path_.join)(runnerTemp(env), `tiyaro-dreambooth-artifact-${(0,external_node_crypto_.randomUUID)()}`);
     try {
         await core/* group */.Os(`Upload artifact ${name}`, async () => {
             const files = await stageFiles(folder, config, report, env);
@@ -63461,7 +63473,7 @@ async function placeFile(source, target) {
 const CACHE_ROOT_NAME = 'tiyaro-dreambooth-cache';
 /** The staging root of every cached folder. */
 function cacheRoot(env = process.env) {
-    return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), CACHE_ROOT_NAME);
+    return (0,external_node_path_.join)(runnerTemp(env), CACHE_ROOT_NAME);
 }
 /** Where a cached folder of this name lives while it is saved or restored. */
 function cachedFolderPath(name, env = process.env) {
@@ -63615,7 +63627,7 @@ async function restoreInto(config, given) {
 }
 /** Where restored class images go when `class-images` is not set. */
 function restoredClassFolder(env = process.env) {
-    return (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'tiyaro-dreambooth-class-images');
+    return (0,external_node_path_.join)(runnerTemp(env), 'tiyaro-dreambooth-class-images');
 }
 /**
  * After the zip is built: saves the class images under their key when it is new. Skipped when
@@ -65384,10 +65396,6 @@ async function execute(config, report, signal) {
     const outcome = await phase(report, 'Wait for training', () => waitWithLog(api, config, jobId, deadline, signal));
     report.apiRevision = api.apiRevision;
     await finish(api, report, outcome, config, signal);
-}
-/** The action's folder under RUNNER_TEMP: the zip, generated class images, sample images. */
-function workDir() {
-    return (0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_.tmpdir)(), 'tiyaro-dreambooth');
 }
 function retryOptions(deadline, signal) {
     return {

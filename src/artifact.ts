@@ -5,11 +5,11 @@
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
 import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import type { Config } from './config.js'
 import { formatDuration, reportOutputs, type RunReport } from './report.js'
 import { redact } from './secrets.js'
+import { runnerTemp } from './paths.js'
 
 export const RESULT_FILE = 'result.json'
 export const SAMPLES_FOLDER = 'samples'
@@ -64,7 +64,7 @@ export async function uploadResultArtifact(config: Config, report: RunReport, en
     return
   }
   const started = Date.now()
-  const folder = join(env.RUNNER_TEMP || tmpdir(), `tiyaro-dreambooth-artifact-${randomUUID()}`)
+  const folder = join(runnerTemp(env), `tiyaro-dreambooth-artifact-${randomUUID()}`)
   try {
     await core.group(`Upload artifact ${name}`, async () => {
       const files = await stageFiles(folder, config, report, env)

@@ -13,14 +13,14 @@
 // archive while tar reads the folder.
 import * as core from '@actions/core'
 import { mkdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { runnerTemp } from './paths.js'
 
 export const CACHE_ROOT_NAME = 'tiyaro-dreambooth-cache'
 
 /** The staging root of every cached folder. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.RUNNER_TEMP || tmpdir(), CACHE_ROOT_NAME)
+  return join(runnerTemp(env), CACHE_ROOT_NAME)
 }
 
 /** Where a cached folder of this name lives while it is saved or restored. */

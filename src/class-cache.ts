@@ -11,12 +11,12 @@ import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import type { Dirent } from 'node:fs'
 import { copyFile, link, mkdir, readdir, realpath, rename, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Config } from './config.js'
 import { CLASS_FOLDER, DEFAULT_RESOLUTION, type Dataset } from './dataset.js'
 import { cacheServiceAvailable, cachedFolderPath, removeCachedFolder, restoreFolder, saveFolder } from './cache-store.js'
 import { formatDuration } from './report.js'
+import { runnerTemp } from './paths.js'
 
 export const CLASS_CACHE_KEY_PREFIX = 'tiyaro-dreambooth-class-v1-'
 /** The cached folder's name under the cache root (part of every entry's version: never change it). */
@@ -113,7 +113,7 @@ async function restoreInto(config: Config, given: ClassImagesSource): Promise<Cl
 
 /** Where restored class images go when `class-images` is not set. */
 export function restoredClassFolder(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.RUNNER_TEMP || tmpdir(), 'tiyaro-dreambooth-class-images')
+  return join(runnerTemp(env), 'tiyaro-dreambooth-class-images')
 }
 
 /**

@@ -1,7 +1,6 @@
 // The whole run: inputs → dataset → archive → api → upload → wait → report.
 import * as core from '@actions/core'
 import { mkdir } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { TiyaroApi, type DreamBoothInput } from './api.js'
 import { buildArchive } from './archive.js'
@@ -20,6 +19,7 @@ import { SAMPLES_TIME_LIMIT_MS, sampleTrainedModel, samplesDir } from './samples
 import { startJobOnce } from './start-job.js'
 import { UploadRefusedError, uploadZip } from './upload.js'
 import { waitForJob, type WaitOutcome } from './wait.js'
+import { workDir } from './paths.js'
 
 /** Raised to end the run with a failed step; its message is the step's error. */
 class RunFailure extends Error {}
@@ -133,11 +133,6 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
   const outcome = await phase(report, 'Wait for training', () => waitWithLog(api, config, jobId, deadline, signal))
   report.apiRevision = api.apiRevision
   await finish(api, report, outcome, config, signal)
-}
-
-/** The action's folder under RUNNER_TEMP: the zip, generated class images, sample images. */
-function workDir(): string {
-  return join(process.env.RUNNER_TEMP || tmpdir(), 'tiyaro-dreambooth')
 }
 
 function retryOptions(deadline: number, signal: AbortSignal): Omit<RetryOptions, 'what'> {

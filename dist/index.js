@@ -61167,7 +61167,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(15864);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(48851);
 
 // An explicit exit, so that a socket left open by a library cannot keep the step alive.
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -61178,7 +61178,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 15864:
+/***/ 48851:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62037,7 +62037,7 @@ const parseRequestExtendedArgs = (urlOrOptions, document, ...variablesAndRequest
 //# sourceMappingURL=main.js.map
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(46752);
-;// CONCATENATED MODULE: ./src/retry.ts
+;// CONCATENATED MODULE: ./src/shared/retry.ts
 // One retry policy for every call the action makes: connection errors, request timeouts,
 // HTTP 5xx and 429 are retried with exponential backoff and jitter (honouring Retry-After),
 // never past the run's deadline. Anything else fails at once.
@@ -62105,7 +62105,7 @@ async function withRetries(options, attemptOnce) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/http.ts
+;// CONCATENATED MODULE: ./src/shared/http.ts
 // Every HTTP request of the action goes through here: the proxy from HTTPS_PROXY / HTTP_PROXY /
 // NO_PROXY, a timeout per request, and the sorting of failures into transient or not.
 
@@ -62233,7 +62233,7 @@ function bodyGist(body, max = 200) {
     return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-;// CONCATENATED MODULE: ./src/secrets.ts
+;// CONCATENATED MODULE: ./src/shared/secrets.ts
 
 /**
  * Masks a presigned URL before anything can print it: the whole URL, its query string and
@@ -62271,7 +62271,7 @@ function redact(text, secrets) {
     return result;
 }
 
-;// CONCATENATED MODULE: ./src/api.ts
+;// CONCATENATED MODULE: ./src/tiyaro/api.ts
 // The Tiyaro retraining API: its five GraphQL operations, typed, every value sent as a variable.
 // Two revisions of the API exist; the later one renamed the start and models operations and
 // added JobStatus.jobInput. The client asks the schema once which one it speaks.
@@ -62441,7 +62441,7 @@ class TiyaroApi {
     }
 }
 
-;// CONCATENATED MODULE: ./src/image-info.ts
+;// CONCATENATED MODULE: ./src/shared/image-info.ts
 // Recognises JPEG, PNG and WebP by their magic bytes and reads the pixel size from the header,
 // without decoding. `sniffImage` is pure; `readImageInfo` is the thin file reader around it,
 // which reads the first 64 KiB and, for a JPEG whose frame header lies further on (camera
@@ -62616,7 +62616,7 @@ function readUint32LE(bytes, i) {
     return (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0;
 }
 
-;// CONCATENATED MODULE: ./src/dataset.ts
+;// CONCATENATED MODULE: ./src/dataset/scan.ts
 
 
 
@@ -62681,9 +62681,9 @@ async function resolveFolder(dir, input) {
         real = await (0,promises_.realpath)(dir);
     }
     catch (error) {
-        if (dataset_errorCode(error) === 'ENOENT')
+        if (scan_errorCode(error) === 'ENOENT')
             return undefined;
-        throw new DatasetError(input, `cannot open ${dir}: ${dataset_errorCode(error) ?? String(error)}`);
+        throw new DatasetError(input, `cannot open ${dir}: ${scan_errorCode(error) ?? String(error)}`);
     }
     if (!(await (0,promises_.stat)(real)).isDirectory())
         throw new DatasetError(input, `not a folder: ${dir}`);
@@ -62721,7 +62721,7 @@ async function listFiles(root, skip) {
             entries = await (0,promises_.readdir)(realDir, { withFileTypes: true });
         }
         catch (error) {
-            problems.push({ paths: [relDir || '.'], reason: `cannot read the folder (${dataset_errorCode(error) ?? String(error)})` });
+            problems.push({ paths: [relDir || '.'], reason: `cannot read the folder (${scan_errorCode(error) ?? String(error)})` });
             return;
         }
         const shown = entries.filter((entry) => !entry.name.startsWith('.'));
@@ -62780,7 +62780,7 @@ async function inspectFile(file, dir, kind) {
         info = await readImageInfo(file.path);
     }
     catch (error) {
-        return problem(`cannot read it (${dataset_errorCode(error) ?? String(error)})`);
+        return problem(`cannot read it (${scan_errorCode(error) ?? String(error)})`);
     }
     if (info === undefined)
         return problem('not a JPEG, PNG or WebP image');
@@ -62893,7 +62893,7 @@ function formatBytes(bytes) {
     }
     return unit === 0 ? `${bytes} bytes` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }
-function dataset_errorCode(error) {
+function scan_errorCode(error) {
     return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
 
@@ -62901,7 +62901,7 @@ function dataset_errorCode(error) {
 var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(38522);
-;// CONCATENATED MODULE: ./src/zip-writer.ts
+;// CONCATENATED MODULE: ./src/dataset/zip-writer.ts
 // The zip format (PKWARE's APPNOTE.TXT), STORE only: entries appended to an open file in one
 // pass, each file read in chunks through two reused buffers (one is read into while the other
 // is written out), its CRC-32 taken on the way (the zip needs it), and every byte of the zip
@@ -63105,7 +63105,7 @@ function centralHeader({ name, flags, crc, bytes, offset }) {
     return header;
 }
 
-;// CONCATENATED MODULE: ./src/archive.ts
+;// CONCATENATED MODULE: ./src/dataset/archive.ts
 // Writes the dataset as a zip in the seed's layout, in one pass: each image is read once, its
 // CRC-32 taken on the way in, and the zip's sha256 on the way out to the file (zip-writer.ts).
 // The same images give the same bytes on every run and machine: fixed entry order, fixed
@@ -63155,7 +63155,7 @@ function zipOrder(dataset) {
     return images;
 }
 
-;// CONCATENATED MODULE: ./src/report.ts
+;// CONCATENATED MODULE: ./src/report/report.ts
 // The run's result as outputs, and as a job summary a person reads: status, model links,
 // the parameters sent and the timings. Neither holds the API key or an upload URL.
 
@@ -63325,7 +63325,7 @@ async function writeSummary(report) {
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(48161);
-;// CONCATENATED MODULE: ./src/paths.ts
+;// CONCATENATED MODULE: ./src/shared/paths.ts
 
 
 /** The runner's temporary folder (RUNNER_TEMP), or the system's outside a runner. */
@@ -63337,7 +63337,7 @@ function workDir(env = process.env) {
     return (0,external_node_path_.join)(runnerTemp(env), 'tiyaro-dreambooth');
 }
 
-;// CONCATENATED MODULE: ./src/artifact.ts
+;// CONCATENATED MODULE: ./src/github/artifact.ts
 // The workflow artifact (`artifact-name`): the zip that was sent, a result.json that says what
 // became of it, and the sample images when there are any. Made at the end of every run that got
 // as far as a zip or a job, a failed or timed-out one included (that is when it helps most);
@@ -63452,7 +63452,7 @@ async function placeFile(source, target) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/cache-store.ts
+;// CONCATENATED MODULE: ./src/github/cache-store.ts
 // The Actions cache (@actions/cache), as the class-image cache and the re-run record use it:
 // one folder saved or restored under one key.
 //
@@ -63535,7 +63535,7 @@ async function removeCachedFolder(name) {
     await (0,promises_.rm)(cachedFolderPath(name), { recursive: true, force: true }).catch((error) => core/* debug */.Yz(`Could not remove ${name}: ${error.message}`));
 }
 
-;// CONCATENATED MODULE: ./src/class-cache.ts
+;// CONCATENATED MODULE: ./src/github/class-cache.ts
 // The class-image cache: one set of class images per (model, class prompt, resolution), kept in
 // the Actions cache so that later runs and the other concepts of a matrix reuse it.
 //
@@ -63726,7 +63726,7 @@ function sha256(text) {
     return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
 }
 
-;// CONCATENATED MODULE: ./src/concurrency.ts
+;// CONCATENATED MODULE: ./src/shared/concurrency.ts
 // A few tasks at a time: enough to hide each call's latency without flooding a paid service.
 /**
  * Runs `task` for every item with at most `limit` running at once; the results come in the
@@ -63757,7 +63757,7 @@ async function mapWithConcurrency(items, limit, task) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(38815);
-;// CONCATENATED MODULE: ./src/hyperparameters.ts
+;// CONCATENATED MODULE: ./src/inputs/hyperparameters.ts
 // The 21 optional DreamBoothInput training parameters of the seed, with the GraphQL type each
 // is sent as and the values the training script accepts (ranges from the later revision and
 // the diffusers DreamBooth script it follows).
@@ -63798,7 +63798,7 @@ const HYPERPARAMETERS = [
     spec('max_grad_norm', 'Float', { min: 0, minExclusive: true })
 ];
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/inputs/read.ts
 // The action's inputs: the only module that calls getInput. It reads every input of action.yml,
 // checks them all, and either returns one typed Config or throws one InputError that lists
 // every problem, so the user fixes the workflow in one go. No I/O beyond reading the env.
@@ -64368,7 +64368,7 @@ function editDistance(a, b) {
     return d[rows - 1][cols - 1];
 }
 
-;// CONCATENATED MODULE: ./src/inference.ts
+;// CONCATENATED MODULE: ./src/tiyaro/inference.ts
 // One call of a model's inference URL (the Tiyaro inference API): POST {"input": {...}} with
 // `Authorization: Bearer <key>`, retried like every other call, answered with base64 images at
 // `response.images[]`. Each image is checked by its content before it is handed back.
@@ -64474,7 +64474,7 @@ function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-;// CONCATENATED MODULE: ./src/class-generator.ts
+;// CONCATENATED MODULE: ./src/extras/class-generator.ts
 // Class images made once: when the class folder holds fewer than `num-class-images` images
 // (after the cache restore), the missing ones are generated from `class-prompt` through the
 // base model's inference URL, a few at a time, and written into the folder, where the scan,
@@ -64644,7 +64644,7 @@ async function generateMissingClassImages(config, classDir, retry) {
     return result;
 }
 
-;// CONCATENATED MODULE: ./src/pr-comment.ts
+;// CONCATENATED MODULE: ./src/github/pr-comment.ts
 // The pull-request comment (`comment-on-pr`): one comment per model name on the pull request of
 // the run (the event's, or the one a pushed commit merged), found again by a hidden marker and
 // updated, so re-runs and later pushes never pile up comments. A comment that cannot be written
@@ -64784,7 +64784,7 @@ function commentContext(config, report, env, repository) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/rerun.ts
+;// CONCATENATED MODULE: ./src/github/rerun.ts
 // Re-run safety: "Re-run jobs" after a timeout or a lost runner must not pay for a second
 // training. Right after a start succeeds, the job's ID is recorded in the Actions cache under
 //   tiyaro-dreambooth-job-<GITHUB_RUN_ID>-<fingerprint of the zip's sha256 and the parameters>-<attempt>
@@ -64922,7 +64922,7 @@ async function recordStartedJob(report, env = process.env) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/samples.ts
+;// CONCATENATED MODULE: ./src/extras/samples.ts
 // Sample images of the trained model: one inference call per `sample-prompts` line, each image
 // written under RUNNER_TEMP so the summary can list it and the artifact can carry it. A sample
 // that cannot be made is a warning: the training it follows has succeeded all the same.
@@ -65048,7 +65048,7 @@ async function sampleTrainedModel(config, model, outputDir, retry) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/start-job.ts
+;// CONCATENATED MODULE: ./src/tiyaro/start-job.ts
 // startRetrainingJob is not idempotent and a second start is a second paid training. A start
 // whose answer was lost is therefore never simply repeated: the job's status says first
 // whether it went through.
@@ -65096,7 +65096,7 @@ var external_node_stream_ = __nccwpck_require__(57075);
 const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
 ;// CONCATENATED MODULE: external "node:vm"
 const external_node_vm_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:vm");
-;// CONCATENATED MODULE: ./src/upload-body.ts
+;// CONCATENATED MODULE: ./src/tiyaro/upload-body.ts
 // The body of the upload: the zip read from disk in chunks, with the memory of the chunks
 // already sent kept from piling up.
 //
@@ -65154,7 +65154,7 @@ function garbageCollector() {
     return collector;
 }
 
-;// CONCATENATED MODULE: ./src/upload.ts
+;// CONCATENATED MODULE: ./src/tiyaro/upload.ts
 // PUT of the zip to the presigned URL, streamed from disk. The URL is a credential: no message
 // made here contains it.
 
@@ -65219,7 +65219,7 @@ function headerValue(value) {
     return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
 }
 
-;// CONCATENATED MODULE: ./src/wait.ts
+;// CONCATENATED MODULE: ./src/tiyaro/wait.ts
 
 const TERMINAL = new Set(['done', 'failed', 'notfound']);
 async function waitForJob(api, options) {

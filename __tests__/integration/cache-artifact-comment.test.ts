@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { readZip } from '../../server/zip-reader.js'
-import { JOB_RECORD_FOLDER, jobRecordKeyPrefix, runFingerprint } from '../../src/rerun.js'
-import { restoreFolder } from '../../src/cache-store.js'
+import { JOB_RECORD_FOLDER, jobRecordKeyPrefix, runFingerprint } from '../../src/github/rerun.js'
+import { restoreFolder } from '../../src/github/cache-store.js'
 import {
   DEMO_CLASS,
   TEST_API_KEY,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { join } from 'node:path'
-import { CACHE_ROOT_NAME, cacheRoot, cacheServiceAvailable, cachedFolderPath } from '../../src/cache-store.js'
+import { CACHE_ROOT_NAME, cacheRoot, cacheServiceAvailable, cachedFolderPath } from '../../src/github/cache-store.js'
 
 describe('cacheServiceAvailable', () => {
   it('needs the runtime token and a cache service URL', () => {

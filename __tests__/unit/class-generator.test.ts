@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describeSeeds, generatedFileName, generationSeeds, readClassFolder } from '../../src/class-generator.js'
-import { describeClassImageSources, newReport, renderSummary } from '../../src/report.js'
+import { describeSeeds, generatedFileName, generationSeeds, readClassFolder } from '../../src/extras/class-generator.js'
+import { describeClassImageSources, newReport, renderSummary } from '../../src/report/report.js'
 import { jpegBytes, pngBytes, writeImageTree } from '../../test-support/images.js'
 
 describe('generationSeeds', () => {

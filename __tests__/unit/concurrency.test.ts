@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { mapWithConcurrency } from '../../src/concurrency.js'
+import { mapWithConcurrency } from '../../src/shared/concurrency.js'
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 2))
 

@@ -10,7 +10,7 @@ import {
   scanDataset,
   type Dataset,
   type DatasetImage
-} from '../../src/dataset.js'
+} from '../../src/dataset/scan.js'
 import { jpegBytes, pngBytes, webpBytes, writeImageTree } from '../../test-support/images.js'
 
 let root: string

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { bodyGist, classifyRequestError, proxyFor, transientStatusError } from '../../src/http.js'
-import { TransientError } from '../../src/retry.js'
+import { bodyGist, classifyRequestError, proxyFor, transientStatusError } from '../../src/shared/http.js'
+import { TransientError } from '../../src/shared/retry.js'
 
 describe('proxyFor', () => {
   const https = new URL('https://api.example.com/graphql')

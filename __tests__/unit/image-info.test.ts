@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { HEADER_BYTES, readImageInfo, sniffImage } from '../../src/image-info.js'
+import { HEADER_BYTES, readImageInfo, sniffImage } from '../../src/shared/image-info.js'
 import { jpegBytes, pngBytes, webpBytes } from '../../test-support/images.js'
 
 describe('sniffImage', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { InferenceError, checkInferenceUrl, parseInferenceResponse } from '../../src/inference.js'
+import { InferenceError, checkInferenceUrl, parseInferenceResponse } from '../../src/tiyaro/inference.js'
 import { jpegBytes, pngBytes } from '../../test-support/images.js'
 
 const answer = (...images: unknown[]) => ({ response: { images } })

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import type { Config } from '../../src/config.js'
-import { HYPERPARAMETERS } from '../../src/hyperparameters.js'
+import type { Config } from '../../src/inputs/config.js'
+import { HYPERPARAMETERS } from '../../src/inputs/hyperparameters.js'
 import {
   DEFAULT_API_URL,
   InputError,
@@ -15,7 +15,7 @@ import {
   parseHyperparameters,
   parseServiceUrl,
   suggest
-} from '../../src/inputs.js'
+} from '../../src/inputs/read.js'
 
 const API_KEY = 'tk_live_0123456789abcdefSECRET'
 const WORKSPACE = '/home/runner/work/repo/repo'

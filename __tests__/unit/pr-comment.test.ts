@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { commentMarker, mergedPullOfCommit, pullRequestOfEvent, renderComment } from '../../src/pr-comment.js'
-import { newReport, type RunReport } from '../../src/report.js'
+import { commentMarker, mergedPullOfCommit, pullRequestOfEvent, renderComment } from '../../src/github/pr-comment.js'
+import { newReport, type RunReport } from '../../src/report/report.js'
 
 const config = { name: 'toy-robot', version: 'abc1234', apiKey: 'tk-secret-key-123456', githubToken: 'ghs_token_abcdef' }
 const model = { vendor: 'acme', version: 'abc1234', name: 'toy-robot', url: 'https://api.example/v1/toy-robot', modelCard: 'https://example/card/toy-robot' }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { cell, formatDuration, newReport, renderSummary, reportOutputs } from '../../src/report.js'
+import { cell, formatDuration, newReport, renderSummary, reportOutputs } from '../../src/report/report.js'
 
 const model = { vendor: 'acme', version: 'abc1234', name: 'dog', url: 'https://api.example/v1/dog', modelCard: 'https://example/card/dog' }
 

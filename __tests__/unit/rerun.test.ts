@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { attachable, isReRun, jobRecordKey, jobRecordKeyPrefix, parseJobRecord, runAttempt, runFingerprint } from '../../src/rerun.js'
+import { attachable, isReRun, jobRecordKey, jobRecordKeyPrefix, parseJobRecord, runAttempt, runFingerprint } from '../../src/github/rerun.js'
 
 const parameters = { name: 'dog', version: '1', datasetS3ObjName: 'dog-1.zip', class_prompt: 'a dog', instance_prompt: 'sks dog', max_train_steps: 400 }
 const zipSha = 'f'.repeat(64)

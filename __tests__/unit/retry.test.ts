@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { TransientError, backoffDelay, parseRetryAfter, withRetries } from '../../src/retry.js'
+import { TransientError, backoffDelay, parseRetryAfter, withRetries } from '../../src/shared/retry.js'
 
 describe('parseRetryAfter', () => {
   it('reads seconds', () => {

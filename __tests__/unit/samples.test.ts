@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { newReport, renderSummary, reportOutputs } from '../../src/report.js'
-import { promptSlug, sampleFileName, sampleSeeds, samplesDir } from '../../src/samples.js'
+import { newReport, renderSummary, reportOutputs } from '../../src/report/report.js'
+import { promptSlug, sampleFileName, sampleSeeds, samplesDir } from '../../src/extras/samples.js'
 
 describe('sampleSeeds', () => {
   it('gives every prompt seed 1 wherever it stands, and a repeated prompt the next seed', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { AnswerLostError, ApiError, type JobStatus } from '../../src/api.js'
-import { startJobOnce } from '../../src/start-job.js'
+import { AnswerLostError, ApiError, type JobStatus } from '../../src/tiyaro/api.js'
+import { startJobOnce } from '../../src/tiyaro/start-job.js'
 
 const input = { name: 'n', version: '1', datasetS3ObjName: 'a.zip', class_prompt: 'c', instance_prompt: 'i' }
 

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { uploadBody } from '../../src/upload-body.js'
+import { uploadBody } from '../../src/tiyaro/upload-body.js'
 
 let root: string
 let path: string

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import type { JobStatus } from '../../src/api.js'
-import { TransientError } from '../../src/retry.js'
-import { waitForJob } from '../../src/wait.js'
+import type { JobStatus } from '../../src/tiyaro/api.js'
+import { TransientError } from '../../src/shared/retry.js'
+import { waitForJob } from '../../src/tiyaro/wait.js'
 
 /** A job whose status answers come from a list; the last one repeats. */
 function fakeApi(answers: (JobStatus | Error)[]) {

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ZipArchive } from 'archiver'
 import { readZipArchive } from '../../server/zip-reader.js'
-import { ZIP64_MAGIC, ZIP_ENTRY_DATE, ZipWriter, centralDirectory } from '../../src/zip-writer.js'
+import { ZIP64_MAGIC, ZIP_ENTRY_DATE, ZipWriter, centralDirectory } from '../../src/dataset/zip-writer.js'
 
 let root: string
 

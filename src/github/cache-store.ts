@@ -14,7 +14,7 @@
 import * as core from '@actions/core'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { runnerTemp } from './paths.js'
+import { runnerTemp } from '../shared/paths.js'
 
 export const CACHE_ROOT_NAME = 'tiyaro-dreambooth-cache'
 

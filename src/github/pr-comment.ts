@@ -3,9 +3,9 @@
 // updated, so re-runs and later pushes never pile up comments. A comment that cannot be written
 // is a warning that says which permission to grant, never a failed training.
 import * as core from '@actions/core'
-import type { Config } from './config.js'
-import { STATUS_ICON, cell, formatDuration, reportOutputs, type RunReport } from './report.js'
-import { redact } from './secrets.js'
+import type { Config } from '../inputs/config.js'
+import { STATUS_ICON, cell, formatDuration, reportOutputs, type RunReport } from '../report/report.js'
+import { redact } from '../shared/secrets.js'
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
 

@@ -11,12 +11,12 @@ import * as core from '@actions/core'
 import type { Dirent } from 'node:fs'
 import { mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { mapWithConcurrency } from './concurrency.js'
-import type { Config } from './config.js'
-import { DEFAULT_RESOLUTION } from './dataset.js'
-import { readImageInfo, type ImageFormat } from './image-info.js'
-import { IMAGE_EXTENSIONS, callInference } from './inference.js'
-import type { RetryOptions } from './retry.js'
+import { mapWithConcurrency } from '../shared/concurrency.js'
+import type { Config } from '../inputs/config.js'
+import { DEFAULT_RESOLUTION } from '../dataset/scan.js'
+import { readImageInfo, type ImageFormat } from '../shared/image-info.js'
+import { IMAGE_EXTENSIONS, callInference } from '../tiyaro/inference.js'
+import type { RetryOptions } from '../shared/retry.js'
 
 /** Calls at once: enough to hide latency, few enough not to queue up a paid GPU service. */
 export const GENERATION_CONCURRENCY = 3

@@ -3,7 +3,7 @@
 // whether it went through.
 import * as core from '@actions/core'
 import { AnswerLostError, ApiError, type DreamBoothInput, type TiyaroApi } from './api.js'
-import { TransientError, backoffDelay, sleep } from './retry.js'
+import { TransientError, backoffDelay, sleep } from '../shared/retry.js'
 
 export interface StartOptions {
   /** epoch ms after which no new try starts */

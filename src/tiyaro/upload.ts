@@ -1,8 +1,8 @@
 // PUT of the zip to the presigned URL, streamed from disk. The URL is a credential: no message
 // made here contains it.
 import { request } from 'undici'
-import { DEFAULT_REQUEST_TIMEOUT_MS, bodyGist, classifyRequestError, httpDispatcher, transientStatusError } from './http.js'
-import { TransientError, withRetries, type RetryOptions } from './retry.js'
+import { DEFAULT_REQUEST_TIMEOUT_MS, bodyGist, classifyRequestError, httpDispatcher, transientStatusError } from '../shared/http.js'
+import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
 import { uploadBody } from './upload-body.js'
 
 /** The storage refused the URL (HTTP 403): expired, or its signature no longer matches. */

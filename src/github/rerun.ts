@@ -9,9 +9,9 @@ import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { DreamBoothInput, JobStatus } from './api.js'
+import type { DreamBoothInput, JobStatus } from '../tiyaro/api.js'
 import { cacheServiceAvailable, cachedFolderPath, removeCachedFolder, restoreFolder, saveFolder } from './cache-store.js'
-import type { RunReport } from './report.js'
+import type { RunReport } from '../report/report.js'
 
 export const JOB_RECORD_KEY_PREFIX = 'tiyaro-dreambooth-job-'
 /** The cached folder's name under the cache root (part of every entry's version: never change it). */

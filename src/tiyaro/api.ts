@@ -2,16 +2,16 @@
 // Two revisions of the API exist; the later one renamed the start and models operations and
 // added JobStatus.jobInput. The client asks the schema once which one it speaks.
 import { ClientError, GraphQLClient } from 'graphql-request'
-import type { HyperparameterValue } from './hyperparameters.js'
+import type { HyperparameterValue } from '../inputs/hyperparameters.js'
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   bodyGist,
   classifyRequestError,
   fetchWithTimeout,
   transientStatusError
-} from './http.js'
-import { TransientError, withRetries, type RetryOptions } from './retry.js'
-import { maskUrl, redact } from './secrets.js'
+} from '../shared/http.js'
+import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
+import { maskUrl, redact } from '../shared/secrets.js'
 
 export type JobStatusEnum = 'running' | 'done' | 'failed' | 'notfound'
 

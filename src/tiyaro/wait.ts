@@ -2,7 +2,7 @@
 // run is cancelled. A failed check is not retried at once (checks never bunch up); the next
 // interval is the retry.
 import type { JobStatus, TiyaroApi } from './api.js'
-import { TransientError, sleep } from './retry.js'
+import { TransientError, sleep } from '../shared/retry.js'
 
 export type WaitOutcome =
   | { readonly kind: 'done' | 'failed' | 'notfound'; readonly status: JobStatus }

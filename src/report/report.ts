@@ -2,7 +2,7 @@
 // the parameters sent and the timings. Neither holds the API key or an upload URL.
 import * as core from '@actions/core'
 import { basename, dirname } from 'node:path'
-import type { ApiRevision, DreamBoothInput, JobStatus, RetrainedModel } from './api.js'
+import type { ApiRevision, DreamBoothInput, JobStatus, RetrainedModel } from '../tiyaro/api.js'
 
 export type RunStatus = 'done' | 'failed' | 'running' | 'notfound' | 'timed-out' | 'dry-run' | 'cancelled'
 

@@ -11,7 +11,7 @@
 import type { Dirent } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { join, relative, sep, isAbsolute } from 'node:path'
-import { readImageInfo, type ImageFormat } from './image-info.js'
+import { readImageInfo, type ImageFormat } from '../shared/image-info.js'
 
 /** Largest image accepted; far above any photo a trainer crops to 512-1024 px. */
 export const MAX_IMAGE_BYTES = 50 * 1024 * 1024

@@ -1,11 +1,11 @@
 // One call of a model's inference URL (the Tiyaro inference API): POST {"input": {...}} with
 // `Authorization: Bearer <key>`, retried like every other call, answered with base64 images at
 // `response.images[]`. Each image is checked by its content before it is handed back.
-import { DEFAULT_REQUEST_TIMEOUT_MS, bodyGist, classifyRequestError, fetchWithTimeout, transientStatusError } from './http.js'
-import { sniffImage, type ImageFormat, type ImageInfo } from './image-info.js'
-import { isLoopbackHost } from './inputs.js'
-import { TransientError, withRetries, type RetryOptions } from './retry.js'
-import { redact } from './secrets.js'
+import { DEFAULT_REQUEST_TIMEOUT_MS, bodyGist, classifyRequestError, fetchWithTimeout, transientStatusError } from '../shared/http.js'
+import { sniffImage, type ImageFormat, type ImageInfo } from '../shared/image-info.js'
+import { isLoopbackHost } from '../inputs/read.js'
+import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
+import { redact } from '../shared/secrets.js'
 
 /** The `input` of an inference request; fields left out take the service's defaults. */
 export interface InferenceInput {

@@ -9,13 +9,13 @@
 import * as core from '@actions/core'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { RetrainedModel } from './api.js'
-import { mapWithConcurrency } from './concurrency.js'
-import type { Config } from './config.js'
-import { DEFAULT_RESOLUTION } from './dataset.js'
-import type { ImageFormat } from './image-info.js'
-import { IMAGE_EXTENSIONS, callInference, type InferenceImage, type InferenceInput } from './inference.js'
-import type { RetryOptions } from './retry.js'
+import type { RetrainedModel } from '../tiyaro/api.js'
+import { mapWithConcurrency } from '../shared/concurrency.js'
+import type { Config } from '../inputs/config.js'
+import { DEFAULT_RESOLUTION } from '../dataset/scan.js'
+import type { ImageFormat } from '../shared/image-info.js'
+import { IMAGE_EXTENSIONS, callInference, type InferenceImage, type InferenceInput } from '../tiyaro/inference.js'
+import type { RetryOptions } from '../shared/retry.js'
 
 export interface SampleImage {
   readonly prompt: string

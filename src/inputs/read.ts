@@ -11,7 +11,7 @@ import {
   type HyperparameterValue,
   type Hyperparameters
 } from './hyperparameters.js'
-import { redact } from './secrets.js'
+import { redact } from '../shared/secrets.js'
 
 export const DEFAULT_API_URL = 'https://tbi56pnorvhbzbalsqal2is7dy.appsync-api.us-west-2.amazonaws.com/graphql'
 export const MAX_SAMPLE_PROMPTS = 20

@@ -12,8 +12,25 @@ import { parseArgs } from 'node:util'
 import { startTiyaroServer, type TiyaroServer } from '../server/tiyaro-server.js'
 import { DIST_ENTRY, REPO_ROOT } from '../test-support/run-action.js'
 import { ensureDataset, formatSize, parseSize } from './dataset.js'
-import { BENCH_API_KEY, BenchSetupError, findTools, measureAction, measureColdStart, measureZipAndCurl, type Measurement } from './measure.js'
-import { WAYS, median, renderResults, rssMb, type BenchReport, type Round, type SizeResult, type Way } from './results.js'
+import {
+  BENCH_API_KEY,
+  BenchSetupError,
+  findTools,
+  measureAction,
+  measureColdStart,
+  measureZipAndCurl,
+  type Measurement
+} from './measure.js'
+import {
+  WAYS,
+  median,
+  renderResults,
+  rssMb,
+  type BenchReport,
+  type Round,
+  type SizeResult,
+  type Way
+} from './results.js'
 
 const DATA_DIR = join(REPO_ROOT, 'bench', '.data')
 
@@ -44,7 +61,8 @@ function readOptions(): BenchOptions {
   })
   const count = (name: string, text: string, min: number): number => {
     const value = Number(text)
-    if (!Number.isInteger(value) || value < min) throw new BenchSetupError(`--${name}: expected an integer ≥ ${min}, got ${text}`)
+    if (!Number.isInteger(value) || value < min)
+      throw new BenchSetupError(`--${name}: expected an integer ≥ ${min}, got ${text}`)
     return value
   }
   return {
@@ -67,14 +85,19 @@ function readOptions(): BenchOptions {
 
 /** Which bundle was measured: its path, hash, the commit, and whether the tree differs from it. */
 function describeBuild(entry: string): string {
-  const git = (...args: string[]): string => spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? ''
+  const git = (...args: string[]): string =>
+    spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? ''
   const commit = git('rev-parse', '--short=12', 'HEAD') || 'unknown commit'
   const changed = git('status', '--porcelain').split('\n').filter(Boolean)
   const path = relative(REPO_ROOT, entry)
-  const bundleChanged = changed.some((line) => line.slice(3).startsWith(`${path.split('/')[0]}/`) || line.slice(3) === path)
+  const bundleChanged = changed.some(
+    (line) => line.slice(3).startsWith(`${path.split('/')[0]}/`) || line.slice(3) === path
+  )
   // the entry and the chunks it loads on demand
   const bundle = createHash('sha256')
-  for (const file of readdirSync(dirname(entry)).filter((name) => name.endsWith('.js')).sort()) {
+  for (const file of readdirSync(dirname(entry))
+    .filter((name) => name.endsWith('.js'))
+    .sort()) {
     bundle.update(file).update(readFileSync(join(dirname(entry), file)))
   }
   const hash = bundle.digest('hex').slice(0, 12)
@@ -83,7 +106,12 @@ function describeBuild(entry: string): string {
     changed.length === 0
       ? 'clean tree'
       : `dirty tree (${changed.length} changed paths${srcChanged > 0 ? `, ${srcChanged} of them in src/` : ', none in src/'})`
-  const origin = path === 'dist/index.js' ? (bundleChanged ? 'dist/ differs from the commit' : 'dist/ as committed') : 'a private build'
+  const origin =
+    path === 'dist/index.js'
+      ? bundleChanged
+        ? 'dist/ differs from the commit'
+        : 'dist/ as committed'
+      : 'a private build'
   return `\`${path}\` (bundle sha256 ${hash}…), ${origin}, at commit ${commit}, ${tree}`
 }
 
@@ -109,7 +137,9 @@ async function main(): Promise<void> {
   const options = readOptions()
   const { time } = findTools()
   if (!existsSync(options.entry)) {
-    throw new BenchSetupError(`no bundle at ${relative(REPO_ROOT, options.entry)}: run npm run build first (or give --entry)`)
+    throw new BenchSetupError(
+      `no bundle at ${relative(REPO_ROOT, options.entry)}: run npm run build first (or give --entry)`
+    )
   }
   const scratch = join(DATA_DIR, 'scratch')
   await mkdir(scratch, { recursive: true })
@@ -127,7 +157,9 @@ async function main(): Promise<void> {
   const sizes: SizeResult[] = []
   for (const requested of options.sizes) {
     const dataset = await ensureDataset(DATA_DIR, requested, log)
-    log(`\n${formatSize(requested)}: ${dataset.instanceCount} instance + ${dataset.classCount} class images, ${dataset.bytes} bytes`)
+    log(
+      `\n${formatSize(requested)}: ${dataset.instanceCount} instance + ${dataset.classCount} class images, ${dataset.bytes} bytes`
+    )
     const rounds: Round[] = []
     for (let round = 1 - options.warmup; round <= options.rounds; round++) {
       const results = {} as Record<Way, Measurement>
@@ -146,7 +178,12 @@ async function main(): Promise<void> {
 
   const report: BenchReport = {
     date: new Date(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryBytes: totalmem(), os: `${type()} ${release()}` },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      memoryBytes: totalmem(),
+      os: `${type()} ${release()}`
+    },
     node: process.version,
     build,
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),

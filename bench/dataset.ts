@@ -81,7 +81,11 @@ function planImages(totalBytes: number): { instance: ImageSpec[]; class: ImageSp
 }
 
 /** The dataset of this size, made now unless an identical one is already on disk. */
-export async function ensureDataset(root: string, totalBytes: number, log: (line: string) => void): Promise<BenchDataset> {
+export async function ensureDataset(
+  root: string,
+  totalBytes: number,
+  log: (line: string) => void
+): Promise<BenchDataset> {
   const dir = join(root, `dataset-${totalBytes}`)
   const classDir = join(dir, 'dataset_class')
   // beside the folder, not in it: the folder holds images only
@@ -91,7 +95,13 @@ export async function ensureDataset(root: string, totalBytes: number, log: (line
   if (existsSync(manifestPath)) {
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { spec: string; bytes: number }
     if (manifest.spec === wanted) {
-      return { dir, classDir, instanceCount: plan.instance.length, classCount: plan.class.length, bytes: manifest.bytes }
+      return {
+        dir,
+        classDir,
+        instanceCount: plan.instance.length,
+        classCount: plan.class.length,
+        bytes: manifest.bytes
+      }
     }
   }
   log(`Making a ${formatSize(totalBytes)} dataset in ${dir} ...`)
@@ -99,7 +109,10 @@ export async function ensureDataset(root: string, totalBytes: number, log: (line
   await rm(dir, { recursive: true, force: true })
   await mkdir(classDir, { recursive: true })
   let bytes = 0
-  for (const [folder, images] of [[dir, plan.instance], [classDir, plan.class]] as const) {
+  for (const [folder, images] of [
+    [dir, plan.instance],
+    [classDir, plan.class]
+  ] as const) {
     for (const image of images) {
       const png = pngBytes({ width: image.width, height: image.height, seed: image.seed, incompressible: true })
       await writeFile(join(folder, image.name), png)

@@ -53,7 +53,14 @@ export interface ActionMeasureOptions {
   readonly cpuProfileDir?: string
 }
 
-export async function measureAction({ time, server, dataset, entry, scratch, cpuProfileDir }: ActionMeasureOptions): Promise<Measurement> {
+export async function measureAction({
+  time,
+  server,
+  dataset,
+  entry,
+  scratch,
+  cpuProfileDir
+}: ActionMeasureOptions): Promise<Measurement> {
   const rssFile = join(scratch, 'action-rss')
   const runnerTemp = await mkdtemp(join(tmpdir(), 'tiyaro-bench-'))
   try {
@@ -63,7 +70,14 @@ export async function measureAction({ time, server, dataset, entry, scratch, cpu
       // Under GNU time, as B and C are: a node spawned straight from this process would report
       // this process's RSS at the fork as its own peak (Linux keeps ru_maxrss across exec).
       node: time,
-      nodeArgs: ['-f', '%M', '-o', rssFile, process.execPath, ...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [])],
+      nodeArgs: [
+        '-f',
+        '%M',
+        '-o',
+        rssFile,
+        process.execPath,
+        ...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [])
+      ],
       timeoutMs: 30 * 60_000,
       inputs: {
         'api-key': BENCH_API_KEY,
@@ -80,7 +94,9 @@ export async function measureAction({ time, server, dataset, entry, scratch, cpu
       }
     })
     if (run.exitCode !== 0 || run.outputs.status !== 'done') {
-      throw new Error(`the action failed (exit ${run.exitCode}, status ${run.outputs.status}):\n${tail(run.stdout + run.stderr)}`)
+      throw new Error(
+        `the action failed (exit ${run.exitCode}, status ${run.outputs.status}):\n${tail(run.stdout + run.stderr)}`
+      )
     }
     return { wallMs: run.durationMs, peakRssKb: await readRss(rssFile) }
   } finally {
@@ -98,12 +114,24 @@ export interface BaselineOptions {
 }
 
 /** zip of the dataset folder, then curl -T of the zip to a fresh presigned URL. */
-export async function measureZipAndCurl({ time, server, dataset, scratch, deflate }: BaselineOptions): Promise<Measurement> {
+export async function measureZipAndCurl({
+  time,
+  server,
+  dataset,
+  scratch,
+  deflate
+}: BaselineOptions): Promise<Measurement> {
   const zipPath = join(scratch, deflate ? 'deflate.zip' : 'store.zip')
   await rm(zipPath, { force: true }) // zip adds to an existing archive
   const url = await presignedUrl(server)
   const started = performance.now()
-  const zipRss = await timedProcess(time, 'zip', [...(deflate ? [] : ['-0']), '-r', '-q', zipPath, '.'], dataset.dir, scratch)
+  const zipRss = await timedProcess(
+    time,
+    'zip',
+    [...(deflate ? [] : ['-0']), '-r', '-q', zipPath, '.'],
+    dataset.dir,
+    scratch
+  )
   const curlRss = await timedProcess(
     time,
     'curl',
@@ -113,7 +141,8 @@ export async function measureZipAndCurl({ time, server, dataset, scratch, deflat
   )
   const wallMs = performance.now() - started
   const upload = server.requests.findLast((entry) => entry.kind === 'upload')
-  if (upload?.status !== 200 || !upload.upload?.stored) throw new Error(`curl's upload was not stored (HTTP ${upload?.status})`)
+  if (upload?.status !== 200 || !upload.upload?.stored)
+    throw new Error(`curl's upload was not stored (HTTP ${upload?.status})`)
   await rm(zipPath, { force: true })
   return { wallMs, peakRssKb: Math.max(zipRss, curlRss) }
 }
@@ -131,12 +160,20 @@ async function presignedUrl(server: TiyaroServer): Promise<string> {
     return body.data
   }
   const { newJobID } = await ask('mutation { newJobID(jobType: dreambooth) }')
-  const { getJobInputURL } = await ask(`query { getJobInputURL(jobID: ${JSON.stringify(newJobID)}, objName: "bench.zip") }`)
+  const { getJobInputURL } = await ask(
+    `query { getJobInputURL(jobID: ${JSON.stringify(newJobID)}, objName: "bench.zip") }`
+  )
   return getJobInputURL!
 }
 
 /** Runs a command under GNU time; its peak RSS in KiB. */
-async function timedProcess(time: string, command: string, args: string[], cwd: string, scratch: string): Promise<number> {
+async function timedProcess(
+  time: string,
+  command: string,
+  args: string[],
+  cwd: string,
+  scratch: string
+): Promise<number> {
   const rssFile = join(scratch, `${command}-rss`)
   const child = spawn(time, ['-f', '%M', '-o', rssFile, command, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''

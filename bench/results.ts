@@ -21,7 +21,12 @@ export interface SizeResult {
 
 export interface BenchReport {
   readonly date: Date
-  readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryBytes: number; readonly os: string }
+  readonly machine: {
+    readonly cpus: number
+    readonly cpuModel: string
+    readonly memoryBytes: number
+    readonly os: string
+  }
   readonly node: string
   readonly build: string
   readonly command: string
@@ -77,11 +82,19 @@ export function goals(report: BenchReport): Goal[] {
   for (const size of report.sizes) {
     const a = medianOf(size, 'A').wallMs
     const c = medianOf(size, 'C').wallMs
-    result.push({ goal: `A faster than C on ${formatSize(size.requested)}`, measured: `${ms(a)} vs ${ms(c)} (C/A ${(c / a).toFixed(2)})`, met: a < c })
+    result.push({
+      goal: `A faster than C on ${formatSize(size.requested)}`,
+      measured: `${ms(a)} vs ${ms(c)} (C/A ${(c / a).toFixed(2)})`,
+      met: a < c
+    })
   }
   if (large) {
     const rss = rssMb(medianOf(large, 'A').peakRssKb)
-    result.push({ goal: `peak RSS of A ≤ ${MAX_RSS_MB} MB on 1 GiB`, measured: `${rss.toFixed(1)} MB`, met: rss <= MAX_RSS_MB })
+    result.push({
+      goal: `peak RSS of A ≤ ${MAX_RSS_MB} MB on 1 GiB`,
+      measured: `${rss.toFixed(1)} MB`,
+      met: rss <= MAX_RSS_MB
+    })
     if (small) {
       const growth = rss - rssMb(medianOf(small, 'A').peakRssKb)
       result.push({
@@ -91,7 +104,10 @@ export function goals(report: BenchReport): Goal[] {
       })
     }
   } else {
-    result.push({ goal: `peak RSS of A ≤ ${MAX_RSS_MB} MB on 1 GiB, ≤ +${MAX_RSS_GROWTH_MB} MB over 100 MiB`, measured: 'not measured (run with --size 100m,1g)' })
+    result.push({
+      goal: `peak RSS of A ≤ ${MAX_RSS_MB} MB on 1 GiB, ≤ +${MAX_RSS_GROWTH_MB} MB over 100 MiB`,
+      measured: 'not measured (run with --size 100m,1g)'
+    })
   }
   const cold = median(report.coldStartMs)
   const onNode24 = report.node.startsWith('v24.')
@@ -134,7 +150,11 @@ function markdownTable(header: readonly string[], rows: readonly (readonly strin
 }
 
 export function goalsTable(report: BenchReport): string {
-  const rows = goals(report).map((goal) => [goal.goal, goal.measured, goal.met === undefined ? '–' : goal.met ? 'met' : '**MISSED**'])
+  const rows = goals(report).map((goal) => [
+    goal.goal,
+    goal.measured,
+    goal.met === undefined ? '–' : goal.met ? 'met' : '**MISSED**'
+  ])
   return markdownTable(['goal', 'measured', ''], rows)
 }
 
@@ -152,7 +172,7 @@ export function renderResults(report: BenchReport): string {
     '',
     ...WAYS.map((way) => `- ${WAY_NAMES[way]}`),
     '',
-    'Wall time from the first process\'s start to the last one\'s exit; peak RSS is ru_maxrss (for B and C the larger of zip\'s and curl\'s), in MB of 10^6 bytes.',
+    "Wall time from the first process's start to the last one's exit; peak RSS is ru_maxrss (for B and C the larger of zip's and curl's), in MB of 10^6 bytes.",
     '',
     '## Goals',
     '',

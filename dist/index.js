@@ -62118,9 +62118,7 @@ const dispatchers = new Map();
  * NO_PROXY names them, as curl does.
  */
 function proxyFor(target, env = process.env) {
-    const proxy = target.protocol === 'https:'
-        ? env.https_proxy || env.HTTPS_PROXY
-        : env.http_proxy || env.HTTP_PROXY;
+    const proxy = target.protocol === 'https:' ? env.https_proxy || env.HTTPS_PROXY : env.http_proxy || env.HTTP_PROXY;
     if (!proxy)
         return undefined;
     const noProxy = (env.no_proxy || env.NO_PROXY || '').split(/[\s,]+/).filter(Boolean);
@@ -62217,7 +62215,9 @@ function transientStatusError(what, status, retryAfter) {
 }
 /** fetch through the run's proxy dispatcher with a per-request timeout. */
 function fetchWithTimeout(url, init, { timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal } = {}) {
-    const merged = init.signal ? AbortSignal.any([init.signal, requestSignal(timeoutMs, signal)]) : requestSignal(timeoutMs, signal);
+    const merged = init.signal
+        ? AbortSignal.any([init.signal, requestSignal(timeoutMs, signal)])
+        : requestSignal(timeoutMs, signal);
     return (0,undici.fetch)(url, {
         ...init,
         signal: merged,
@@ -62301,12 +62301,28 @@ class AnswerLostError extends TransientError {
         this.name = 'AnswerLostError';
     }
 }
-const NEW_JOB_ID = /* GraphQL */ `mutation NewJobID($jobType: JobType) { newJobID(jobType: $jobType) }`;
-const GET_JOB_INPUT_URL = /* GraphQL */ `query GetJobInputURL($jobID: String, $objName: String) { getJobInputURL(jobID: $jobID, objName: $objName) }`;
+const NEW_JOB_ID = /* GraphQL */ `
+  mutation NewJobID($jobType: JobType) {
+    newJobID(jobType: $jobType)
+  }
+`;
+const GET_JOB_INPUT_URL = /* GraphQL */ `
+  query GetJobInputURL($jobID: String, $objName: String) {
+    getJobInputURL(jobID: $jobID, objName: $objName)
+  }
+`;
 const startDocument = (op) => `mutation StartJob($jobID: String, $input: JobInput) { ${op}(jobID: $jobID, input: $input) }`;
 const statusDocument = (revision) => `query GetJobStatus($jobID: String) { getJobStatus(jobID: $jobID) { statusEnum errMsg created finished${revision === 'later' ? ' jobInput' : ''} } }`;
 const modelsDocument = (op) => `query GetModels($jobID: String) { ${op}(jobID: $jobID) { vendor version name url modelCard } }`;
-const REVISION_PROBE = /* GraphQL */ `query Revision { mutation: __type(name: "Mutation") { fields { name } } }`;
+const REVISION_PROBE = /* GraphQL */ `
+  query Revision {
+    mutation: __type(name: "Mutation") {
+      fields {
+        name
+      }
+    }
+  }
+`;
 /** A validation error that says the schema has no such root field. */
 function isUnknownField(error, field) {
     return error.message.includes(`Cannot query field "${field}"`);
@@ -62394,7 +62410,8 @@ class TiyaroApi {
         try {
             const data = await this.call('revision', REVISION_PROBE, {});
             const names = new Set((data.mutation?.fields ?? []).map((field) => field.name));
-            this.revision = names.has(OPERATION_NAMES.later.start) && !names.has(OPERATION_NAMES.original.start) ? 'later' : 'original';
+            this.revision =
+                names.has(OPERATION_NAMES.later.start) && !names.has(OPERATION_NAMES.original.start) ? 'later' : 'original';
         }
         catch (error) {
             // A service that hides its schema is asked with the original names.
@@ -62663,7 +62680,9 @@ async function scanDataset({ instanceDir, classDir }) {
     if (instanceImages.length === 0) {
         throw new DatasetError('instance-images', `no JPEG, PNG or WebP image in ${instanceDir}`);
     }
-    const classImages = classDir === undefined || classRoot === undefined ? [] : await scanFolder(classDir, classRoot, 'class', instanceRoot);
+    const classImages = classDir === undefined || classRoot === undefined
+        ? []
+        : await scanFolder(classDir, classRoot, 'class', instanceRoot);
     const instanceBytes = sumBytes(instanceImages);
     const classBytes = sumBytes(classImages);
     const totalBytes = instanceBytes + classBytes;
@@ -62831,7 +62850,11 @@ function checkDataset(dataset, archive, { resolution = DEFAULT_RESOLUTION } = {}
 function countWarnings(dataset) {
     const count = dataset.instance.length;
     if (count < MIN_INSTANCE_IMAGES) {
-        return [{ message: `only ${count} instance image${count === 1 ? '' : 's'}: DreamBooth needs ${MIN_INSTANCE_IMAGES} to ${MAX_INSTANCE_IMAGES} to learn a subject` }];
+        return [
+            {
+                message: `only ${count} instance image${count === 1 ? '' : 's'}: DreamBooth needs ${MIN_INSTANCE_IMAGES} to ${MAX_INSTANCE_IMAGES} to learn a subject`
+            }
+        ];
     }
     if (count > MAX_INSTANCE_IMAGES) {
         return [{ message: `${count} instance images: more than ${MAX_INSTANCE_IMAGES} add training time for little gain` }];
@@ -62842,7 +62865,10 @@ function sizeWarnings(dataset, resolution) {
     const warnings = [];
     for (const image of allImages(dataset)) {
         if (image.width === undefined || image.height === undefined) {
-            warnings.push({ message: `${describe(image)}: its pixel size could not be read from the header`, file: image.sourcePath });
+            warnings.push({
+                message: `${describe(image)}: its pixel size could not be read from the header`,
+                file: image.sourcePath
+            });
         }
         else if (Math.min(image.width, image.height) < resolution) {
             warnings.push({
@@ -62866,7 +62892,10 @@ function duplicateWarnings(dataset, archive) {
         if (first === undefined)
             firstByHash.set(hash, image);
         else
-            warnings.push({ message: `${describe(image)} has the same content as ${describe(first)}`, file: image.sourcePath });
+            warnings.push({
+                message: `${describe(image)} has the same content as ${describe(first)}`,
+                file: image.sourcePath
+            });
     }
     return warnings;
 }
@@ -63244,13 +63273,28 @@ function renderSummary(report, title = 'DreamBooth training') {
     const facts = [
         ['Job', report.jobId && code(report.jobId)],
         ['Status', status],
-        ['Attached to', report.attachedTo === 'job-id' ? 'an existing job (job-id)' : report.attachedTo === 're-run' ? 'the job an earlier attempt started' : undefined],
+        [
+            'Attached to',
+            report.attachedTo === 'job-id'
+                ? 'an existing job (job-id)'
+                : report.attachedTo === 're-run'
+                    ? 'the job an earlier attempt started'
+                    : undefined
+        ],
         ['Created', report.jobStatus?.created],
         ['Finished', report.jobStatus?.finished],
         ['Error', report.errorMessage],
         ['Zip', report.zip && new Markdown(`${report.zip.bytes} bytes, sha256 ${code(report.zip.sha256).text}`)],
-        ['Images', report.instanceImageCount !== undefined ? `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class` : undefined],
-        ['Class images from cache', report.classImagesCacheHit === undefined ? undefined : report.classImagesCacheHit ? 'yes' : 'no'],
+        [
+            'Images',
+            report.instanceImageCount !== undefined
+                ? `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class`
+                : undefined
+        ],
+        [
+            'Class images from cache',
+            report.classImagesCacheHit === undefined ? undefined : report.classImagesCacheHit ? 'yes' : 'no'
+        ],
         ['Class images', report.classImageSources && describeClassImageSources(report.classImageSources)],
         ['API revision', report.apiRevision],
         ['Artifact', report.artifactId]
@@ -63377,9 +63421,17 @@ function resultJson(report, config) {
         attachedTo: report.attachedTo ?? null,
         created: report.jobStatus?.created ?? null,
         finished: report.jobStatus?.finished ?? null,
-        models: report.models.map(({ vendor, version, name, url, modelCard }) => ({ vendor, version, name, url, modelCard })),
+        models: report.models.map(({ vendor, version, name, url, modelCard }) => ({
+            vendor,
+            version,
+            name,
+            url,
+            modelCard
+        })),
         parametersSent: report.parametersSent ?? null,
-        zip: report.zip ? { name: config.zipName || (0,external_node_path_.basename)(report.zip.path), sha256: report.zip.sha256, bytes: report.zip.bytes } : null,
+        zip: report.zip
+            ? { name: config.zipName || (0,external_node_path_.basename)(report.zip.path), sha256: report.zip.sha256, bytes: report.zip.bytes }
+            : null,
         instanceImageCount: report.instanceImageCount ?? null,
         classImageCount: report.classImageCount ?? null,
         classImagesCacheHit: report.classImagesCacheHit ?? null,
@@ -63577,7 +63629,9 @@ function classImagesHash(images) {
 /** The class images' entries of the archive, named as in the class folder of the zip. */
 function classEntries(entries) {
     const prefix = `${CLASS_FOLDER}/`;
-    return entries.filter((entry) => entry.name.startsWith(prefix)).map((entry) => ({ name: entry.name.slice(prefix.length), fingerprint: entry.fingerprint }));
+    return entries
+        .filter((entry) => entry.name.startsWith(prefix))
+        .map((entry) => ({ name: entry.name.slice(prefix.length), fingerprint: entry.fingerprint }));
 }
 function classCacheKey(purpose, images) {
     return `${classCacheKeyPrefix(purpose)}${classImagesHash(images)}`;
@@ -63863,7 +63917,7 @@ function getConfig(env = process.env) {
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const jobId = check(() => optional(readInput('job-id'), parseJobId));
     // Attaching to a job skips the dataset, so what only describes the dataset may be left out.
-    const needed = (name, value) => (jobId !== undefined && value.trim() === '' ? '' : required(name, value));
+    const needed = (name, value) => jobId !== undefined && value.trim() === '' ? '' : required(name, value);
     const apiKey = check(() => parseApiKey(rawApiKey));
     const githubToken = check(() => (rawGithubToken === '' ? undefined : withoutNul('github-token', rawGithubToken)));
     const apiUrl = check(() => parseServiceUrl('api-url', readInput('api-url') || DEFAULT_API_URL));
@@ -63985,9 +64039,7 @@ const ZIP_NAME_ALLOWED = 'letters, digits, ".", "_" and "-", starting with a let
  * dashes beside it) becomes one `-`, leading dots and dashes go, `.zip` is added if missing.
  */
 function defaultZipName(name, version) {
-    const stem = `${name}-${version}`
-        .replace(/[^A-Za-z0-9._]*[^A-Za-z0-9._-][^A-Za-z0-9._]*/g, '-')
-        .replace(/^[.-]+/, '');
+    const stem = `${name}-${version}`.replace(/[^A-Za-z0-9._]*[^A-Za-z0-9._-][^A-Za-z0-9._]*/g, '-').replace(/^[.-]+/, '');
     const zipName = stem.endsWith('.zip') ? stem : `${stem}.zip`;
     if (!ZIP_NAME.test(zipName)) {
         throw problem('zip-name', `the default made from name and version, ${show(zipName)}, is not usable (it needs ${ZIP_NAME_ALLOWED}); set zip-name`);
@@ -64025,7 +64077,9 @@ function parseServiceUrl(inputName, raw) {
         return url.href;
     if (url.protocol === 'http:' && isLoopbackHost(url.hostname))
         return url.href;
-    const why = url.protocol === 'http:' ? 'http is only allowed for localhost, 127.0.0.0/8 and [::1]' : `${url.protocol} is not supported`;
+    const why = url.protocol === 'http:'
+        ? 'http is only allowed for localhost, 127.0.0.0/8 and [::1]'
+        : `${url.protocol} is not supported`;
     throw problem(inputName, `${show(raw)}: https is required (${why})`);
 }
 const BOOLEAN_TRUE = ['true', 'True', 'TRUE'];
@@ -64402,7 +64456,11 @@ async function callInference(url, input, options) {
         try {
             const response = await fetchWithTimeout(url, {
                 method: 'POST',
-                headers: { Authorization: `Bearer ${options.apiKey}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+                headers: {
+                    Authorization: `Bearer ${options.apiKey}`,
+                    'Content-Type': 'application/json',
+                    Accept: 'application/json'
+                },
                 body: JSON.stringify({ input })
             }, { timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, signal: retry?.signal });
             status = response.status;
@@ -64575,7 +64633,12 @@ async function fillClassFolder(options) {
     let error;
     try {
         await mapWithConcurrency(seeds, concurrency, async (seed) => {
-            const [image] = await callInference(options.url, { prompt: options.classPrompt, seed, width: options.size, height: options.size }, { apiKey: options.apiKey, what: `class image ${seed}`, requestTimeoutMs: options.requestTimeoutMs, retry: options.retry });
+            const [image] = await callInference(options.url, { prompt: options.classPrompt, seed, width: options.size, height: options.size }, {
+                apiKey: options.apiKey,
+                what: `class image ${seed}`,
+                requestTimeoutMs: options.requestTimeoutMs,
+                retry: options.retry
+            });
             const path = (0,external_node_path_.join)(classDir, generatedFileName(seed, image.format));
             // Written aside under a hidden name, then renamed: a cancelled run leaves no half image.
             const partial = (0,external_node_path_.join)(classDir, `.${generatedFileName(seed, image.format)}.partial`);
@@ -64594,7 +64657,12 @@ async function fillClassFolder(options) {
     catch (failure) {
         error = failure instanceof Error ? failure.message : String(failure);
     }
-    return { existing, missing, generated: seeds.filter((seed) => generated.has(seed)).map((seed) => generated.get(seed)), error };
+    return {
+        existing,
+        missing,
+        generated: seeds.filter((seed) => generated.has(seed)).map((seed) => generated.get(seed)),
+        error
+    };
 }
 /** "1-4" or "1-3, 5, 7-9": the seeds of a log line, short. */
 function describeSeeds(seeds) {
@@ -64676,16 +64744,36 @@ function renderComment(report, config, context = {}) {
     const rows = [
         ['Status', cell(status)],
         ['Job', report.jobId && `\`${report.jobId.replaceAll('`', "'")}\``],
-        ['Attached to', report.attachedTo === 're-run' ? 'the job an earlier attempt of this run started' : report.attachedTo === 'job-id' ? 'an existing job (job-id)' : undefined],
+        [
+            'Attached to',
+            report.attachedTo === 're-run'
+                ? 'the job an earlier attempt of this run started'
+                : report.attachedTo === 'job-id'
+                    ? 'an existing job (job-id)'
+                    : undefined
+        ],
         ['Error', report.errorMessage && cell(redact(report.errorMessage, [config.apiKey, config.githubToken]))],
         ['Images', imageCounts(report)],
         ['Zip', report.zip && `${report.zip.bytes} bytes, sha256 \`${report.zip.sha256}\``],
         ['Created', report.jobStatus?.created ? cell(report.jobStatus.created) : undefined],
         ['Finished', report.jobStatus?.finished ? cell(report.jobStatus.finished) : undefined],
         ['Artifact', context.artifactUrl ? pr_comment_link(context.artifactName ?? 'artifact', context.artifactUrl) : undefined],
-        ['Run', context.runUrl ? pr_comment_link(context.runAttempt && context.runAttempt > 1 ? `workflow run (attempt ${context.runAttempt})` : 'workflow run', context.runUrl) : undefined]
+        [
+            'Run',
+            context.runUrl
+                ? pr_comment_link(context.runAttempt && context.runAttempt > 1
+                    ? `workflow run (attempt ${context.runAttempt})`
+                    : 'workflow run', context.runUrl)
+                : undefined
+        ]
     ];
-    const lines = [commentMarker(config.name), `### ${icon} DreamBooth training ${cell(`${config.name} ${config.version}`)}: ${cell(status)}`, '', '| | |', '| --- | --- |'];
+    const lines = [
+        commentMarker(config.name),
+        `### ${icon} DreamBooth training ${cell(`${config.name} ${config.version}`)}: ${cell(status)}`,
+        '',
+        '| | |',
+        '| --- | --- |'
+    ];
     for (const [label, value] of rows)
         if (value)
             lines.push(`| ${label} | ${value} |`);
@@ -64730,7 +64818,10 @@ async function commentOnPullRequest(config, report, env = process.env) {
         const eventName = context.eventName;
         pull = pullRequestOfEvent(eventName, context.payload);
         if (pull === undefined && eventName === 'push' && context.sha) {
-            const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: context.sha });
+            const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+                ...repo,
+                commit_sha: context.sha
+            });
             pull = mergedPullOfCommit(data, context.sha);
             if (pull === undefined) {
                 core/* info */.pq(`comment-on-pr: commit ${context.sha.slice(0, 7)} did not merge a pull request; no comment.`);
@@ -64744,7 +64835,11 @@ async function commentOnPullRequest(config, report, env = process.env) {
         const body = renderComment(report, config, commentContext(config, report, env, `${repo.owner}/${repo.repo}`));
         const marker = commentMarker(config.name);
         let existing;
-        for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...repo, issue_number: pull, per_page: 100 })) {
+        for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+            ...repo,
+            issue_number: pull,
+            per_page: 100
+        })) {
             existing = page.data.find((comment) => comment.body?.includes(marker));
             if (existing)
                 break;
@@ -64804,7 +64899,10 @@ const RECORD_FILE = 'job.json';
 /** The same zip and the same parameters give the same fingerprint, whatever the key order. */
 function runFingerprint(zipSha256, parameters) {
     const sorted = Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    return (0,external_node_crypto_.createHash)('sha256').update(`${zipSha256}\n${JSON.stringify(sorted)}`).digest('hex').slice(0, 32);
+    return (0,external_node_crypto_.createHash)('sha256')
+        .update(`${zipSha256}\n${JSON.stringify(sorted)}`)
+        .digest('hex')
+        .slice(0, 32);
 }
 /** The key of every attempt's record of this run and fingerprint, ending in '-'. */
 function jobRecordKeyPrefix(runId, fingerprint) {
@@ -64837,7 +64935,12 @@ function identify(report, env) {
     const runId = env.GITHUB_RUN_ID;
     if (!runId || !report.zip || !report.parametersSent)
         return undefined;
-    return { runId, attempt: runAttempt(env), fingerprint: runFingerprint(report.zip.sha256, report.parametersSent), zipSha256: report.zip.sha256 };
+    return {
+        runId,
+        attempt: runAttempt(env),
+        fingerprint: runFingerprint(report.zip.sha256, report.parametersSent),
+        zipSha256: report.zip.sha256
+    };
 }
 /** True when this is a re-run whose earlier attempts may have recorded a job. */
 function isReRun(env = process.env) {
@@ -65338,7 +65441,12 @@ async function execute(config, report, signal) {
     const runStarted = Date.now();
     const deadline = runStarted + config.timeoutMs;
     const retry = retryOptions(deadline, signal);
-    const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, requestTimeoutMs: config.requestTimeoutMs, retry });
+    const api = new TiyaroApi({
+        url: config.apiUrl,
+        apiKey: config.apiKey,
+        requestTimeoutMs: config.requestTimeoutMs,
+        retry
+    });
     // Once the images have passed their checks, the job is created (and the API revision asked)
     // while the zip is being written: a created job costs nothing until it is started.
     let newJob;

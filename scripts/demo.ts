@@ -70,9 +70,15 @@ async function main(): Promise<void> {
     printOutputs(second)
 
     rule('result')
-    console.log(`job 1: ${first.outputs.status}, class-images-cache-hit=${first.outputs['class-images-cache-hit']} (saved), model ${first.outputs['model-url']}`)
-    console.log(`job 2: ${second.outputs.status}, class-images-cache-hit=${second.outputs['class-images-cache-hit']} (restored), model ${second.outputs['model-url']}`)
-    console.log(`${server.trainingsStarted()} trainings, ${server.requests.length} requests to the Tiyaro server, ${services.cacheEntries().length} cache entries, ${services.artifacts().length} artifact`)
+    console.log(
+      `job 1: ${first.outputs.status}, class-images-cache-hit=${first.outputs['class-images-cache-hit']} (saved), model ${first.outputs['model-url']}`
+    )
+    console.log(
+      `job 2: ${second.outputs.status}, class-images-cache-hit=${second.outputs['class-images-cache-hit']} (restored), model ${second.outputs['model-url']}`
+    )
+    console.log(
+      `${server.trainingsStarted()} trainings, ${server.requests.length} requests to the Tiyaro server, ${services.cacheEntries().length} cache entries, ${services.artifacts().length} artifact`
+    )
     if (first.exitCode !== 0 || second.exitCode !== 0) process.exitCode = 1
   } finally {
     await services.stop()

@@ -52,12 +52,14 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
   const integer = (name: string, text: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined => {
     if (text === undefined) return undefined
     const value = Number(text)
-    if (!/^\d+$/.test(text) || value > max) throw new Error(`--${name} must be a whole number from 0 to ${max}, got ${text}`)
+    if (!/^\d+$/.test(text) || value > max)
+      throw new Error(`--${name} must be a whole number from 0 to ${max}, got ${text}`)
     return value
   }
   const oneOf = <T extends string>(name: string, text: string | undefined, allowed: readonly T[]): T | undefined => {
     if (text === undefined) return undefined
-    if (!(allowed as readonly string[]).includes(text)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got ${text}`)
+    if (!(allowed as readonly string[]).includes(text))
+      throw new Error(`--${name} must be one of ${allowed.join(', ')}, got ${text}`)
     return text as T
   }
   const options: Record<string, unknown> = {

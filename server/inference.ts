@@ -20,15 +20,15 @@ export interface InferenceInput {
 }
 
 export type ParsedInference =
-  | { readonly ok: true; readonly input: InferenceInput }
-  | { readonly ok: false; readonly message: string }
+  { readonly ok: true; readonly input: InferenceInput } | { readonly ok: false; readonly message: string }
 
 /** Checks a parsed JSON request body. */
 export function parseInferenceBody(body: unknown): ParsedInference {
   const fail = (message: string): ParsedInference => ({ ok: false, message })
   if (!isObject(body) || !isObject(body.input)) return fail('body must be {"input": {"prompt": ...}}')
   const input = body.input
-  if (typeof input.prompt !== 'string' || input.prompt.trim() === '') return fail('input.prompt must be a non-empty string')
+  if (typeof input.prompt !== 'string' || input.prompt.trim() === '')
+    return fail('input.prompt must be a non-empty string')
   if (input.negative_prompt !== undefined && typeof input.negative_prompt !== 'string') {
     return fail('input.negative_prompt must be a string')
   }
@@ -65,7 +65,9 @@ export function parseInferenceBody(body: unknown): ParsedInference {
 
 /** The colour of the image for a prompt and seed. */
 export function imageColor(prompt: string, seed?: number): Rgb {
-  const digest = createHash('sha256').update(`${prompt}\u0000${seed ?? ''}`).digest()
+  const digest = createHash('sha256')
+    .update(`${prompt}\u0000${seed ?? ''}`)
+    .digest()
   return [digest[0]!, digest[1]!, digest[2]!]
 }
 

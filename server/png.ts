@@ -24,7 +24,12 @@ export function encodeSolidPng(width: number, height: number, color: Rgb): Buffe
 }
 
 /** Encodes 8-bit RGB pixels, row by row, 3 bytes a pixel; `level` 0 stores them uncompressed. */
-export function encodeRgbPng(width: number, height: number, pixels: Uint8Array, { level = 6 }: { level?: number } = {}): Buffer {
+export function encodeRgbPng(
+  width: number,
+  height: number,
+  pixels: Uint8Array,
+  { level = 6 }: { level?: number } = {}
+): Buffer {
   checkSize(width, height)
   const stride = width * 3
   if (pixels.length !== stride * height) {
@@ -103,7 +108,14 @@ export function readPng(bytes: Uint8Array): DecodedPng {
   if (raw.length !== (stride + 1) * height) {
     throw new Error(`image data is ${raw.length} bytes, expected ${(stride + 1) * height}`)
   }
-  return { width, height, bitDepth, colorType, chunks, pixels: unfilter(raw, stride, height, Math.max(1, bitsPerPixel / 8)) }
+  return {
+    width,
+    height,
+    bitDepth,
+    colorType,
+    chunks,
+    pixels: unfilter(raw, stride, height, Math.max(1, bitsPerPixel / 8))
+  }
 }
 
 // Reverses the five PNG row filters (none, sub, up, average, Paeth).
@@ -121,12 +133,23 @@ function unfilter(raw: Buffer, stride: number, height: number, bytesPerPixel: nu
       const upLeft = index >= distance ? previous[index - distance]! : 0
       let predictor: number
       switch (filter) {
-        case 0: predictor = 0; break
-        case 1: predictor = left; break
-        case 2: predictor = up; break
-        case 3: predictor = (left + up) >>> 1; break
-        case 4: predictor = paeth(left, up, upLeft); break
-        default: throw new Error(`row ${row}: invalid filter type ${filter}`)
+        case 0:
+          predictor = 0
+          break
+        case 1:
+          predictor = left
+          break
+        case 2:
+          predictor = up
+          break
+        case 3:
+          predictor = (left + up) >>> 1
+          break
+        case 4:
+          predictor = paeth(left, up, upLeft)
+          break
+        default:
+          throw new Error(`row ${row}: invalid filter type ${filter}`)
       }
       line[index] = (source[index]! + predictor) & 0xff
     }

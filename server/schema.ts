@@ -128,10 +128,7 @@ export interface RootResolvers<Context> {
  * Builds the executable schema of a revision. Every root field must get a resolver, and every
  * resolver must name a root field, so a renamed operation cannot silently resolve to null.
  */
-export function buildTiyaroSchema<Context>(
-  revision: SchemaRevision,
-  resolvers: RootResolvers<Context>
-): GraphQLSchema {
+export function buildTiyaroSchema<Context>(revision: SchemaRevision, resolvers: RootResolvers<Context>): GraphQLSchema {
   const schema = buildSchema(schemaSdl(revision))
   for (const [typeName, type] of [
     ['Query', schema.getQueryType()],

@@ -28,12 +28,7 @@ import { FaultPlan } from './faults.js'
 import { DEFAULT_BASE_MODEL, parseInferenceBody, renderImage } from './inference.js'
 import { createResolvers } from './resolvers.js'
 import { buildTiyaroSchema, operationNames, type SchemaRevision } from './schema.js'
-import {
-  ServiceError,
-  TrainingService,
-  type JobSnapshot,
-  type OutcomeRule
-} from './training-service.js'
+import { ServiceError, TrainingService, type JobSnapshot, type OutcomeRule } from './training-service.js'
 import { parseUploadPath, UPLOAD_PATH_PREFIX, UploadSigner } from './upload-signer.js'
 
 export interface ServerOptions {
@@ -222,7 +217,9 @@ class LocalTiyaro implements TiyaroServer {
 
   injectFault(target: FaultTarget, fault: Fault, times = 1): void {
     if (!this.#faultTargets.has(target)) {
-      throw new Error(`no fault target ${target} in revision '${this.revision}' (one of ${[...this.#faultTargets].join(', ')})`)
+      throw new Error(
+        `no fault target ${target} in revision '${this.revision}' (one of ${[...this.#faultTargets].join(', ')})`
+      )
     }
     this.#faults.add(target, fault, times)
   }
@@ -296,7 +293,8 @@ class LocalTiyaro implements TiyaroServer {
     }
     if (path.startsWith(UPLOAD_PATH_PREFIX)) {
       exchange.entry.kind = 'upload'
-      if (method !== 'PUT') return exchange.sendXml(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.')
+      if (method !== 'PUT')
+        return exchange.sendXml(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.')
       return this.#handleUpload(exchange, url)
     }
     const model = /^\/v1\/ent\/([^/]+)\/1\/([^/]+)$/.exec(path)
@@ -322,8 +320,7 @@ class LocalTiyaro implements TiyaroServer {
     const request = parseGraphqlRequest(await readBody(req, GRAPHQL_BODY_LIMIT))
     if (request.variables !== undefined) entry.variables = request.variables
     if (request.document) entry.operations = rootFieldNames(request.document, request.operationName)
-    const operationName =
-      request.operationName ?? (request.document && getOperationAST(request.document)?.name?.value)
+    const operationName = request.operationName ?? (request.document && getOperationAST(request.document)?.name?.value)
     if (operationName !== undefined) entry.operationName = operationName
     if (this.#applyFault(exchange, this.#faults.take(entry.operations), 'graphql')) return
 
@@ -341,7 +338,8 @@ class LocalTiyaro implements TiyaroServer {
         { 'x-amzn-ErrorType': 'MalformedHttpRequestException' }
       )
     }
-    const rules = this.#options.introspection === false ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules
+    const rules =
+      this.#options.introspection === false ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules
     const validationErrors = validate(this.#schema, request.document, rules)
     if (validationErrors.length > 0) {
       entry.errors = validationErrors.map((error) => error.message)
@@ -384,7 +382,12 @@ class LocalTiyaro implements TiyaroServer {
     }
     if (fault) this.#applyFault(exchange, fault, 'upload')
 
-    const refuse = async (status: number, code: string, message: string, extra?: Record<string, string>): Promise<void> => {
+    const refuse = async (
+      status: number,
+      code: string,
+      message: string,
+      extra?: Record<string, string>
+    ): Promise<void> => {
       entry.errors = [`${code}: ${message}`]
       logUpload(await receiveBody(req, this.#maxUploadBytes, false), false)
       exchange.sendXml(status, code, message, extra)
@@ -479,7 +482,11 @@ class LocalTiyaro implements TiyaroServer {
 
   async #handleModelCard(exchange: Exchange, vendor: string, name: string, version: string): Promise<void> {
     await drain(exchange.req)
-    const found = this.#service.findModel(decodeURIComponent(vendor), decodeURIComponent(name), decodeURIComponent(version))
+    const found = this.#service.findModel(
+      decodeURIComponent(vendor),
+      decodeURIComponent(name),
+      decodeURIComponent(version)
+    )
     if (!found) return exchange.sendJson(404, { message: 'model not found' })
     const input = found.job.input?.dreamboothInput as Record<string, unknown> | undefined
     exchange.sendJson(200, {
@@ -527,10 +534,15 @@ class LocalTiyaro implements TiyaroServer {
         })
         return true
       case 'rate-limit': {
-        const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter }
+        const headers: Record<string, string> =
+          fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter }
         if (kind === 'upload') exchange.sendXml(429, 'SlowDown', 'Please reduce your request rate.', headers)
         else if (kind === 'graphql') {
-          exchange.sendJson(429, { errors: [{ errorType: 'TooManyRequestsException', message: 'Rate exceeded' }] }, headers)
+          exchange.sendJson(
+            429,
+            { errors: [{ errorType: 'TooManyRequestsException', message: 'Rate exceeded' }] },
+            headers
+          )
         } else exchange.sendJson(429, { message: 'Too Many Requests' }, headers)
         return true
       }
@@ -539,7 +551,9 @@ class LocalTiyaro implements TiyaroServer {
         if (fault.body !== undefined) exchange.send(fault.status, fault.body, { 'Content-Type': 'text/plain' })
         else if (kind === 'upload') exchange.sendXml(fault.status, s3ErrorCode(fault.status), reason)
         else if (kind === 'graphql') {
-          exchange.sendJson(fault.status, { errors: [{ errorType: 'ServiceError', message: `${fault.status} ${reason}` }] })
+          exchange.sendJson(fault.status, {
+            errors: [{ errorType: 'ServiceError', message: `${fault.status} ${reason}` }]
+          })
         } else exchange.sendJson(fault.status, { message: reason })
         return true
       }
@@ -618,7 +632,8 @@ function parseGraphqlRequest(raw: Buffer): GraphqlRequest {
   } catch {
     return { error: 'request body is not JSON' }
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { error: 'request body must be a JSON object' }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    return { error: 'request body must be a JSON object' }
   const { query, variables, operationName } = body as Record<string, unknown>
   const named = typeof operationName === 'string' ? { operationName } : {}
   if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) {
@@ -636,9 +651,13 @@ function parseGraphqlRequest(raw: Buffer): GraphqlRequest {
 /** Root field names (not aliases) of the operation that would run, through fragments. */
 function rootFieldNames(document: DocumentNode, operationName?: string): string[] {
   const operation = getOperationAST(document, operationName)
-  const operations = operation ? [operation] : document.definitions.filter((node) => node.kind === Kind.OPERATION_DEFINITION)
+  const operations = operation
+    ? [operation]
+    : document.definitions.filter((node) => node.kind === Kind.OPERATION_DEFINITION)
   const fragments = new Map(
-    document.definitions.flatMap((node) => (node.kind === Kind.FRAGMENT_DEFINITION ? [[node.name.value, node] as const] : []))
+    document.definitions.flatMap((node) =>
+      node.kind === Kind.FRAGMENT_DEFINITION ? [[node.name.value, node] as const] : []
+    )
   )
   const names = new Set<string>()
   const visit = (selectionSet: SelectionSetNode, seen: Set<string>): void => {
@@ -697,10 +716,14 @@ async function drain(req: IncomingMessage): Promise<void> {
 
 function s3ErrorCode(status: number): string {
   switch (status) {
-    case 500: return 'InternalError'
-    case 501: return 'NotImplemented'
-    case 503: return 'ServiceUnavailable'
-    default: return (STATUS_CODES[status] ?? 'Error').replace(/[^A-Za-z]/g, '')
+    case 500:
+      return 'InternalError'
+    case 501:
+      return 'NotImplemented'
+    case 503:
+      return 'ServiceUnavailable'
+    default:
+      return (STATUS_CODES[status] ?? 'Error').replace(/[^A-Za-z]/g, '')
   }
 }
 

@@ -122,7 +122,10 @@ export class TrainingService {
 
   newJob(jobType: unknown): string {
     if (jobType !== JOB_TYPE_DREAMBOOTH) {
-      throw new ServiceError(`jobType must be ${JOB_TYPE_DREAMBOOTH}, got ${JSON.stringify(jobType)}`, 'BadRequestException')
+      throw new ServiceError(
+        `jobType must be ${JOB_TYPE_DREAMBOOTH}, got ${JSON.stringify(jobType)}`,
+        'BadRequestException'
+      )
     }
     const id = this.#options.newId()
     this.#jobs.set(id, { id, jobType, createdAt: this.#options.clock(), startCount: 0, uploads: new Map() })
@@ -321,6 +324,7 @@ function copyValue(value: unknown): InputValue {
     for (const [key, field] of Object.entries(value)) if (field !== undefined) copy[key] = copyValue(field)
     return copy
   }
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null) return value
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null)
+    return value
   throw new Error(`unexpected input value of type ${typeof value}`)
 }

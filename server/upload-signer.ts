@@ -30,7 +30,11 @@ export function parseUploadPath(pathname: string): { jobId: string; objName: str
 
 export type UploadCheck =
   | { readonly ok: true; readonly jobId: string; readonly objName: string }
-  | { readonly ok: false; readonly code: 'AccessDenied' | 'SignatureDoesNotMatch' | 'InvalidURI'; readonly message: string }
+  | {
+      readonly ok: false
+      readonly code: 'AccessDenied' | 'SignatureDoesNotMatch' | 'InvalidURI'
+      readonly message: string
+    }
 
 export class UploadSigner {
   readonly #secret: Buffer
@@ -56,7 +60,7 @@ export class UploadSigner {
    */
   check(url: URL, now: number): UploadCheck {
     const location = parseUploadPath(url.pathname)
-    if (!location) return { ok: false, code: 'InvalidURI', message: 'Couldn\'t parse the specified URI.' }
+    if (!location) return { ok: false, code: 'InvalidURI', message: "Couldn't parse the specified URI." }
     const { jobId, objName } = location
     const expiresText = url.searchParams.get(EXPIRES_PARAM)
     const signature = url.searchParams.get(SIGNATURE_PARAM)

@@ -215,11 +215,7 @@ function readDirectoryLocation(buffer: Buffer, end: EndRecord): DirectoryLocatio
   return location
 }
 
-function readCentralHeader(
-  buffer: Buffer,
-  offset: number,
-  directoryEnd: number
-): { entry: ZipEntry; next: number } {
+function readCentralHeader(buffer: Buffer, offset: number, directoryEnd: number): { entry: ZipEntry; next: number } {
   if (offset + CENTRAL_HEADER_SIZE > directoryEnd || buffer.readUInt32LE(offset) !== SIG_CENTRAL_HEADER) {
     throw new ZipFormatError(`central directory header expected at offset ${offset}`)
   }
@@ -361,7 +357,8 @@ function parseExtraFields(bytes: Buffer): ZipExtraField[] {
   while (offset + 4 <= bytes.length) {
     const id = bytes.readUInt16LE(offset)
     const size = bytes.readUInt16LE(offset + 2)
-    if (offset + 4 + size > bytes.length) throw new ZipFormatError(`extra field 0x${id.toString(16)} runs past its area`)
+    if (offset + 4 + size > bytes.length)
+      throw new ZipFormatError(`extra field 0x${id.toString(16)} runs past its area`)
     fields.push({ id, data: bytes.subarray(offset + 4, offset + 4 + size) })
     offset += 4 + size
   }

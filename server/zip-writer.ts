@@ -57,7 +57,10 @@ export function writeZip(entries: readonly ZipWriterEntry[], options: ZipWriterO
     const dosTime = entry.dosTime ?? 0
     const extra = Buffer.from(entry.extra ?? new Uint8Array(0))
     const localExtra = Buffer.concat([zip64 ? zip64Extra([data.length, body.length]) : Buffer.alloc(0), extra])
-    const centralExtra = Buffer.concat([zip64 ? zip64Extra([data.length, body.length, offset]) : Buffer.alloc(0), extra])
+    const centralExtra = Buffer.concat([
+      zip64 ? zip64Extra([data.length, body.length, offset]) : Buffer.alloc(0),
+      extra
+    ])
 
     const local = Buffer.alloc(30)
     local.writeUInt32LE(0x04034b50, 0)

@@ -48,7 +48,9 @@ export async function run(): Promise<void> {
       await commentOnPullRequest(config, report)
     }
     writeOutputs(report)
-    await writeSummary(report).catch((error: Error) => core.warning(`Could not write the job summary: ${error.message}`))
+    await writeSummary(report).catch((error: Error) =>
+      core.warning(`Could not write the job summary: ${error.message}`)
+    )
     await closeHttp()
   }
 }
@@ -76,7 +78,12 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
   const runStarted = Date.now()
   const deadline = runStarted + config.timeoutMs
   const retry = retryOptions(deadline, signal)
-  const api = new TiyaroApi({ url: config.apiUrl, apiKey: config.apiKey, requestTimeoutMs: config.requestTimeoutMs, retry })
+  const api = new TiyaroApi({
+    url: config.apiUrl,
+    apiKey: config.apiKey,
+    requestTimeoutMs: config.requestTimeoutMs,
+    retry
+  })
   // Once the images have passed their checks, the job is created (and the API revision asked)
   // while the zip is being written: a created job costs nothing until it is started.
   let newJob: Promise<string> | undefined
@@ -101,7 +108,9 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
   }
 
   if (!config.jobId && isReRun()) {
-    const earlierJob = await phase(report, 'Find the job of an earlier attempt', () => findEarlierAttemptJob(report, (id) => api.getJobStatus(id)))
+    const earlierJob = await phase(report, 'Find the job of an earlier attempt', () =>
+      findEarlierAttemptJob(report, (id) => api.getJobStatus(id))
+    )
     if (earlierJob) {
       report.jobId = earlierJob
       report.attachedTo = 're-run'
@@ -119,7 +128,9 @@ async function execute(config: Config, report: RunReport, signal: AbortSignal): 
     })
     const jobId = report.jobId as string
     await phase(report, 'Upload', () => uploadDataset(api, config, report, jobId, retry))
-    await phase(report, 'Start training', () => startJobOnce(api, jobId, report.parametersSent as DreamBoothInput, { deadline, signal }))
+    await phase(report, 'Start training', () =>
+      startJobOnce(api, jobId, report.parametersSent as DreamBoothInput, { deadline, signal })
+    )
     await recordStartedJob(report)
     report.apiRevision = api.apiRevision
     core.info(`Training started (API revision: ${report.apiRevision}).`)
@@ -175,7 +186,9 @@ async function prepareZip(
   const fromCache = restored.fromCache ? dataset.class.length - generated : 0
   report.classImageSources = { supplied: dataset.class.length - generated - fromCache, restored: fromCache, generated }
   if (dataset.class.length > 0 || generation) {
-    core.info(`Class images: ${dataset.class.length} (${report.classImageSources.supplied} supplied, ${fromCache} restored from the cache, ${generated} generated)`)
+    core.info(
+      `Class images: ${dataset.class.length} (${report.classImageSources.supplied} supplied, ${fromCache} restored from the cache, ${generated} generated)`
+    )
   }
   const archive = await phase(report, 'Build zip', async () => {
     const dir = workDir()
@@ -233,8 +246,16 @@ async function uploadDataset(
   core.info(`Uploaded ${zip.bytes} bytes as ${config.zipName}`)
 }
 
-async function waitWithLog(api: TiyaroApi, config: Config, jobId: string, deadline: number, signal: AbortSignal): Promise<WaitOutcome> {
-  core.info(`Checking job ${jobId} every ${formatDuration(config.pollIntervalMs)}, until ${new Date(deadline).toISOString()}`)
+async function waitWithLog(
+  api: TiyaroApi,
+  config: Config,
+  jobId: string,
+  deadline: number,
+  signal: AbortSignal
+): Promise<WaitOutcome> {
+  core.info(
+    `Checking job ${jobId} every ${formatDuration(config.pollIntervalMs)}, until ${new Date(deadline).toISOString()}`
+  )
   return waitForJob(api, {
     jobId,
     deadline,
@@ -242,13 +263,22 @@ async function waitWithLog(api: TiyaroApi, config: Config, jobId: string, deadli
     signal,
     onCheck: ({ check, elapsedMs, status, error }) => {
       const elapsed = formatDuration(elapsedMs)
-      if (error) core.info(`[${elapsed}] check ${check}: no answer (${error.message}); next check in ${formatDuration(config.pollIntervalMs)}`)
+      if (error)
+        core.info(
+          `[${elapsed}] check ${check}: no answer (${error.message}); next check in ${formatDuration(config.pollIntervalMs)}`
+        )
       else core.info(`[${elapsed}] check ${check}: ${status?.statusEnum ?? 'unknown'}`)
     }
   })
 }
 
-async function finish(api: TiyaroApi, report: RunReport, outcome: WaitOutcome, config: Config, signal: AbortSignal): Promise<void> {
+async function finish(
+  api: TiyaroApi,
+  report: RunReport,
+  outcome: WaitOutcome,
+  config: Config,
+  signal: AbortSignal
+): Promise<void> {
   report.jobStatus = outcome.status
   const jobId = report.jobId as string
   const attachHint = `Attach to it later with the input job-id: ${jobId}`
@@ -261,12 +291,15 @@ async function finish(api: TiyaroApi, report: RunReport, outcome: WaitOutcome, c
         throw new RunFailure(`Job ${jobId} is done but the service lists no retrained model for it.`)
       }
       report.status = 'done'
-      for (const model of report.models) core.info(`Model ${model.name} ${model.version}: ${model.url} (card: ${model.modelCard})`)
+      for (const model of report.models)
+        core.info(`Model ${model.name} ${model.version}: ${model.url} (card: ${model.modelCard})`)
       if (config.samplePrompts.length > 0) {
         // a failed sample only warns: the training has succeeded
         const retry = retryOptions(Date.now() + SAMPLES_TIME_LIMIT_MS, signal)
         const dir = samplesDir(workDir(), jobId)
-        report.sampleImages = await phase(report, 'Sample images', () => sampleTrainedModel(config, report.models[0]!, dir, retry))
+        report.sampleImages = await phase(report, 'Sample images', () =>
+          sampleTrainedModel(config, report.models[0]!, dir, retry)
+        )
       }
       return
     }

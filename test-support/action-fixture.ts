@@ -14,7 +14,10 @@ export function startServer(options: ServerOptions = {}): Promise<TiyaroServer> 
 }
 
 /** The required inputs, a fast poll and the server's URL; `inputs` add to or replace them. */
-export function trainingInputs(server: TiyaroServer, inputs: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function trainingInputs(
+  server: TiyaroServer,
+  inputs: Record<string, string | undefined> = {}
+): Record<string, string | undefined> {
   return {
     'api-key': TEST_API_KEY,
     'api-url': server.graphqlUrl,
@@ -30,18 +33,28 @@ export function trainingInputs(server: TiyaroServer, inputs: Record<string, stri
   }
 }
 
-export function runWith(server: TiyaroServer, inputs: Record<string, string | undefined> = {}, options: Partial<RunActionOptions> = {}): Promise<ActionRun> {
+export function runWith(
+  server: TiyaroServer,
+  inputs: Record<string, string | undefined> = {},
+  options: Partial<RunActionOptions> = {}
+): Promise<ActionRun> {
   return runAction({ ...options, inputs: trainingInputs(server, inputs) })
 }
 
 /** Names of the GraphQL operations the server saw, in order, and 'upload' for PUTs. */
 export function operationsSeen(server: TiyaroServer, since = 0): string[] {
-  return server.requests.slice(since).flatMap((entry) => (entry.kind === 'upload' ? ['upload'] : entry.operations.filter((op) => !op.startsWith('__'))))
+  return server.requests
+    .slice(since)
+    .flatMap((entry) => (entry.kind === 'upload' ? ['upload'] : entry.operations.filter((op) => !op.startsWith('__'))))
 }
 
 /** Fails when any run of this test file printed the API key or an upload URL outside ::add-mask::. */
 export function expectNoSecretsInRuns(servers: readonly TiyaroServer[], extraSecrets: readonly string[] = []): void {
-  const secrets = [TEST_API_KEY, ...extraSecrets, ...servers.flatMap((server) => server.issuedUploadUrls.flatMap(urlSecrets))]
+  const secrets = [
+    TEST_API_KEY,
+    ...extraSecrets,
+    ...servers.flatMap((server) => server.issuedUploadUrls.flatMap(urlSecrets))
+  ]
   const leaks = recordedRuns.flatMap((run, index) => findLeaks(run, secrets).map((leak) => `run ${index + 1}: ${leak}`))
   expect(leaks).toEqual([])
 }

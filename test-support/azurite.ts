@@ -32,8 +32,10 @@ export async function startAzurite(): Promise<Azurite> {
   // Port 0: the OS picks a free port and Azurite prints the one it got, so there is no race.
   const args = [
     azuriteBlobScript(),
-    '--blobHost', '127.0.0.1',
-    '--blobPort', '0',
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    '0',
     '--inMemoryPersistence',
     '--skipApiVersionCheck',
     '--silent',
@@ -48,7 +50,10 @@ export async function startAzurite(): Promise<Azurite> {
   let output = ''
   let listening = false
   const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`Azurite did not start in ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS)
+    const timer = setTimeout(
+      () => fail(new Error(`Azurite did not start in ${START_TIMEOUT_MS} ms:\n${output}`)),
+      START_TIMEOUT_MS
+    )
     const onData = (chunk: Buffer): void => {
       if (listening) return
       output += chunk.toString()
@@ -59,7 +64,8 @@ export async function startAzurite(): Promise<Azurite> {
         resolve(match[1])
       }
     }
-    const onExit = (code: number | null): void => fail(new Error(`Azurite exited (${code}) before listening:\n${output}`))
+    const onExit = (code: number | null): void =>
+      fail(new Error(`Azurite exited (${code}) before listening:\n${output}`))
     function fail(error: Error): void {
       clearTimeout(timer)
       child.kill('SIGKILL')
@@ -84,7 +90,7 @@ export async function startAzurite(): Promise<Azurite> {
     accountName: AZURITE_ACCOUNT_NAME,
     accountKey: AZURITE_ACCOUNT_KEY,
     stop() {
-      stopped ??= new Promise<void>(resolve => {
+      stopped ??= new Promise<void>((resolve) => {
         process.off('exit', killOnExit)
         if (child.exitCode !== null || child.signalCode !== null) {
           resolve()

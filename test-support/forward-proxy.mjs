@@ -13,7 +13,13 @@ const server = createServer((clientReq, clientRes) => {
   let sent = 0
   clientReq.on('data', (chunk) => (sent += chunk.length))
   const upstream = request(
-    { host: target.hostname, port: target.port, path: target.pathname + target.search, method: clientReq.method, headers: clientReq.headers },
+    {
+      host: target.hostname,
+      port: target.port,
+      path: target.pathname + target.search,
+      method: clientReq.method,
+      headers: clientReq.headers
+    },
     (upstreamRes) => {
       clientRes.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers)
       upstreamRes.pipe(clientRes)

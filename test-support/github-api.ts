@@ -47,7 +47,13 @@ export interface GitHubApi {
   /** All comments, oldest first (the live store). */
   readonly comments: StoredComment[]
   /** Seeds a comment, e.g. from another user, without a request. */
-  addComment(comment: { owner: string; repo: string; issueNumber: number; body: string; user?: CommentUser }): StoredComment
+  addComment(comment: {
+    owner: string
+    repo: string
+    issueNumber: number
+    body: string
+    user?: CommentUser
+  }): StoredComment
   /** Makes GET /repos/{o}/{r}/commits/{sha}/pulls list this pull request. */
   addPullForCommit(sha: string, number: number, state?: 'merged' | 'open'): void
   readonly requests: readonly ApiRequest[]
@@ -89,7 +95,13 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Gi
   let nextCommentId = 1_000_001
   let origin = ''
 
-  function addComment(comment: { owner: string; repo: string; issueNumber: number; body: string; user?: CommentUser }): StoredComment {
+  function addComment(comment: {
+    owner: string
+    repo: string
+    issueNumber: number
+    body: string
+    user?: CommentUser
+  }): StoredComment {
     const now = timestamp()
     const stored: StoredComment = {
       id: nextCommentId++,
@@ -121,7 +133,12 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Gi
     }
   }
 
-  function pullJson(owner: string, repo: string, sha: string, pull: { number: number; state: 'merged' | 'open' }): Record<string, unknown> {
+  function pullJson(
+    owner: string,
+    repo: string,
+    sha: string,
+    pull: { number: number; state: 'merged' | 'open' }
+  ): Record<string, unknown> {
     const merged = pull.state === 'merged'
     return {
       id: 500_000 + pull.number,
@@ -154,14 +171,18 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Gi
   }
 
   /** Routes one request; returns status, JSON and extra headers. */
-  function route(method: string, url: URL, body: unknown): { status: number; json: unknown; headers?: Record<string, string> } {
+  function route(
+    method: string,
+    url: URL,
+    body: unknown
+  ): { status: number; json: unknown; headers?: Record<string, string> } {
     const path = url.pathname
     let match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(path)
     if (match) {
       const [, owner = '', repo = '', number = ''] = match
       const issueNumber = Number(number)
       if (method === 'GET') {
-        const all = comments.filter(c => c.owner === owner && c.repo === repo && c.issueNumber === issueNumber)
+        const all = comments.filter((c) => c.owner === owner && c.repo === repo && c.issueNumber === issueNumber)
         const perPage = Math.min(positiveInt(url.searchParams.get('per_page'), DEFAULT_PER_PAGE), MAX_PER_PAGE)
         const page = positiveInt(url.searchParams.get('page'), 1)
         const lastPage = Math.max(1, Math.ceil(all.length / perPage))
@@ -181,14 +202,18 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Gi
       if (method === 'POST') {
         requireWrite(`${DOCS}/issues/comments#create-an-issue-comment`)
         const created = addComment({ owner, repo, issueNumber, body: commentBody(body) })
-        return { status: 201, json: commentJson(created), headers: { location: `${origin}/repos/${owner}/${repo}/issues/comments/${created.id}` } }
+        return {
+          status: 201,
+          json: commentJson(created),
+          headers: { location: `${origin}/repos/${owner}/${repo}/issues/comments/${created.id}` }
+        }
       }
     }
     match = /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/.exec(path)
     if (match && method === 'PATCH') {
       const [, owner, repo, id] = match
       requireWrite(`${DOCS}/issues/comments#update-an-issue-comment`)
-      const comment = comments.find(c => c.owner === owner && c.repo === repo && c.id === Number(id))
+      const comment = comments.find((c) => c.owner === owner && c.repo === repo && c.id === Number(id))
       if (!comment) throw new ApiError(404, 'Not Found')
       comment.body = commentBody(body)
       comment.updatedAt = timestamp()
@@ -197,7 +222,7 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Gi
     match = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(path)
     if (match && method === 'GET') {
       const [, owner = '', repo = '', sha = ''] = match
-      return { status: 200, json: (pullsByCommit.get(sha) ?? []).map(pull => pullJson(owner, repo, sha, pull)) }
+      return { status: 200, json: (pullsByCommit.get(sha) ?? []).map((pull) => pullJson(owner, repo, sha, pull)) }
     }
     throw new ApiError(404, 'Not Found')
   }
@@ -222,7 +247,11 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Gi
         const failure = error instanceof ApiError ? error : new ApiError(500, String(error))
         reply = {
           status: failure.status,
-          json: { message: failure.message, documentation_url: failure.documentationUrl, status: String(failure.status) }
+          json: {
+            message: failure.message,
+            documentation_url: failure.documentationUrl,
+            status: String(failure.status)
+          }
         }
       }
       requests.push({ method, url: req.url ?? '', body, status: reply.status })
@@ -250,7 +279,7 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Gi
     },
     requests,
     stop() {
-      stopped ??= new Promise<void>(resolve => {
+      stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
       })

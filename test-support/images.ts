@@ -55,7 +55,7 @@ export interface JpegOptions {
 export function jpegBytes({ width, height, progressive = false, app1Bytes = 0, seed }: JpegOptions): Buffer {
   const segments: Buffer[] = [Buffer.from([0xff, 0xd8])]
   segments.push(jpegSegment(0xe0, Buffer.from([0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]))) // JFIF 1.1
-  for (let left = app1Bytes; left > 0; ) {
+  for (let left = app1Bytes; left > 0;) {
     const payload = Math.min(left, 0xffff - 2)
     const data = Buffer.alloc(payload, 0x20)
     data.write('Exif\0\0', 0, 'latin1')

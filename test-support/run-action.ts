@@ -158,7 +158,13 @@ function recordRun(run: ActionRun): void {
 export function findLeaks(run: ActionRun, secrets: readonly string[]): string[] {
   const leaks: string[] = []
   const places: [string, string][] = [
-    ['stdout', run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')],
+    [
+      'stdout',
+      run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n')
+    ],
     ['stderr', run.stderr],
     ['outputs', JSON.stringify(run.outputs)],
     ['state', JSON.stringify(run.state)],

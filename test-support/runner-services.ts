@@ -155,9 +155,9 @@ function required(body: JsonObject, name: string): string {
 
 /** Exact key first, then the newest entry whose key starts with it; for the key, then each restore key. */
 function findCacheEntry(entries: CacheEntry[], keys: string[], version: string): CacheEntry | undefined {
-  const candidates = entries.filter(entry => entry.finalized && entry.version === version).sort((a, b) => b.id - a.id)
+  const candidates = entries.filter((entry) => entry.finalized && entry.version === version).sort((a, b) => b.id - a.id)
   for (const key of keys) {
-    const match = candidates.find(entry => entry.key === key) ?? candidates.find(entry => entry.key.startsWith(key))
+    const match = candidates.find((entry) => entry.key === key) ?? candidates.find((entry) => entry.key.startsWith(key))
     if (match) return match
   }
   return undefined
@@ -177,7 +177,12 @@ export async function startRunnerServices(): Promise<RunnerServices> {
     throw error
   }
 
-  function signedUrl(container: ContainerClient, blobName: string, permissions: string, contentDisposition?: string): string {
+  function signedUrl(
+    container: ContainerClient,
+    blobName: string,
+    permissions: string,
+    contentDisposition?: string
+  ): string {
     const sas = generateBlobSASQueryParameters(
       {
         containerName: container.containerName,
@@ -210,12 +215,20 @@ export async function startRunnerServices(): Promise<RunnerServices> {
     async CreateCacheEntry(body) {
       const key = required(body, 'key')
       const version = required(body, 'version')
-      if (cacheEntries.some(entry => entry.key === key && entry.version === version)) {
+      if (cacheEntries.some((entry) => entry.key === key && entry.version === version)) {
         // What GitHub answers when another job reserved or saved it first; the library logs it as info.
         throw new TwirpError('already_exists', 'cache entry with the same key, version, and scope already exists')
       }
       const id = nextId++
-      const entry: CacheEntry = { id, key, version, sizeBytes: 0, createdAt: new Date(), finalized: false, blobName: `${id}/cache` }
+      const entry: CacheEntry = {
+        id,
+        key,
+        version,
+        sizeBytes: 0,
+        createdAt: new Date(),
+        finalized: false,
+        blobName: `${id}/cache`
+      }
       cacheEntries.push(entry)
       return { ok: true, signed_upload_url: signedUrl(cacheContainer, entry.blobName, 'cw') }
     },
@@ -224,7 +237,7 @@ export async function startRunnerServices(): Promise<RunnerServices> {
       const key = required(body, 'key')
       const version = required(body, 'version')
       const sizeBytes = int64Field(body, 'size_bytes') ?? 0
-      const entry = cacheEntries.find(e => e.key === key && e.version === version && !e.finalized)
+      const entry = cacheEntries.find((e) => e.key === key && e.version === version && !e.finalized)
       if (!entry) throw new TwirpError('not_found', `no cache entry reserved for key ${key}`)
       const uploaded = await blobSize(cacheContainer, entry.blobName)
       if (uploaded === undefined) return { ok: false, message: `no archive was uploaded for key ${key}` }
@@ -239,7 +252,9 @@ export async function startRunnerServices(): Promise<RunnerServices> {
     async GetCacheEntryDownloadURL(body) {
       const key = required(body, 'key')
       const version = required(body, 'version')
-      const restoreKeys = Array.isArray(body['restore_keys']) ? body['restore_keys'].filter(k => typeof k === 'string') : []
+      const restoreKeys = Array.isArray(body['restore_keys'])
+        ? body['restore_keys'].filter((k) => typeof k === 'string')
+        : []
       const entry = findCacheEntry(cacheEntries, [key, ...restoreKeys], version)
       if (!entry) return { ok: false }
       return { ok: true, signed_download_url: signedUrl(cacheContainer, entry.blobName, 'r'), matched_key: entry.key }
@@ -265,7 +280,11 @@ export async function startRunnerServices(): Promise<RunnerServices> {
 
   function finalizedArtifact(run: string, job: string | undefined, name: string): Artifact {
     const artifact = artifacts.find(
-      a => a.finalized && a.workflowRunBackendId === run && (job === undefined || a.workflowJobRunBackendId === job) && a.name === name
+      (a) =>
+        a.finalized &&
+        a.workflowRunBackendId === run &&
+        (job === undefined || a.workflowJobRunBackendId === job) &&
+        a.name === name
     )
     if (!artifact) throw new TwirpError('not_found', `artifact ${name} not found`)
     return artifact
@@ -276,11 +295,11 @@ export async function startRunnerServices(): Promise<RunnerServices> {
       const job = sameJob(body, identity)
       const run = identity.workflowRunBackendId
       const name = required(body, 'name')
-      if (artifacts.some(a => a.finalized && a.workflowRunBackendId === run && a.name === name)) {
+      if (artifacts.some((a) => a.finalized && a.workflowRunBackendId === run && a.name === name)) {
         throw new TwirpError('already_exists', 'an artifact with this name already exists on the workflow run')
       }
       // An upload that never finalized is replaced, as a retried upload expects.
-      const stale = artifacts.findIndex(a => !a.finalized && a.workflowRunBackendId === run && a.name === name)
+      const stale = artifacts.findIndex((a) => !a.finalized && a.workflowRunBackendId === run && a.name === name)
       if (stale >= 0) artifacts.splice(stale, 1)
       const id = nextId++
       const fileName = stringField(body, 'mime_type') === 'application/zip' ? `${name}.zip` : name
@@ -304,7 +323,11 @@ export async function startRunnerServices(): Promise<RunnerServices> {
       const job = sameJob(body, identity)
       const name = required(body, 'name')
       const artifact = artifacts.find(
-        a => !a.finalized && a.workflowRunBackendId === identity.workflowRunBackendId && a.workflowJobRunBackendId === job && a.name === name
+        (a) =>
+          !a.finalized &&
+          a.workflowRunBackendId === identity.workflowRunBackendId &&
+          a.workflowJobRunBackendId === job &&
+          a.name === name
       )
       if (!artifact) throw new TwirpError('not_found', `no artifact ${name} is being uploaded`)
       if ((await blobSize(artifactContainer, artifact.blobName)) === undefined) {
@@ -321,14 +344,14 @@ export async function startRunnerServices(): Promise<RunnerServices> {
       const nameFilter = stringField(body, 'name_filter')
       const idFilter = int64Field(body, 'id_filter')
       const listed = artifacts.filter(
-        a =>
+        (a) =>
           a.finalized &&
           a.workflowRunBackendId === run &&
           (!nameFilter || a.name === nameFilter) &&
           (idFilter === undefined || a.id === idFilter)
       )
       return {
-        artifacts: listed.map(a => ({
+        artifacts: listed.map((a) => ({
           workflow_run_backend_id: a.workflowRunBackendId,
           workflow_job_run_backend_id: a.workflowJobRunBackendId,
           database_id: String(a.id),
@@ -399,7 +422,7 @@ export async function startRunnerServices(): Promise<RunnerServices> {
           call.status = TWIRP_STATUS[twirp.code]
           return { code: twirp.code, msg: twirp.message }
         })
-        .then(json => {
+        .then((json) => {
           call.answer = json
           requests.push(call)
           res.writeHead(call.status, { 'content-type': 'application/json' })
@@ -443,10 +466,17 @@ export async function startRunnerServices(): Promise<RunnerServices> {
     workflowJobRunBackendId,
     envForJob,
     cacheEntries: () =>
-      cacheEntries.map(({ id, key, version, sizeBytes, createdAt, finalized }) => ({ id, key, version, sizeBytes, createdAt, finalized })),
+      cacheEntries.map(({ id, key, version, sizeBytes, createdAt, finalized }) => ({
+        id,
+        key,
+        version,
+        sizeBytes,
+        createdAt,
+        finalized
+      })),
     artifacts: () =>
       artifacts
-        .filter(a => a.finalized)
+        .filter((a) => a.finalized)
         .map(({ id, name, size, digest, workflowRunBackendId, workflowJobRunBackendId, createdAt }) => ({
           id,
           name,
@@ -457,13 +487,13 @@ export async function startRunnerServices(): Promise<RunnerServices> {
           createdAt
         })),
     async downloadArtifact(id) {
-      const artifact = artifacts.find(a => a.finalized && a.id === id)
+      const artifact = artifacts.find((a) => a.finalized && a.id === id)
       if (!artifact) throw new Error(`no finalized artifact with id ${id}`)
       return artifactContainer.getBlobClient(artifact.blobName).downloadToBuffer()
     },
     requests,
     stop() {
-      stopped ??= new Promise<void>(resolve => {
+      stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
       }).then(() => azurite.stop())

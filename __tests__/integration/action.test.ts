@@ -133,7 +133,15 @@ describe('the whole workflow', () => {
     expect(Number(run.outputs['zip-bytes'])).toBe(uploaded?.size)
 
     // One log group per phase, a line per status check with its elapsed time.
-    for (const group of ['Check images', 'Build zip', 'Create job', 'Upload', 'Start training', 'Wait for training', 'Read models']) {
+    for (const group of [
+      'Check images',
+      'Build zip',
+      'Create job',
+      'Upload',
+      'Start training',
+      'Wait for training',
+      'Read models'
+    ]) {
       expect(run.stdout).toContain(`::group::${group}`)
     }
     expect(run.stdout).toMatch(/^\[\d+(\.\d+)? m?s\] check 1: running$/m)
@@ -183,7 +191,12 @@ describe('the whole workflow', () => {
     const started = await runWith(slow, { wait: 'false' })
     const jobId = started.outputs['job-id']
     const before = slow.requests.length
-    const run = await runAction(slow, { 'api-key': TEST_API_KEY, 'api-url': slow.graphqlUrl, 'job-id': jobId, 'poll-interval-seconds': '0.2' })
+    const run = await runAction(slow, {
+      'api-key': TEST_API_KEY,
+      'api-url': slow.graphqlUrl,
+      'job-id': jobId,
+      'poll-interval-seconds': '0.2'
+    })
     expect(run.exitCode).toBe(0)
     expect(run.outputs.status).toBe('done')
     expect(run.outputs['job-id']).toBe(jobId)
@@ -231,15 +244,25 @@ describe('bad input fails before any network call', () => {
     ['an enum typo', { 'lr-scheduler': 'cosin' }, /lr-scheduler: "cosin".*cosine/],
     ['a Boolean that is not one', { 'train-text-encoder': 'yes' }, /train-text-encoder: "yes"/],
     ['an unknown hyperparameters key', { hyperparameters: 'learning_rat: 1e-6' }, /learning_rat.*learning_rate/],
-    ['a key set twice', { hyperparameters: '{"max_train_steps": 400}', 'max-train-steps': '400' }, /max_train_steps.*max-train-steps/],
+    [
+      'a key set twice',
+      { hyperparameters: '{"max_train_steps": 400}', 'max-train-steps': '400' },
+      /max_train_steps.*max-train-steps/
+    ],
     ['plain http to another host', { 'api-url': 'http://example.com/graphql' }, /api-url: .*https/],
-    ['an instance folder that does not exist', { 'instance-images': '/nonexistent/images' }, /instance-images: .*\/nonexistent\/images/],
+    [
+      'an instance folder that does not exist',
+      { 'instance-images': '/nonexistent/images' },
+      /instance-images: .*\/nonexistent\/images/
+    ],
     ['a file that is not an image', { 'instance-images': '<workspace>' }, /instance-images:[\s\S]*notes\.txt/]
   ]
 
   it.each(cases)('%s', async (_label, inputs, message) => {
     const before = server.requests.length
-    const resolved = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.replace('<workspace>', workspace)]))
+    const resolved = Object.fromEntries(
+      Object.entries(inputs).map(([k, v]) => [k, v.replace('<workspace>', workspace)])
+    )
     const run = await runWith(server, { 'class-images': DEMO_CLASS, ...resolved })
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toMatch(new RegExp(`^::error::.*${message.source}`, 'ms'))

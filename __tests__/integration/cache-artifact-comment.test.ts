@@ -32,7 +32,11 @@ let scratch: string
 const servers: TiyaroServer[] = []
 
 beforeAll(async () => {
-  ;[server, services, github] = await Promise.all([startServer(), startRunnerServices(), startGitHubApi({ token: GITHUB_TOKEN })])
+  ;[server, services, github] = await Promise.all([
+    startServer(),
+    startRunnerServices(),
+    startGitHubApi({ token: GITHUB_TOKEN })
+  ])
   servers.push(server)
   scratch = await mkdtemp(join(tmpdir(), 'tiyaro-cache-artifact-'))
 })
@@ -57,7 +61,11 @@ function runnerEnv(extra: Record<string, string> = {}): Record<string, string> {
   }
 }
 
-function runOn(target: TiyaroServer, inputs: Record<string, string | undefined>, env: Record<string, string> = {}): Promise<ActionRun> {
+function runOn(
+  target: TiyaroServer,
+  inputs: Record<string, string | undefined>,
+  env: Record<string, string> = {}
+): Promise<ActionRun> {
   return runWith(target, inputs, { env: runnerEnv(env) })
 }
 
@@ -97,10 +105,15 @@ describe('class-image cache', () => {
     const first = await runOn(server, inputs)
     expect(first.exitCode).toBe(0)
     expect(first.outputs['class-images-cache-hit']).toBe('false')
-    const saved = /Class-image cache: saved 4 class images under key (tiyaro-dreambooth-class-v1-[0-9a-f]{16}-[0-9a-f]{32}) in /.exec(first.stdout)
+    const saved =
+      /Class-image cache: saved 4 class images under key (tiyaro-dreambooth-class-v1-[0-9a-f]{16}-[0-9a-f]{32}) in /.exec(
+        first.stdout
+      )
     expect(saved).not.toBeNull()
     const key = saved?.[1] ?? ''
-    expect(services.cacheEntries().filter((entry) => entry.key === key)).toEqual([expect.objectContaining({ finalized: true })])
+    expect(services.cacheEntries().filter((entry) => entry.key === key)).toEqual([
+      expect.objectContaining({ finalized: true })
+    ])
 
     const second = await runOn(server, { ...inputs, 'class-images': '' })
     expect(second.exitCode).toBe(0)
@@ -115,7 +128,12 @@ describe('class-image cache', () => {
     const before = uploadedClassImages(server, first)
     const after = uploadedClassImages(server, second)
     expect([...after.keys()]).toEqual([...before.keys()])
-    expect([...before.keys()]).toEqual(['dataset_class/toy-robot-01.jpg', 'dataset_class/toy-robot-02.jpg', 'dataset_class/toy-robot-03.jpg', 'dataset_class/toy-robot-04.jpg'])
+    expect([...before.keys()]).toEqual([
+      'dataset_class/toy-robot-01.jpg',
+      'dataset_class/toy-robot-02.jpg',
+      'dataset_class/toy-robot-03.jpg',
+      'dataset_class/toy-robot-04.jpg'
+    ])
     for (const [name, bytes] of before) expect(after.get(name)?.equals(bytes)).toBe(true)
     expect(second.outputs['zip-sha256']).toBe(first.outputs['zip-sha256'])
   })
@@ -129,7 +147,12 @@ describe('class-image cache', () => {
 
     expect(run.exitCode).toBe(0)
     expect(run.outputs['class-images-cache-hit']).toBe('true')
-    expect((await readdir(folder)).sort()).toEqual(['toy-robot-01.jpg', 'toy-robot-02.jpg', 'toy-robot-03.jpg', 'toy-robot-04.jpg'])
+    expect((await readdir(folder)).sort()).toEqual([
+      'toy-robot-01.jpg',
+      'toy-robot-02.jpg',
+      'toy-robot-03.jpg',
+      'toy-robot-04.jpg'
+    ])
     for (const name of await readdir(folder)) {
       expect((await readFile(join(folder, name))).equals(await readFile(join(DEMO_CLASS, name)))).toBe(true)
     }
@@ -161,11 +184,15 @@ describe('class-image cache', () => {
     const keys = runs.map((run) => /under key ([\w-]+)/.exec(run.stdout)?.[1])
     expect(keys[0]).toBeDefined()
     expect(keys[1]).toBe(keys[0])
-    expect(services.cacheEntries().filter((entry) => entry.key === keys[0])).toEqual([expect.objectContaining({ finalized: true })])
+    expect(services.cacheEntries().filter((entry) => entry.key === keys[0])).toEqual([
+      expect.objectContaining({ finalized: true })
+    ])
     // One saved; the other either lost the reservation (409, logged as info) or found the entry made.
     const saves = runs.filter((run) => run.stdout.includes('Class-image cache: saved 4 class images'))
     expect(saves).toHaveLength(1)
-    const conflicts = services.requests.slice(requestsBefore).filter((r) => r.method === 'CreateCacheEntry' && r.status === 409)
+    const conflicts = services.requests
+      .slice(requestsBefore)
+      .filter((r) => r.method === 'CreateCacheEntry' && r.status === 409)
     const loser = runs.find((run) => run !== saves[0])
     if (conflicts.length > 0) expect(loser?.stdout).toContain('another job may be creating this cache')
     else expect(loser?.stdout).toContain('are cached already under key')
@@ -173,7 +200,9 @@ describe('class-image cache', () => {
 
   it('makes no class-image cache call with cache-class-images: false, and no call at all on a dry run', async () => {
     const classCacheCalls = (since: number): unknown[] =>
-      services.requests.slice(since).filter((r) => String((r.body as { key?: unknown } | undefined)?.key).startsWith('tiyaro-dreambooth-class-'))
+      services.requests
+        .slice(since)
+        .filter((r) => String((r.body as { key?: unknown } | undefined)?.key).startsWith('tiyaro-dreambooth-class-'))
     const inputs = { 'class-prompt': 'a photo of a toy robot, cache round trip', 'class-images': '' }
     const before = services.requests.length
     const off = await runOn(server, { ...inputs, 'cache-class-images': 'false' })
@@ -185,7 +214,13 @@ describe('class-image cache', () => {
     const servicesBefore = services.requests.length
     const githubBefore = github.requests.length
     const serverBefore = server.requests.length
-    const dry = await runOn(server, { ...inputs, 'dry-run': 'true', 'artifact-name': 'dry', 'comment-on-pr': 'true', 'github-token': GITHUB_TOKEN })
+    const dry = await runOn(server, {
+      ...inputs,
+      'dry-run': 'true',
+      'artifact-name': 'dry',
+      'comment-on-pr': 'true',
+      'github-token': GITHUB_TOKEN
+    })
     expect(dry.exitCode).toBe(0)
     expect(dry.outputs.status).toBe('dry-run')
     expect(dry.outputs['artifact-id']).toBeUndefined()
@@ -220,7 +255,11 @@ describe('artifact', () => {
       zip: { name: 'toy-robot-v1.zip', sha256: run.outputs['zip-sha256'], bytes: Number(run.outputs['zip-bytes']) },
       instanceImageCount: 5,
       classImageCount: 4,
-      parametersSent: expect.objectContaining({ name: 'toy-robot', datasetS3ObjName: 'toy-robot-v1.zip', instance_prompt: 'a photo of sks toy robot' })
+      parametersSent: expect.objectContaining({
+        name: 'toy-robot',
+        datasetS3ObjName: 'toy-robot-v1.zip',
+        instance_prompt: 'a photo of sks toy robot'
+      })
     })
     expect(text).not.toContain(TEST_API_KEY)
     for (const url of server.issuedUploadUrls) expect(text).not.toContain(new URL(url).pathname)
@@ -253,17 +292,28 @@ describe('artifact', () => {
 describe('pull-request comment', () => {
   async function pullRequestEvent(number: number): Promise<Record<string, string>> {
     const path = join(scratch, `event-${randomUUID()}.json`)
-    await writeFile(path, JSON.stringify({ action: 'synchronize', number, pull_request: { number, head: { sha: 'feedface' } } }))
+    await writeFile(
+      path,
+      JSON.stringify({ action: 'synchronize', number, pull_request: { number, head: { sha: 'feedface' } } })
+    )
     return { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: path }
   }
 
   const commentInputs = { 'comment-on-pr': 'true', 'github-token': GITHUB_TOKEN }
   const ours = (issueNumber: number): string[] =>
-    github.comments.filter((c) => c.issueNumber === issueNumber && c.body.includes('<!-- tiyaro-dreambooth:')).map((c) => c.body)
+    github.comments
+      .filter((c) => c.issueNumber === issueNumber && c.body.includes('<!-- tiyaro-dreambooth:'))
+      .map((c) => c.body)
 
   it('creates one comment on the first run and updates it, not duplicates it, on the second', async () => {
     // Enough chatter that the action's comment is on the second page of 100.
-    for (let i = 0; i < 120; i++) github.addComment({ ...REPOSITORY, issueNumber: 7, body: `looks good ${i}`, user: { login: 'reviewer', id: 9, type: 'User' } })
+    for (let i = 0; i < 120; i++)
+      github.addComment({
+        ...REPOSITORY,
+        issueNumber: 7,
+        body: `looks good ${i}`,
+        user: { login: 'reviewer', id: 9, type: 'User' }
+      })
     const env = await pullRequestEvent(7)
 
     const first = await runOn(server, commentInputs, env)
@@ -284,7 +334,9 @@ describe('pull-request comment', () => {
     expect(comment?.body).toContain('| Images | 5 instance, 4 class |')
     expect(comment?.body).not.toContain(TEST_API_KEY)
     expect(github.comments.filter((c) => c.issueNumber === 7)).toHaveLength(121)
-    expect(second.stdout).toMatch(/Updated the comment on pull request #7: https:\/\/github\.com\/octo\/dreams\/pull\/7#issuecomment-\d+/)
+    expect(second.stdout).toMatch(
+      /Updated the comment on pull request #7: https:\/\/github\.com\/octo\/dreams\/pull\/7#issuecomment-\d+/
+    )
   })
 
   it('keeps one comment per model name, so a matrix over concepts gets one each', async () => {
@@ -305,7 +357,10 @@ describe('pull-request comment', () => {
     expect(ours(12)).toHaveLength(1)
 
     const before = github.comments.length
-    const plain = await runOn(server, commentInputs, { GITHUB_EVENT_NAME: 'push', GITHUB_SHA: '9999999999999999999999999999999999999999' })
+    const plain = await runOn(server, commentInputs, {
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_SHA: '9999999999999999999999999999999999999999'
+    })
     expect(plain.exitCode).toBe(0)
     expect(plain.stdout).toContain('comment-on-pr: commit 9999999 did not merge a pull request; no comment.')
     expect(github.comments.length).toBe(before)
@@ -318,7 +373,9 @@ describe('pull-request comment', () => {
       const run = await runOn(server, commentInputs, env)
       expect(run.exitCode).toBe(0)
       expect(run.outputs.status).toBe('done')
-      expect(run.stdout).toMatch(/^::warning::comment-on-pr: could not comment on pull request #13: .*HTTP 403.*pull-requests: write.*issues: write/m)
+      expect(run.stdout).toMatch(
+        /^::warning::comment-on-pr: could not comment on pull request #13: .*HTTP 403.*pull-requests: write.*issues: write/m
+      )
       expect(ours(13)).toEqual([])
     } finally {
       github.permission = 'write'
@@ -337,7 +394,9 @@ describe('re-run safety', () => {
     expect(attempt1.exitCode).toBe(1)
     expect(attempt1.outputs.status).toBe('timed-out')
     const jobId = attempt1.outputs['job-id']
-    expect(attempt1.stdout).toContain(`Recorded job ${jobId} for re-runs of this run (cache key tiyaro-dreambooth-job-${runId}-`)
+    expect(attempt1.stdout).toContain(
+      `Recorded job ${jobId} for re-runs of this run (cache key tiyaro-dreambooth-job-${runId}-`
+    )
     expect(stuck.trainingsStarted()).toBe(1)
 
     // The record holds the job and nothing secret.
@@ -345,9 +404,18 @@ describe('re-run safety', () => {
     const prefix = jobRecordKeyPrefix(runId, runFingerprint(attempt1.outputs['zip-sha256'], parameters.dreamboothInput))
     const record = await asRunnerJob(async () => {
       expect(await restoreFolder(JOB_RECORD_FOLDER, prefix)).toBe(`${prefix}1`)
-      return readFile(join(process.env.RUNNER_TEMP ?? '', 'tiyaro-dreambooth-cache', JOB_RECORD_FOLDER, 'job.json'), 'utf8')
+      return readFile(
+        join(process.env.RUNNER_TEMP ?? '', 'tiyaro-dreambooth-cache', JOB_RECORD_FOLDER, 'job.json'),
+        'utf8'
+      )
     })
-    expect(JSON.parse(record)).toEqual({ jobId, runId, runAttempt: 1, zipSha256: attempt1.outputs['zip-sha256'], startedAt: expect.any(String) })
+    expect(JSON.parse(record)).toEqual({
+      jobId,
+      runId,
+      runAttempt: 1,
+      zipSha256: attempt1.outputs['zip-sha256'],
+      startedAt: expect.any(String)
+    })
     expect(record).not.toContain(TEST_API_KEY)
 
     stuck.setOutcome('done', { jobId })
@@ -363,7 +431,9 @@ describe('re-run safety', () => {
     expect(seen).not.toContain('newJobID')
     expect(seen).not.toContain('upload')
     expect(seen).not.toContain('startRetrainingJob')
-    expect(attempt2.stdout).toContain(`Re-run (attempt 2): attempt 1 started job ${jobId} with the same zip and parameters; attaching to it`)
+    expect(attempt2.stdout).toContain(
+      `Re-run (attempt 2): attempt 1 started job ${jobId} with the same zip and parameters; attaching to it`
+    )
     expect(attempt2.summary).toContain('| Attached to | the job an earlier attempt started |')
   })
 
@@ -378,7 +448,9 @@ describe('re-run safety', () => {
 
     expect(attempt2.outputs['job-id']).not.toBe(attempt1.outputs['job-id'])
     expect(failing.trainingsStarted()).toBe(2)
-    expect(attempt2.stdout).toContain(`Re-run: job ${attempt1.outputs['job-id']} of attempt 1 is failed; starting a new training.`)
+    expect(attempt2.stdout).toContain(
+      `Re-run: job ${attempt1.outputs['job-id']} of attempt 1 is failed; starting a new training.`
+    )
   })
 
   it('starts a new job on a re-run whose parameters changed', async () => {
@@ -386,11 +458,17 @@ describe('re-run safety', () => {
     const first = await runOn(server, { wait: 'false' }, { GITHUB_RUN_ID: runId })
     const trainings = server.trainingsStarted()
 
-    const second = await runOn(server, { wait: 'false', 'max-train-steps': '400' }, { GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '2' })
+    const second = await runOn(
+      server,
+      { wait: 'false', 'max-train-steps': '400' },
+      { GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '2' }
+    )
 
     expect(second.exitCode).toBe(0)
     expect(second.outputs['job-id']).not.toBe(first.outputs['job-id'])
     expect(server.trainingsStarted()).toBe(trainings + 1)
-    expect(second.stdout).toContain(`Re-run (attempt 2): no earlier attempt of run ${runId} started a job with this zip and these parameters.`)
+    expect(second.stdout).toContain(
+      `Re-run (attempt 2): no earlier attempt of run ${runId} started a job with this zip and these parameters.`
+    )
   })
 })

@@ -27,35 +27,38 @@ async function serverWith(options: Parameters<typeof startServer>[0] = {}): Prom
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200))
 
 describe('cancellation', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s while waiting: stops at once, keeps the outputs, says how to attach', async (signal) => {
-    const server = await serverWith({ outcome: 'never' })
-    let sentAt = 0
-    const run = await runWith(
-      server,
-      { 'poll-interval-seconds': '30', 'timeout-minutes': '10' },
-      {
-        onSpawn: (child) => {
-          child.stdout?.on('data', (chunk: Buffer) => {
-            if (!sentAt && chunk.toString().includes('check 1: running')) {
-              sentAt = Date.now()
-              child.kill(signal)
-            }
-          })
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s while waiting: stops at once, keeps the outputs, says how to attach',
+    async (signal) => {
+      const server = await serverWith({ outcome: 'never' })
+      let sentAt = 0
+      const run = await runWith(
+        server,
+        { 'poll-interval-seconds': '30', 'timeout-minutes': '10' },
+        {
+          onSpawn: (child) => {
+            child.stdout?.on('data', (chunk: Buffer) => {
+              if (!sentAt && chunk.toString().includes('check 1: running')) {
+                sentAt = Date.now()
+                child.kill(signal)
+              }
+            })
+          }
         }
-      }
-    )
-    expect(sentAt).toBeGreaterThan(0)
-    expect(run.exitCode).toBe(1)
-    const jobId = run.outputs['job-id']
-    expect(jobId).toBeTruthy()
-    expect(run.outputs.status).toBe('running')
-    expect(run.outputs['zip-sha256']).toMatch(/^[0-9a-f]{64}$/)
-    expect(run.stdout).toContain(`job-id: ${jobId}`)
-    expect(run.summary).toContain(jobId)
-    // one status check only: the 30 s interval was not waited out
-    expect(server.requests.filter((entry) => entry.operations.includes('getJobStatus'))).toHaveLength(1)
-    expect(server.trainingsStarted()).toBe(1)
-  })
+      )
+      expect(sentAt).toBeGreaterThan(0)
+      expect(run.exitCode).toBe(1)
+      const jobId = run.outputs['job-id']
+      expect(jobId).toBeTruthy()
+      expect(run.outputs.status).toBe('running')
+      expect(run.outputs['zip-sha256']).toMatch(/^[0-9a-f]{64}$/)
+      expect(run.stdout).toContain(`job-id: ${jobId}`)
+      expect(run.summary).toContain(jobId)
+      // one status check only: the 30 s interval was not waited out
+      expect(server.requests.filter((entry) => entry.operations.includes('getJobStatus'))).toHaveLength(1)
+      expect(server.trainingsStarted()).toBe(1)
+    }
+  )
 })
 
 describe('proxies', () => {
@@ -87,7 +90,11 @@ describe('proxies', () => {
   it('goes direct to a host that NO_PROXY names', async () => {
     const server = await serverWith()
     const before = proxy.log.length
-    const run = await runWith(server, { 'poll-interval-seconds': '0.1' }, { env: { HTTP_PROXY: proxy.url, NO_PROXY: 'example.com,127.0.0.1' } })
+    const run = await runWith(
+      server,
+      { 'poll-interval-seconds': '0.1' },
+      { env: { HTTP_PROXY: proxy.url, NO_PROXY: 'example.com,127.0.0.1' } }
+    )
     expect(run.exitCode).toBe(0)
     await settle()
     expect(proxy.log.slice(before).filter((entry) => entry.host === new URL(server.url).host)).toEqual([])

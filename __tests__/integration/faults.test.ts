@@ -20,7 +20,14 @@ async function serverWith(options: ServerOptions = {}): Promise<TiyaroServer> {
 /** A short request timeout so that a hang costs a second, a fast poll. */
 const FAST = { 'request-timeout-seconds': '1', 'poll-interval-seconds': '0.1', 'timeout-minutes': '1' }
 
-const CALLS = ['newJobID', 'getJobInputURL', 'upload', 'startRetrainingJob', 'getJobStatus', 'getRetrainedModels'] as const
+const CALLS = [
+  'newJobID',
+  'getJobInputURL',
+  'upload',
+  'startRetrainingJob',
+  'getJobStatus',
+  'getRetrainedModels'
+] as const
 
 const FAULTS: [string, Fault, number][] = [
   ['two HTTP 503s', { kind: 'status', status: 503 }, 2],

@@ -33,12 +33,20 @@ const inferences = (since: number) => server.requests.slice(since).filter((entry
 describe('callInference', () => {
   it('sends the input with the Bearer key and returns the PNG the model made', async () => {
     const before = server.requests.length
-    const [image, ...more] = await callInference(server.baseModelUrl(), { prompt: 'a dog', seed: 3, width: 48, height: 32 }, { apiKey: TEST_API_KEY, what: 'test' })
+    const [image, ...more] = await callInference(
+      server.baseModelUrl(),
+      { prompt: 'a dog', seed: 3, width: 48, height: 32 },
+      { apiKey: TEST_API_KEY, what: 'test' }
+    )
     expect(more).toEqual([])
     expect(image).toMatchObject({ format: 'png', width: 48, height: 32 })
     expect(readPng(image!.bytes)).toMatchObject({ width: 48, height: 32 })
     const [entry] = inferences(before)
-    expect(entry).toMatchObject({ authorized: true, status: 200, inferenceInput: { prompt: 'a dog', seed: 3, width: 48, height: 32 } })
+    expect(entry).toMatchObject({
+      authorized: true,
+      status: 200,
+      inferenceInput: { prompt: 'a dog', seed: 3, width: 48, height: 32 }
+    })
   })
 
   it.each([
@@ -49,23 +57,39 @@ describe('callInference', () => {
   ])('retries %s and then answers', async (_label, fault, times) => {
     const before = server.requests.length
     server.injectFault('inference', fault, times)
-    const images = await callInference(server.baseModelUrl(), { prompt: 'a cat' }, { apiKey: TEST_API_KEY, what: 'test', retry })
+    const images = await callInference(
+      server.baseModelUrl(),
+      { prompt: 'a cat' },
+      { apiKey: TEST_API_KEY, what: 'test', retry }
+    )
     expect(images).toHaveLength(1)
     expect(inferences(before)).toHaveLength(times + 1)
   })
 
   it('fails at once on a refused key or an unknown model, without the key in the message', async () => {
     const before = server.requests.length
-    const refused = callInference(server.baseModelUrl(), { prompt: 'a cat' }, { apiKey: 'wrong-key-0123456789', what: 'sample 1', retry })
+    const refused = callInference(
+      server.baseModelUrl(),
+      { prompt: 'a cat' },
+      { apiKey: 'wrong-key-0123456789', what: 'sample 1', retry }
+    )
     await expect(refused).rejects.toThrow(new InferenceError('sample 1: the API key was refused (HTTP 401)'))
-    const unknown = callInference(`${server.url}/v1/ent/local/1/nobody?version=1`, { prompt: 'a cat' }, { apiKey: TEST_API_KEY, what: 'sample 2', retry })
+    const unknown = callInference(
+      `${server.url}/v1/ent/local/1/nobody?version=1`,
+      { prompt: 'a cat' },
+      { apiKey: TEST_API_KEY, what: 'sample 2', retry }
+    )
     await expect(unknown).rejects.toThrow(/^sample 2: HTTP 404 .*not found/)
     expect(inferences(before)).toHaveLength(2)
   })
 
   it('gives up after the attempts allowed', async () => {
     server.injectFault('inference', { kind: 'status', status: 500 }, 3)
-    const failing = callInference(server.baseModelUrl(), { prompt: 'a cat' }, { apiKey: TEST_API_KEY, what: 'test', retry: { ...retry, maxAttempts: 3 } })
+    const failing = callInference(
+      server.baseModelUrl(),
+      { prompt: 'a cat' },
+      { apiKey: TEST_API_KEY, what: 'test', retry: { ...retry, maxAttempts: 3 } }
+    )
     await expect(failing).rejects.toThrow('test: HTTP 500')
     expect(server.pendingFaults('inference')).toBe(0)
   })
@@ -84,16 +108,28 @@ describe('fillClassFolder', () => {
 
   it('generates what is missing, three at a time, under names that cannot clash, the same on a re-run', async () => {
     const classDir = join(dir, 'class')
-    await writeImageTree(classDir, { 'dog.png': pngBytes({ width: 64, height: 64 }), 'sub/generated-2.png': pngBytes({ width: 64, height: 64, seed: 2 }) })
+    await writeImageTree(classDir, {
+      'dog.png': pngBytes({ width: 64, height: 64 }),
+      'sub/generated-2.png': pngBytes({ width: 64, height: 64, seed: 2 })
+    })
     const before = server.requests.length
     const first = await fillClassFolder(options(classDir))
     expect(first).toMatchObject({ existing: 2, missing: 4, error: undefined })
     expect(first.generated).toEqual([1, 3, 4, 5].map((seed) => join(classDir, `generated-${seed}.png`)))
     const seeds = inferences(before).map((entry) => (entry.inferenceInput as { seed: number }).seed)
     expect(seeds.sort()).toEqual([1, 3, 4, 5])
-    expect(inferences(before).every((entry) => (entry.inferenceInput as { prompt: string }).prompt === 'a photo of a dog')).toBe(true)
+    expect(
+      inferences(before).every((entry) => (entry.inferenceInput as { prompt: string }).prompt === 'a photo of a dog')
+    ).toBe(true)
     for (const path of first.generated) expect(readPng(await readFile(path))).toMatchObject({ width: 64, height: 64 })
-    expect((await readdir(classDir)).sort()).toEqual(['dog.png', 'generated-1.png', 'generated-3.png', 'generated-4.png', 'generated-5.png', 'sub'])
+    expect((await readdir(classDir)).sort()).toEqual([
+      'dog.png',
+      'generated-1.png',
+      'generated-3.png',
+      'generated-4.png',
+      'generated-5.png',
+      'sub'
+    ])
 
     // full: nothing to do; one lost: the same seed, the same bytes
     const kept = await readFile(join(classDir, 'generated-4.png'))

@@ -79,7 +79,7 @@ describe('cache service (real @actions/cache)', () => {
     expect(await restoreCache([folder], 'exact-key-1')).toBe('exact-key-1')
     expect(await readFile(path.join(folder, 'a.txt'), 'utf8')).toBe('class image A')
     expect((await readFile(path.join(folder, 'nested/b.bin'))).equals(files['nested/b.bin'])).toBe(true)
-    const entry = services.cacheEntries().find(e => e.key === 'exact-key-1')
+    const entry = services.cacheEntries().find((e) => e.key === 'exact-key-1')
     expect(entry).toMatchObject({ id, finalized: true })
     expect(entry?.sizeBytes).toBeGreaterThan(0)
   })
@@ -115,14 +115,14 @@ describe('cache service (real @actions/cache)', () => {
 
     const ids = await Promise.all([saveCache([folder], 'race-key'), saveCache([folder], 'race-key')])
 
-    expect(ids.filter(id => id > 0)).toHaveLength(1)
+    expect(ids.filter((id) => id > 0)).toHaveLength(1)
     expect(ids).toContain(-1)
     const log = stdout.join('')
     expect(log).toContain('another job may be creating this cache')
     expect(log).not.toContain('::warning::')
     expect(log).not.toContain('::error::')
-    expect(services.cacheEntries().filter(e => e.key === 'race-key')).toHaveLength(1)
-    const conflict = services.requests.find(r => r.method === 'CreateCacheEntry' && r.status === 409)
+    expect(services.cacheEntries().filter((e) => e.key === 'race-key')).toHaveLength(1)
+    const conflict = services.requests.find((r) => r.method === 'CreateCacheEntry' && r.status === 409)
     expect(conflict?.answer).toMatchObject({ code: 'already_exists' })
   })
 })
@@ -135,22 +135,33 @@ describe('artifact service (real @actions/artifact)', () => {
     await writeFolder(source, { 'model.bin': model, 'result.json': result })
     const client = new DefaultArtifactClient()
 
-    const uploaded = await client.uploadArtifact('dreambooth-result', [path.join(source, 'model.bin'), path.join(source, 'result.json')], source)
+    const uploaded = await client.uploadArtifact(
+      'dreambooth-result',
+      [path.join(source, 'model.bin'), path.join(source, 'result.json')],
+      source
+    )
 
     expect(uploaded.id).toBeGreaterThan(0)
-    expect(services.artifacts()).toEqual([expect.objectContaining({ id: uploaded.id, name: 'dreambooth-result', size: uploaded.size })])
+    expect(services.artifacts()).toEqual([
+      expect.objectContaining({ id: uploaded.id, name: 'dreambooth-result', size: uploaded.size })
+    ])
     const zip = await services.downloadArtifact(uploaded.id ?? 0)
     expect(zip.subarray(0, 2).toString()).toBe('PK')
     expect(zip.length).toBe(uploaded.size)
 
     const listed = await client.listArtifacts()
-    expect(listed.artifacts).toEqual([expect.objectContaining({ id: uploaded.id, name: 'dreambooth-result', size: uploaded.size })])
+    expect(listed.artifacts).toEqual([
+      expect.objectContaining({ id: uploaded.id, name: 'dreambooth-result', size: uploaded.size })
+    ])
     const found = await client.getArtifact('dreambooth-result')
     // GitHub hands the digest back prefixed, as download-artifact's expectedHash expects.
     expect(found.artifact).toMatchObject({ id: uploaded.id, digest: `sha256:${uploaded.digest}` })
 
     const target = path.join(root, 'downloaded')
-    const downloaded = await client.downloadArtifact(uploaded.id ?? 0, { path: target, expectedHash: found.artifact.digest })
+    const downloaded = await client.downloadArtifact(uploaded.id ?? 0, {
+      path: target,
+      expectedHash: found.artifact.digest
+    })
     expect(downloaded.digestMismatch).toBe(false)
     expect((await readFile(path.join(target, 'model.bin'))).equals(model)).toBe(true)
     expect(await readFile(path.join(target, 'result.json'), 'utf8')).toBe(result)
@@ -168,8 +179,8 @@ describe('artifact service (real @actions/artifact)', () => {
       process.env['ACTIONS_RUNTIME_TOKEN'] = ownToken
     }
 
-    expect((await client.listArtifacts()).artifacts.map(a => a.name)).toEqual(['dreambooth-result', 'leg-2'])
-    expect(services.artifacts().find(a => a.name === 'leg-2')?.workflowJobRunBackendId).toBe('matrix-leg-2')
+    expect((await client.listArtifacts()).artifacts.map((a) => a.name)).toEqual(['dreambooth-result', 'leg-2'])
+    expect(services.artifacts().find((a) => a.name === 'leg-2')?.workflowJobRunBackendId).toBe('matrix-leg-2')
     const target = path.join(root, 'leg-download')
     await client.downloadArtifact((await client.getArtifact('leg-2')).artifact.id, { path: target })
     expect(await readFile(path.join(target, 'leg.txt'), 'utf8')).toBe('leg two')
@@ -180,10 +191,12 @@ describe('artifact service (real @actions/artifact)', () => {
     await writeFolder(source, { 'x.txt': 'x' })
     const client = new DefaultArtifactClient()
 
-    await expect(client.uploadArtifact('dreambooth-result', [path.join(source, 'x.txt')], source)).rejects.toThrow(/409/)
+    await expect(client.uploadArtifact('dreambooth-result', [path.join(source, 'x.txt')], source)).rejects.toThrow(
+      /409/
+    )
     const deleted = await client.deleteArtifact('dreambooth-result')
-    expect(services.artifacts().map(a => a.id)).not.toContain(deleted.id)
-    expect((await client.listArtifacts()).artifacts.map(a => a.name)).toEqual(['leg-2'])
+    expect(services.artifacts().map((a) => a.id)).not.toContain(deleted.id)
+    expect((await client.listArtifacts()).artifacts.map((a) => a.name)).toEqual(['leg-2'])
   })
 })
 
@@ -207,25 +220,38 @@ describe('GitHub REST stand-in (real @actions/github)', () => {
     expect(created.data.user?.login).toBe('github-actions[bot]')
 
     const listed = await octokit.rest.issues.listComments({ ...repo, issue_number: 12 })
-    expect(listed.data.map(c => c.id)).toEqual([created.data.id])
+    expect(listed.data.map((c) => c.id)).toEqual([created.data.id])
 
-    const updated = await octokit.rest.issues.updateComment({ ...repo, comment_id: created.data.id, body: 'training: done' })
+    const updated = await octokit.rest.issues.updateComment({
+      ...repo,
+      comment_id: created.data.id,
+      body: 'training: done'
+    })
     expect(updated.data.body).toBe('training: done')
-    expect(api.comments.filter(c => c.issueNumber === 12).map(c => c.body)).toEqual(['training: done'])
+    expect(api.comments.filter((c) => c.issueNumber === 12).map((c) => c.body)).toEqual(['training: done'])
   })
 
   it('pages through comments with Link headers', async () => {
     for (let i = 0; i < 45; i++) {
-      api.addComment({ ...repo, issueNumber: 13, body: `chatter ${i}`, user: { login: 'someone', id: 7, type: 'User' } })
+      api.addComment({
+        ...repo,
+        issueNumber: 13,
+        body: `chatter ${i}`,
+        user: { login: 'someone', id: 7, type: 'User' }
+      })
     }
     const octokit = getOctokit('ghs_test', { baseUrl: api.url })
     const before = api.requests.length
 
     const all = await octokit.paginate(octokit.rest.issues.listComments, { ...repo, issue_number: 13, per_page: 20 })
 
-    expect(all.map(c => c.body)).toEqual(Array.from({ length: 45 }, (_, i) => `chatter ${i}`))
+    expect(all.map((c) => c.body)).toEqual(Array.from({ length: 45 }, (_, i) => `chatter ${i}`))
     // The first page is asked for without `page`; the next ones follow the Link header.
-    expect(api.requests.slice(before).map(r => new URL(r.url, api.url).searchParams.get('page'))).toEqual([null, '2', '3'])
+    expect(api.requests.slice(before).map((r) => new URL(r.url, api.url).searchParams.get('page'))).toEqual([
+      null,
+      '2',
+      '3'
+    ])
   })
 
   it('lists the pull request a pushed commit merged', async () => {
@@ -234,7 +260,7 @@ describe('GitHub REST stand-in (real @actions/github)', () => {
 
     const pulls = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: 'abc123' })
 
-    expect(pulls.data.map(p => [p.number, p.state])).toEqual([[12, 'closed']])
+    expect(pulls.data.map((p) => [p.number, p.state])).toEqual([[12, 'closed']])
     expect(pulls.data[0]?.merged_at).toBeTruthy()
   })
 
@@ -247,12 +273,16 @@ describe('GitHub REST stand-in (real @actions/github)', () => {
         message: expect.stringContaining('Resource not accessible by integration')
       })
       const [existing] = api.comments
-      await expect(octokit.rest.issues.updateComment({ ...repo, comment_id: existing?.id ?? 0, body: 'x' })).rejects.toMatchObject({ status: 403 })
+      await expect(
+        octokit.rest.issues.updateComment({ ...repo, comment_id: existing?.id ?? 0, body: 'x' })
+      ).rejects.toMatchObject({ status: 403 })
       expect((await octokit.rest.issues.listComments({ ...repo, issue_number: 12 })).status).toBe(200)
     } finally {
       api.permission = 'write'
     }
     const stranger = getOctokit('not-the-token', { baseUrl: api.url })
-    await expect(stranger.rest.issues.listComments({ ...repo, issue_number: 12 })).rejects.toMatchObject({ status: 401 })
+    await expect(stranger.rest.issues.listComments({ ...repo, issue_number: 12 })).rejects.toMatchObject({
+      status: 401
+    })
   })
 })

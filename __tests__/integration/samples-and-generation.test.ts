@@ -46,7 +46,10 @@ describe('sample images', () => {
     expect(run.stdout).toContain('::group::Sample images')
 
     const files = JSON.parse(run.outputs['sample-images']) as string[]
-    expect(files.map((file) => basename(file))).toEqual(['01-a-photo-of-sks-toy-robot-on-the-moon.png', '02-a-photo-of-sks-toy-robot-in-a-garden.png'])
+    expect(files.map((file) => basename(file))).toEqual([
+      '01-a-photo-of-sks-toy-robot-on-the-moon.png',
+      '02-a-photo-of-sks-toy-robot-in-a-garden.png'
+    ])
     const jobId = run.outputs['job-id']
     for (const file of files) {
       expect(dirname(file)).toBe(join(run.runnerTemp, 'tiyaro-dreambooth', 'samples', jobId))
@@ -58,13 +61,21 @@ describe('sample images', () => {
     expect(calls).toHaveLength(2)
     expect(new URL(run.outputs['model-url']).pathname).toBe(calls[0]!.path)
     expect(calls.every((call) => call.authorized && call.status === 200)).toBe(true)
-    expect(calls.map((call) => call.inferenceInput).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
-      PROMPTS.map((prompt) => ({ prompt, seed: 1, width: 512, height: 512 })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+    expect(
+      calls.map((call) => call.inferenceInput).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+    ).toEqual(
+      PROMPTS.map((prompt) => ({ prompt, seed: 1, width: 512, height: 512 })).sort((a, b) =>
+        JSON.stringify(a).localeCompare(JSON.stringify(b))
+      )
     )
 
     expect(run.summary).toContain('### Sample images')
-    expect(run.summary).toContain('| a photo of sks toy robot on the moon | `01-a-photo-of-sks-toy-robot-on-the-moon.png` |')
-    expect(run.summary).toContain('| a photo of sks toy robot \\| in a "garden" | `02-a-photo-of-sks-toy-robot-in-a-garden.png` |')
+    expect(run.summary).toContain(
+      '| a photo of sks toy robot on the moon | `01-a-photo-of-sks-toy-robot-on-the-moon.png` |'
+    )
+    expect(run.summary).toContain(
+      '| a photo of sks toy robot \\| in a "garden" | `02-a-photo-of-sks-toy-robot-in-a-garden.png` |'
+    )
     expect(run.summary).toContain('set artifact-name to keep them')
   })
 
@@ -89,7 +100,9 @@ describe('sample images', () => {
     expect(run.exitCode).toBe(0)
     expect(run.outputs.status).toBe('done')
     expect(run.outputs['model-url']).toBeTruthy()
-    expect(run.stdout).toMatch(/^::warning::Sample 1 \("a photo of sks toy robot on the moon"\) was not made: sample 1: HTTP 500$/m)
+    expect(run.stdout).toMatch(
+      /^::warning::Sample 1 \("a photo of sks toy robot on the moon"\) was not made: sample 1: HTTP 500$/m
+    )
     expect(run.stdout).not.toMatch(/^::error::/m)
     expect(JSON.parse(run.outputs['sample-images'])).toEqual([])
     expect(run.summary).toContain('No sample image was made')
@@ -104,8 +117,13 @@ describe('class images generated once', () => {
     const workspace = await mkdtemp(join(tmpdir(), 'tiyaro-generate-'))
     const classDir = join(workspace, 'class')
     await mkdir(classDir)
-    for (const name of (await readdir(DEMO_CLASS)).slice(0, 2)) await copyFile(join(DEMO_CLASS, name), join(classDir, name))
-    const inputs = { 'class-images': 'class', 'num-class-images': '6', 'class-image-generator-url': server.baseModelUrl() }
+    for (const name of (await readdir(DEMO_CLASS)).slice(0, 2))
+      await copyFile(join(DEMO_CLASS, name), join(classDir, name))
+    const inputs = {
+      'class-images': 'class',
+      'num-class-images': '6',
+      'class-image-generator-url': server.baseModelUrl()
+    }
 
     const first = await runWith(server, inputs, { workspace, env: services.env })
     expect(first.stderr).toBe('')
@@ -114,10 +132,15 @@ describe('class images generated once', () => {
     expect(generated).toHaveLength(4)
     expect(generated.map((call) => call.path)).toEqual(Array(4).fill(new URL(server.baseModelUrl()).pathname))
     expect(generated.map((call) => (call.inferenceInput as { seed: number }).seed).sort()).toEqual([1, 2, 3, 4])
-    expect(generated.every((call) => (call.inferenceInput as { prompt: string }).prompt === 'a photo of a toy robot')).toBe(true)
-    expect((await readdir(classDir)).filter((name) => name.startsWith('generated-')).sort()).toEqual(
-      ['generated-1.png', 'generated-2.png', 'generated-3.png', 'generated-4.png']
-    )
+    expect(
+      generated.every((call) => (call.inferenceInput as { prompt: string }).prompt === 'a photo of a toy robot')
+    ).toBe(true)
+    expect((await readdir(classDir)).filter((name) => name.startsWith('generated-')).sort()).toEqual([
+      'generated-1.png',
+      'generated-2.png',
+      'generated-3.png',
+      'generated-4.png'
+    ])
     const firstZip = readZip(await readFile(first.outputs['zip-path']))
     expect(classEntries(firstZip)).toHaveLength(6)
     expect(first.outputs['class-image-count']).toBe('6')

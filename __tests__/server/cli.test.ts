@@ -13,9 +13,28 @@ describe('parseCliArgs', () => {
 
   it('reads every option and repeated faults', () => {
     const config = parseCliArgs([
-      '--port', '0', '--host', '127.0.0.2', '--api-key', 'k', '--revision', 'later', '--training-ms', '50',
-      '--outcome', 'failed', '--fail-message', 'boom', '--upload-url-ttl-ms', '1000', '--vendor', 'v',
-      '--fault', 'upload:reset:1', '--fault', 'getJobStatus:status:503:2'
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.2',
+      '--api-key',
+      'k',
+      '--revision',
+      'later',
+      '--training-ms',
+      '50',
+      '--outcome',
+      'failed',
+      '--fail-message',
+      'boom',
+      '--upload-url-ttl-ms',
+      '1000',
+      '--vendor',
+      'v',
+      '--fault',
+      'upload:reset:1',
+      '--fault',
+      'getJobStatus:status:503:2'
     ])
     expect(config).toEqual({
       help: false,
@@ -63,8 +82,21 @@ describe('server/cli.js', () => {
       process.execPath,
       [
         join(root, 'node_modules/typescript/bin/tsc'),
-        '--ignoreConfig', '--outDir', outDir, '--rootDir', root, '--module', 'nodenext', '--moduleResolution', 'nodenext',
-        '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node',
+        '--ignoreConfig',
+        '--outDir',
+        outDir,
+        '--rootDir',
+        root,
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--strict',
+        '--skipLibCheck',
+        '--types',
+        'node',
         join(root, 'server/cli.ts')
       ],
       { cwd: root }
@@ -78,7 +110,17 @@ describe('server/cli.js', () => {
   it('prints the URL, logs each request in one line without secrets, and stops on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      [join(outDir, 'server/cli.js'), '--port', '0', '--api-key', 'cli-secret-key', '--revision', 'later', '--fault', 'getJobStatus:status:503:1'],
+      [
+        join(outDir, 'server/cli.js'),
+        '--port',
+        '0',
+        '--api-key',
+        'cli-secret-key',
+        '--revision',
+        'later',
+        '--fault',
+        'getJobStatus:status:503:1'
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] }
     )
     try {
@@ -96,14 +138,24 @@ describe('server/cli.js', () => {
       const graphqlUrl = match![1]!
 
       const ask = (query: string): Promise<Response> =>
-        fetch(graphqlUrl, { method: 'POST', headers: { Authorization: 'cli-secret-key' }, body: JSON.stringify({ query }) })
-      const created = (await (await ask('mutation { newJobID(jobType: dreambooth) }')).json()) as { data: { newJobID: string } }
+        fetch(graphqlUrl, {
+          method: 'POST',
+          headers: { Authorization: 'cli-secret-key' },
+          body: JSON.stringify({ query })
+        })
+      const created = (await (await ask('mutation { newJobID(jobType: dreambooth) }')).json()) as {
+        data: { newJobID: string }
+      }
       expect(await next()).toMatch(/^\S+Z graphql newJobID -> 200 \(\d+ ms\)$/)
       const jobID = created.data.newJobID
       const urlAnswer = await ask(`{ getJobInputURL(jobID: "${jobID}", objName: "a.zip") }`)
       const uploadUrl = ((await urlAnswer.json()) as { data: { getJobInputURL: string } }).data.getJobInputURL
       expect(await next()).toMatch(/ graphql getJobInputURL -> 200 /)
-      const uploaded = await fetch(uploadUrl, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: 'zip' })
+      const uploaded = await fetch(uploadUrl, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: 'zip'
+      })
       expect(uploaded.status).toBe(200)
       expect(await next()).toMatch(new RegExp(` upload PUT /upload/${jobID}/a.zip -> 200 bytes=3 `))
       expect((await ask('{ getJobStatus(jobID: "x") { statusEnum } }')).status).toBe(503)
@@ -124,10 +176,15 @@ describe('server/cli.js', () => {
   })
 
   it('exits with 2 and the usage on a bad argument', async () => {
-    const result = await promisify(execFile)(process.execPath, [join(outDir, 'server/cli.js'), '--outcome', 'maybe']).catch(
-      (error: { code: number; stderr: string }) => error
-    )
-    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('--outcome must be one of done, failed, never') })
+    const result = await promisify(execFile)(process.execPath, [
+      join(outDir, 'server/cli.js'),
+      '--outcome',
+      'maybe'
+    ]).catch((error: { code: number; stderr: string }) => error)
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--outcome must be one of done, failed, never')
+    })
     expect((result as { stderr: string }).stderr).toContain('Usage: node build/server/cli.js')
   })
 })

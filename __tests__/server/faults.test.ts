@@ -16,7 +16,12 @@ async function start(options: ServerOptions = {}): Promise<TiyaroServer> {
   return server
 }
 
-function post(server: TiyaroServer, query: string, variables?: Record<string, unknown>, signal?: AbortSignal): Promise<Response> {
+function post(
+  server: TiyaroServer,
+  query: string,
+  variables?: Record<string, unknown>,
+  signal?: AbortSignal
+): Promise<Response> {
   return fetch(server.graphqlUrl, {
     method: 'POST',
     headers: { Authorization: server.apiKey, 'Content-Type': 'application/json' },
@@ -25,7 +30,11 @@ function post(server: TiyaroServer, query: string, variables?: Record<string, un
   })
 }
 
-async function data(server: TiyaroServer, query: string, variables?: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function data(
+  server: TiyaroServer,
+  query: string,
+  variables?: Record<string, unknown>
+): Promise<Record<string, unknown>> {
   const response = await post(server, query, variables)
   const body = (await response.json()) as { data: Record<string, unknown>; errors?: unknown }
   expect(body.errors).toBeUndefined()
@@ -38,7 +47,8 @@ const zip = writeZip([{ name: 'a.png', data: encodeSolidPng(2, 2, [1, 2, 3]) }])
 
 async function uploadUrl(server: TiyaroServer): Promise<{ jobID: string; url: string }> {
   const jobID = (await data(server, NEW_JOB)).newJobID as string
-  const url = (await data(server, 'query ($j: String) { getJobInputURL(jobID: $j, objName: "a.zip") }', { j: jobID })).getJobInputURL as string
+  const url = (await data(server, 'query ($j: String) { getJobInputURL(jobID: $j, objName: "a.zip") }', { j: jobID }))
+    .getJobInputURL as string
   return { jobID, url }
 }
 
@@ -58,7 +68,9 @@ describe('fault injection', () => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const response = await post(server, STATUS, { jobID: 'x' })
       expect(response.status).toBe(503)
-      expect(await response.json()).toEqual({ errors: [{ errorType: 'ServiceError', message: '503 Service Unavailable' }] })
+      expect(await response.json()).toEqual({
+        errors: [{ errorType: 'ServiceError', message: '503 Service Unavailable' }]
+      })
     }
     expect((await post(server, STATUS, { jobID: 'x' })).status).toBe(200)
     expect(server.pendingFaults()).toBe(0)
@@ -87,7 +99,9 @@ describe('fault injection', () => {
     server.injectFault('newJobID', { kind: 'rate-limit' })
     const first = await post(server, NEW_JOB)
     expect([first.status, first.headers.get('retry-after')]).toEqual([429, '3'])
-    expect(await first.json()).toEqual({ errors: [{ errorType: 'TooManyRequestsException', message: 'Rate exceeded' }] })
+    expect(await first.json()).toEqual({
+      errors: [{ errorType: 'TooManyRequestsException', message: 'Rate exceeded' }]
+    })
     const second = await post(server, NEW_JOB)
     expect([second.status, second.headers.get('retry-after')]).toEqual([429, null])
     expect(server.jobs).toEqual([])
@@ -146,7 +160,9 @@ describe('fault injection', () => {
     const server = await start()
     server.injectFault('getJobStatus', { kind: 'hang', ms: 10_000 })
     const started = Date.now()
-    await expect(post(server, STATUS, { jobID: 'x' }, AbortSignal.timeout(200))).rejects.toMatchObject({ name: 'TimeoutError' })
+    await expect(post(server, STATUS, { jobID: 'x' }, AbortSignal.timeout(200))).rejects.toMatchObject({
+      name: 'TimeoutError'
+    })
     expect(Date.now() - started).toBeLessThan(5_000)
     // the server is still usable, and closes promptly despite the held request
     expect((await post(server, STATUS, { jobID: 'x' })).status).toBe(200)
@@ -182,10 +198,16 @@ describe('fault injection', () => {
     const response = await fetch(server.graphqlUrl, {
       method: 'POST',
       headers: { Authorization: 'wrong' },
-      body: JSON.stringify({ query: 'query Q { ...F } fragment F on Query { m: getRetrainedModels(jobID: "x") { name } }' })
+      body: JSON.stringify({
+        query: 'query Q { ...F } fragment F on Query { m: getRetrainedModels(jobID: "x") { name } }'
+      })
     })
     expect(response.status).toBe(502)
-    expect(server.requests[0]).toMatchObject({ operationName: 'Q', operations: ['getRetrainedModels'], fault: 'status' })
+    expect(server.requests[0]).toMatchObject({
+      operationName: 'Q',
+      operations: ['getRetrainedModels'],
+      fault: 'status'
+    })
   })
 
   it('refuses unknown targets and bad faults; clearFaults drops what is pending', async () => {
@@ -201,10 +223,22 @@ describe('fault injection', () => {
 
 describe('parseFaultSpec', () => {
   it('reads target:kind[:arg]:count', () => {
-    expect(parseFaultSpec('getJobStatus:status:503:2')).toEqual({ target: 'getJobStatus', fault: { kind: 'status', status: 503 }, times: 2 })
+    expect(parseFaultSpec('getJobStatus:status:503:2')).toEqual({
+      target: 'getJobStatus',
+      fault: { kind: 'status', status: 503 },
+      times: 2
+    })
     expect(parseFaultSpec('upload:reset:1')).toEqual({ target: 'upload', fault: { kind: 'reset' }, times: 1 })
-    expect(parseFaultSpec('inference:hang:5000:3')).toEqual({ target: 'inference', fault: { kind: 'hang', ms: 5000 }, times: 3 })
-    expect(parseFaultSpec('newJobID:rate-limit:1')).toEqual({ target: 'newJobID', fault: { kind: 'rate-limit' }, times: 1 })
+    expect(parseFaultSpec('inference:hang:5000:3')).toEqual({
+      target: 'inference',
+      fault: { kind: 'hang', ms: 5000 },
+      times: 3
+    })
+    expect(parseFaultSpec('newJobID:rate-limit:1')).toEqual({
+      target: 'newJobID',
+      fault: { kind: 'rate-limit' },
+      times: 1
+    })
     expect(parseFaultSpec('newJobID:rate-limit:Wed, 21 Oct 2015 07:28:00 GMT:1')).toEqual({
       target: 'newJobID',
       fault: { kind: 'rate-limit', retryAfter: 'Wed, 21 Oct 2015 07:28:00 GMT' },

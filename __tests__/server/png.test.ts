@@ -56,9 +56,13 @@ describe('PNG', () => {
   it('reads rows filtered with sub, up, average and Paeth, from split IDAT chunks', () => {
     const width = 5
     const rows = Array.from({ length: 5 }, (_, row) =>
-      Buffer.from(Array.from({ length: width * 3 }, (_, index) => (row * 71 + index * 29 + ((index * index) % 13)) & 0xff))
+      Buffer.from(
+        Array.from({ length: width * 3 }, (_, index) => (row * 71 + index * 29 + ((index * index) % 13)) & 0xff)
+      )
     )
-    const filtered = Buffer.concat(rows.map((row, index) => filterRow(index, row, index > 0 ? rows[index - 1]! : Buffer.alloc(width * 3))))
+    const filtered = Buffer.concat(
+      rows.map((row, index) => filterRow(index, row, index > 0 ? rows[index - 1]! : Buffer.alloc(width * 3)))
+    )
     const data = deflateSync(filtered)
     const png = Buffer.concat([
       PNG_SIGNATURE,
@@ -72,11 +76,24 @@ describe('PNG', () => {
 
   it.each([
     ['a bad signature', Buffer.from('not a png at all'), /bad signature/],
-    ['a bad CRC', (() => { const png = encodeSolidPng(2, 2, [1, 2, 3]); png[20] = png[20]! ^ 1; return png })(), /IHDR: CRC mismatch/],
+    [
+      'a bad CRC',
+      (() => {
+        const png = encodeSolidPng(2, 2, [1, 2, 3])
+        png[20] = png[20]! ^ 1
+        return png
+      })(),
+      /IHDR: CRC mismatch/
+    ],
     ['a missing IEND', encodeSolidPng(2, 2, [1, 2, 3]).subarray(0, -12), /IEND missing/],
     [
       'too little image data',
-      Buffer.concat([PNG_SIGNATURE, header(4, 4), chunk('IDAT', deflateSync(Buffer.alloc(10))), chunk('IEND', Buffer.alloc(0))]),
+      Buffer.concat([
+        PNG_SIGNATURE,
+        header(4, 4),
+        chunk('IDAT', deflateSync(Buffer.alloc(10))),
+        chunk('IEND', Buffer.alloc(0))
+      ]),
       /image data is 10 bytes, expected 52/
     ]
   ])('refuses %s', (_case, bytes, message) => {

@@ -39,12 +39,20 @@ async function graphql(
 ): Promise<GraphqlAnswer> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' }
   if (apiKey !== null) headers.Authorization = apiKey
-  const response = await fetch(server.graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query, variables }) })
+  const response = await fetch(server.graphqlUrl, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query, variables })
+  })
   return { status: response.status, body: (await response.json()) as GraphqlAnswer['body'] }
 }
 
 /** The data of a call that must succeed. */
-async function call(server: TiyaroServer, query: string, variables?: Record<string, unknown>): Promise<Record<string, unknown>> {
+async function call(
+  server: TiyaroServer,
+  query: string,
+  variables?: Record<string, unknown>
+): Promise<Record<string, unknown>> {
   const answer = await graphql(server, query, variables)
   expect(answer).toEqual({ status: 200, body: { data: expect.anything() } })
   return answer.body.data!
@@ -58,7 +66,8 @@ const NEW_JOB = 'mutation New($type: JobType) { newJobID(jobType: $type) }'
 const INPUT_URL = 'query Url($jobID: String, $objName: String) { getJobInputURL(jobID: $jobID, objName: $objName) }'
 const STATUS = 'query Status($jobID: String) { getJobStatus(jobID: $jobID) { statusEnum errMsg created finished } }'
 const START = `mutation Start($jobID: String, $input: JobInput) { startRetrainingJob(jobID: $jobID, input: $input) }`
-const MODELS = 'query Models($jobID: String) { getRetrainedModels(jobID: $jobID) { vendor version name url modelCard } }'
+const MODELS =
+  'query Models($jobID: String) { getRetrainedModels(jobID: $jobID) { vendor version name url modelCard } }'
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9])
 const PNG = encodeSolidPng(4, 4, [10, 20, 30])
@@ -89,7 +98,10 @@ async function uploadedJob(server: TiyaroServer, zip: Buffer = validZip(), objNa
   return jobID
 }
 
-async function startedJob(server: TiyaroServer, input: Record<string, unknown> = dreamboothInput('milkyway.zip')): Promise<string> {
+async function startedJob(
+  server: TiyaroServer,
+  input: Record<string, unknown> = dreamboothInput('milkyway.zip')
+): Promise<string> {
   const jobID = await uploadedJob(server)
   await call(server, START, { jobID, input: { jobType: 'dreambooth', dreamboothInput: input } })
   return jobID
@@ -147,7 +159,9 @@ describe('schema', () => {
       const answer = await graphql(server, query)
       expect(answer.status).toBe(200)
       expect(answer.body.data).toBeNull()
-      expect(answer.body.errors?.[0]?.message).toMatch(/^Cannot query field "(newJobID|startRetrainingJob)" on type "Query"\.$/)
+      expect(answer.body.errors?.[0]?.message).toMatch(
+        /^Cannot query field "(newJobID|startRetrainingJob)" on type "Query"\.$/
+      )
     }
     const asMutation = await graphql(server, 'mutation { getJobInputURL(jobID: "x", objName: "a.zip") }')
     expect(asMutation.body.errors?.[0]?.message).toBe('Cannot query field "getJobInputURL" on type "Mutation".')
@@ -161,7 +175,12 @@ describe('schema', () => {
     const missing = await graphql(server, 'mutation { newJobID }')
     expect(missing.body).toEqual({
       data: { newJobID: null },
-      errors: [expect.objectContaining({ message: 'jobType must be dreambooth, got undefined', errorType: 'BadRequestException' })]
+      errors: [
+        expect.objectContaining({
+          message: 'jobType must be dreambooth, got undefined',
+          errorType: 'BadRequestException'
+        })
+      ]
     })
     const literal = await call(server, 'mutation { newJobID(jobType: dreambooth) }')
     expect(literal.newJobID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
@@ -169,10 +188,21 @@ describe('schema', () => {
 
   it('answers introspection, so a client can tell the revision', async () => {
     const server = await start({ revision: 'later' })
-    const data = await call(server, '{ __schema { mutationType { fields { name } } } __type(name: "JobStatus") { fields { name } } }')
+    const data = await call(
+      server,
+      '{ __schema { mutationType { fields { name } } } __type(name: "JobStatus") { fields { name } } }'
+    )
     expect(data).toEqual({
       __schema: { mutationType: { fields: [{ name: 'newJobID' }, { name: 'startTrainingJob' }] } },
-      __type: { fields: [{ name: 'errMsg' }, { name: 'created' }, { name: 'finished' }, { name: 'statusEnum' }, { name: 'jobInput' }] }
+      __type: {
+        fields: [
+          { name: 'errMsg' },
+          { name: 'created' },
+          { name: 'finished' },
+          { name: 'statusEnum' },
+          { name: 'jobInput' }
+        ]
+      }
     })
   })
 })
@@ -210,7 +240,12 @@ describe('a whole retraining', () => {
     expect(server.trainingsStarted()).toBe(1)
 
     const running = (await call(server, STATUS, { jobID })).getJobStatus
-    expect(running).toEqual({ statusEnum: 'running', errMsg: null, created: '2026-01-02T03:04:05.000Z', finished: null })
+    expect(running).toEqual({
+      statusEnum: 'running',
+      errMsg: null,
+      created: '2026-01-02T03:04:05.000Z',
+      finished: null
+    })
     expect((await call(server, MODELS, { jobID })).getRetrainedModels).toEqual([])
 
     clock.advance(999)
@@ -248,8 +283,18 @@ describe('a whole retraining', () => {
       ['graphql', ['getRetrainedModels'], 200],
       ['model-card', [], 200]
     ])
-    expect(server.requests[3]?.upload).toEqual({ objName: 'milky way.zip', bytes: zip.length, sha256: sha256(zip), stored: true })
-    expect(server.requests[0]).toMatchObject({ method: 'POST', path: '/graphql', operationName: 'New', variables: { type: 'dreambooth' } })
+    expect(server.requests[3]?.upload).toEqual({
+      objName: 'milky way.zip',
+      bytes: zip.length,
+      sha256: sha256(zip),
+      stored: true
+    })
+    expect(server.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/graphql',
+      operationName: 'New',
+      variables: { type: 'dreambooth' }
+    })
   })
 
   it('ends in real time after trainingMs', async () => {
@@ -271,7 +316,10 @@ describe('a whole retraining', () => {
     const bad = await startedJob(server, dreamboothInput('milkyway.zip', { name: 'bad' }))
     const good = await startedJob(server)
     clock.advance(10)
-    expect((await call(server, STATUS, { jobID: bad })).getJobStatus).toMatchObject({ statusEnum: 'failed', errMsg: 'GPU on fire' })
+    expect((await call(server, STATUS, { jobID: bad })).getJobStatus).toMatchObject({
+      statusEnum: 'failed',
+      errMsg: 'GPU on fire'
+    })
     expect((await call(server, MODELS, { jobID: bad })).getRetrainedModels).toEqual([])
     expect((await call(server, STATUS, { jobID: good })).getJobStatus).toMatchObject({ statusEnum: 'done' })
     expect(server.job(bad)?.state).toBe('failed')
@@ -284,7 +332,10 @@ describe('a whole retraining', () => {
     clock.advance(60 * 60 * 1000)
     expect((await call(server, STATUS, { jobID })).getJobStatus).toMatchObject({ statusEnum: 'running' })
     server.setOutcome('failed', { jobId: jobID })
-    expect((await call(server, STATUS, { jobID })).getJobStatus).toMatchObject({ statusEnum: 'failed', errMsg: 'CUDA out of memory' })
+    expect((await call(server, STATUS, { jobID })).getJobStatus).toMatchObject({
+      statusEnum: 'failed',
+      errMsg: 'CUDA out of memory'
+    })
     expect(() => server.setOutcome('done', { jobId: jobID })).toThrow(/already ended/)
   })
 })
@@ -309,7 +360,10 @@ describe('starting a job', () => {
     const server = await start()
     const input = { jobType: 'dreambooth', dreamboothInput: dreamboothInput('milkyway.zip') }
     const unknown = await graphql(server, START, { jobID: 'no-such-job', input })
-    expect(unknown.body.errors?.[0]).toMatchObject({ message: 'job no-such-job not found', errorType: 'NotFoundException' })
+    expect(unknown.body.errors?.[0]).toMatchObject({
+      message: 'job no-such-job not found',
+      errorType: 'NotFoundException'
+    })
 
     const jobID = await uploadedJob(server)
     const noInput = await graphql(server, START, { jobID })
@@ -325,23 +379,67 @@ describe('starting a job', () => {
       jobID,
       input: { jobType: 'dreambooth', dreamboothInput: { name: 'n', version: '1', datasetS3ObjName: 'milkyway.zip' } }
     })
-    expect(missingRequired.body.errors?.[0]?.message).toMatch(/Field "class_prompt" of required type "String!" was not provided/)
+    expect(missingRequired.body.errors?.[0]?.message).toMatch(
+      /Field "class_prompt" of required type "String!" was not provided/
+    )
     expect(server.trainingsStarted()).toBe(0)
     expect(server.job(jobID)?.startCount).toBe(3)
   })
 
   it.each([
-    ['not a zip', Buffer.from('PK but not really a zip'), /^dataset milkyway.zip: not a valid zip archive \(not a zip: end of central directory record not found\)$/],
+    [
+      'not a zip',
+      Buffer.from('PK but not really a zip'),
+      /^dataset milkyway.zip: not a valid zip archive \(not a zip: end of central directory record not found\)$/
+    ],
     ['no instance image', writeZip([{ name: 'dataset_class/c.png', data: PNG }]), /no instance image at the root/],
-    ['a nested folder', writeZip([{ name: 'a.png', data: PNG }, { name: 'pets/b.png', data: PNG }]), /entry "pets\/b.png" is not allowed/],
-    ['a folder in dataset_class', writeZip([{ name: 'a.png', data: PNG }, { name: 'dataset_class/x/b.png', data: PNG }]), /"dataset_class\/x\/b.png" is not allowed/],
-    ['a text file', writeZip([{ name: 'a.png', data: PNG }, { name: 'notes.jpg', data: Buffer.from('hello') }]), /entry "notes.jpg" is not a JPEG, PNG or WebP image/],
-    ['a hidden file', writeZip([{ name: 'a.png', data: PNG }, { name: '.DS_Store', data: Buffer.from([0, 0, 0, 1]) }]), /entry ".DS_Store" is not a JPEG/],
-    ['a duplicate entry', writeZip([{ name: 'a.png', data: PNG }, { name: 'a.png', data: PNG }]), /entry "a.png" appears twice/]
+    [
+      'a nested folder',
+      writeZip([
+        { name: 'a.png', data: PNG },
+        { name: 'pets/b.png', data: PNG }
+      ]),
+      /entry "pets\/b.png" is not allowed/
+    ],
+    [
+      'a folder in dataset_class',
+      writeZip([
+        { name: 'a.png', data: PNG },
+        { name: 'dataset_class/x/b.png', data: PNG }
+      ]),
+      /"dataset_class\/x\/b.png" is not allowed/
+    ],
+    [
+      'a text file',
+      writeZip([
+        { name: 'a.png', data: PNG },
+        { name: 'notes.jpg', data: Buffer.from('hello') }
+      ]),
+      /entry "notes.jpg" is not a JPEG, PNG or WebP image/
+    ],
+    [
+      'a hidden file',
+      writeZip([
+        { name: 'a.png', data: PNG },
+        { name: '.DS_Store', data: Buffer.from([0, 0, 0, 1]) }
+      ]),
+      /entry ".DS_Store" is not a JPEG/
+    ],
+    [
+      'a duplicate entry',
+      writeZip([
+        { name: 'a.png', data: PNG },
+        { name: 'a.png', data: PNG }
+      ]),
+      /entry "a.png" appears twice/
+    ]
   ])('starts a job whose zip has %s, which then fails with errMsg saying why', async (_case, zip, reason) => {
     const server = await start()
     const jobID = await uploadedJob(server, zip)
-    await call(server, START, { jobID, input: { jobType: 'dreambooth', dreamboothInput: dreamboothInput('milkyway.zip') } })
+    await call(server, START, {
+      jobID,
+      input: { jobType: 'dreambooth', dreamboothInput: dreamboothInput('milkyway.zip') }
+    })
     const status = (await call(server, STATUS, { jobID })).getJobStatus as { statusEnum: string; errMsg: string }
     expect(status.statusEnum).toBe('failed')
     expect(status.errMsg).toMatch(reason)
@@ -364,10 +462,14 @@ describe('starting a job', () => {
       vae: null
     })
     const jobID = await uploadedJob(server)
-    await call(server, 'mutation S($jobID: String, $input: JobInput) { startTrainingJob(jobID: $jobID, input: $input) }', {
-      jobID,
-      input: { jobType: 'dreambooth', dreamboothInput: input }
-    })
+    await call(
+      server,
+      'mutation S($jobID: String, $input: JobInput) { startTrainingJob(jobID: $jobID, input: $input) }',
+      {
+        jobID,
+        input: { jobType: 'dreambooth', dreamboothInput: input }
+      }
+    )
     const recorded = server.job(jobID)?.input
     expect(recorded).toStrictEqual({ jobType: 'dreambooth', dreamboothInput: input })
     const fields = recorded?.dreamboothInput as Record<string, unknown>
@@ -380,7 +482,10 @@ describe('starting a job', () => {
 
     const status = await call(server, 'query S($jobID: String) { getJobStatus(jobID: $jobID) { jobInput } }', { jobID })
     expect(JSON.parse((status.getJobStatus as { jobInput: string }).jobInput)).toStrictEqual(input)
-    expect(server.requests.at(-2)?.variables).toStrictEqual({ jobID, input: { jobType: 'dreambooth', dreamboothInput: input } })
+    expect(server.requests.at(-2)?.variables).toStrictEqual({
+      jobID,
+      input: { jobType: 'dreambooth', dreamboothInput: input }
+    })
   })
 
   it('refuses a Float where an Int belongs, before any start', async () => {
@@ -405,7 +510,9 @@ describe('revisions', () => {
       jobID,
       input: { jobType: 'dreambooth', dreamboothInput: dreamboothInput('milkyway.zip') }
     })
-    expect(original.body.errors?.[0]?.message).toBe('Cannot query field "startRetrainingJob" on type "Mutation". Did you mean "startTrainingJob"?')
+    expect(original.body.errors?.[0]?.message).toBe(
+      'Cannot query field "startRetrainingJob" on type "Mutation". Did you mean "startTrainingJob"?'
+    )
     const originalModels = await graphql(server, MODELS, { jobID })
     expect(originalModels.body.errors?.[0]?.message).toMatch(/^Cannot query field "getRetrainedModels" on type "Query"/)
 
@@ -423,13 +530,17 @@ describe('revisions', () => {
       getJobStatus: { statusEnum: 'done', jobInput: JSON.stringify(dreamboothInput('milkyway.zip')) },
       getTrainedModels: [{ __typename: 'TrainedModels', name: 'milkyway' }]
     })
-    expect(() => server.injectFault('startRetrainingJob', { kind: 'reset' })).toThrow(/no fault target startRetrainingJob/)
+    expect(() => server.injectFault('startRetrainingJob', { kind: 'reset' })).toThrow(
+      /no fault target startRetrainingJob/
+    )
   })
 
   it("'original' has no jobInput and no later names", async () => {
     const server = await start()
     for (const query of ['{ getJobStatus(jobID: "x") { jobInput } }', '{ getTrainedModels(jobID: "x") { name } }']) {
-      expect((await graphql(server, query)).body.errors?.[0]?.message).toMatch(/^Cannot query field "(jobInput|getTrainedModels)"/)
+      expect((await graphql(server, query)).body.errors?.[0]?.message).toMatch(
+        /^Cannot query field "(jobInput|getTrainedModels)"/
+      )
     }
   })
 })
@@ -472,7 +583,12 @@ describe('presigned uploads', () => {
     expect(response.status).toBe(403)
     expect(await response.text()).toContain('<Code>AccessDenied</Code>')
     expect(server.job(jobID)?.uploads).toEqual([])
-    expect(server.requests.filter((entry) => entry.kind === 'upload').map((entry) => entry.authorized)).toEqual([false, false, false, false])
+    expect(server.requests.filter((entry) => entry.kind === 'upload').map((entry) => entry.authorized)).toEqual([
+      false,
+      false,
+      false,
+      false
+    ])
     // the log never holds a presigned URL's signature
     expect(JSON.stringify(server.requests)).not.toContain(signature)
   })
@@ -578,7 +694,11 @@ describe('inference', () => {
 
   it('answers a base model with a real PNG of the asked size, the same for the same prompt and seed', async () => {
     const server = await start()
-    const response = await infer(server.baseModelUrl(), { prompt: 'a dog', seed: 7, width: 96, height: 40 }, `Bearer ${server.apiKey}`)
+    const response = await infer(
+      server.baseModelUrl(),
+      { prompt: 'a dog', seed: 7, width: 96, height: 40 },
+      `Bearer ${server.apiKey}`
+    )
     expect(response.status).toBe(200)
     const body = (await response.json()) as { response: { images: string[] } }
     expect(body.response.images).toHaveLength(1)
@@ -587,16 +707,30 @@ describe('inference', () => {
     expect(png.subarray(12, 16).toString('latin1')).toBe('IHDR')
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([96, 40])
     const decoded = readPng(png)
-    expect(decoded).toMatchObject({ width: 96, height: 40, bitDepth: 8, colorType: 2, chunks: ['IHDR', 'IDAT', 'IEND'] })
+    expect(decoded).toMatchObject({
+      width: 96,
+      height: 40,
+      bitDepth: 8,
+      colorType: 2,
+      chunks: ['IHDR', 'IDAT', 'IEND']
+    })
     expect(decoded.pixels.length).toBe(96 * 40 * 3)
 
-    const again = (await (await infer(server.baseModelUrl(), { prompt: 'a dog', seed: 7, width: 96, height: 40 }, `Bearer ${server.apiKey}`)).json()) as typeof body
+    const again = (await (
+      await infer(server.baseModelUrl(), { prompt: 'a dog', seed: 7, width: 96, height: 40 }, `Bearer ${server.apiKey}`)
+    ).json()) as typeof body
     expect(again.response.images[0]).toBe(body.response.images[0])
-    const otherSeed = (await (await infer(server.baseModelUrl(), { prompt: 'a dog', seed: 8 }, `Bearer ${server.apiKey}`)).json()) as typeof body
+    const otherSeed = (await (
+      await infer(server.baseModelUrl(), { prompt: 'a dog', seed: 8 }, `Bearer ${server.apiKey}`)
+    ).json()) as typeof body
     const small = readPng(Buffer.from(otherSeed.response.images[0]!, 'base64'))
     expect([small.width, small.height]).toEqual([64, 64])
     expect(small.pixels.subarray(0, 3)).not.toEqual(decoded.pixels.subarray(0, 3))
-    expect(server.requests[0]).toMatchObject({ kind: 'inference', status: 200, inferenceInput: { prompt: 'a dog', seed: 7, width: 96, height: 40 } })
+    expect(server.requests[0]).toMatchObject({
+      kind: 'inference',
+      status: 200,
+      inferenceInput: { prompt: 'a dog', seed: 7, width: 96, height: 40 }
+    })
   })
 
   it('needs Bearer and the key, a prompt, and a size up to 1024', async () => {
@@ -621,10 +755,16 @@ describe('inference', () => {
     clock.advance(10)
     const [model] = (await call(server, MODELS, { jobID })).getRetrainedModels as { url: string }[]
     expect(model?.url).toBe(modelUrl)
-    const response = await infer(`${model!.url}&serviceTier=gpuflex`, { prompt: 'sks galaxy', width: 8, height: 8 }, bearer)
+    const response = await infer(
+      `${model!.url}&serviceTier=gpuflex`,
+      { prompt: 'sks galaxy', width: 8, height: 8 },
+      bearer
+    )
     expect(response.status).toBe(200)
     const { response: result } = (await response.json()) as { response: { images: string[] } }
     expect(readPng(Buffer.from(result.images[0]!, 'base64'))).toMatchObject({ width: 8, height: 8 })
-    expect((await infer(`${server.url}/v1/ent/local/1/my%20model?version=2.0`, { prompt: 'x' }, bearer)).status).toBe(404)
+    expect((await infer(`${server.url}/v1/ent/local/1/my%20model?version=2.0`, { prompt: 'x' }, bearer)).status).toBe(
+      404
+    )
   })
 })

@@ -49,7 +49,12 @@ describe('readZip on archives made by archiver', () => {
     const { entries, comment, zip64 } = readZipArchive(zip)
     expect(comment).toBe('an archive comment')
     expect(zip64).toBe(false)
-    expect(entries.map((entry) => entry.name)).toEqual(['deflated.txt', 'stored.bin', 'dir/streamed.txt', 'ünïcødé/名前.txt'])
+    expect(entries.map((entry) => entry.name)).toEqual([
+      'deflated.txt',
+      'stored.bin',
+      'dir/streamed.txt',
+      'ünïcødé/名前.txt'
+    ])
     expect(entries.map((entry) => entry.method)).toEqual([8, 0, 8, 8])
     expect(entries[0]!.compressedSize).toBeLessThan(entries[0]!.uncompressedSize)
     expect(entries[2]!.flags & 0x0008).toBe(0x0008)
@@ -167,9 +172,17 @@ describe('readZip refuses broken archives', () => {
   const centralOffset = (zip: Buffer): number => zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]))
 
   it.each([
-    ['bytes that are not a zip', Buffer.from('hello world, this is not a zip file'), /end of central directory record not found/],
+    [
+      'bytes that are not a zip',
+      Buffer.from('hello world, this is not a zip file'),
+      /end of central directory record not found/
+    ],
     ['a truncated zip', sample().subarray(0, 80), /end of central directory record not found/],
-    ['bytes after the end record', Buffer.concat([sample(), Buffer.from('junk')]), /end of central directory record not found/],
+    [
+      'bytes after the end record',
+      Buffer.concat([sample(), Buffer.from('junk')]),
+      /end of central directory record not found/
+    ],
     ['too few bytes', Buffer.from('PK'), /only 2 bytes/]
   ])('%s', (_case, bytes, message) => {
     expect(() => readZip(bytes)).toThrow(ZipFormatError)
@@ -214,7 +227,10 @@ describe('readZip refuses broken archives', () => {
   })
 
   it('a directory size that disagrees with its entries', () => {
-    const zip = writeZip([{ name: 'a', data: Buffer.from('1') }, { name: 'b', data: Buffer.from('2') }])
+    const zip = writeZip([
+      { name: 'a', data: Buffer.from('1') },
+      { name: 'b', data: Buffer.from('2') }
+    ])
     zip.writeUInt16LE(1, zip.length - 22 + 10)
     expect(() => readZip(zip)).toThrow(/central directory holds 1 entries/)
   })
@@ -252,6 +268,9 @@ describe('dataset check', () => {
 
   it('refuses other directories, even empty ones', () => {
     const zip = writeZip([{ name: 'a.png', data: png }, { name: 'other/' }])
-    expect(checkDataset('d.zip', zip)).toMatchObject({ ok: false, reason: expect.stringContaining('"other/" is not allowed') })
+    expect(checkDataset('d.zip', zip)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('"other/" is not allowed')
+    })
   })
 })

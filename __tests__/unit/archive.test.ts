@@ -82,11 +82,31 @@ describe('buildArchive', () => {
     expect(result.bytes).toBe((await stat(result.path)).size)
     expect(result.sha256).toBe(sha256(onDisk))
     expect(result.entries).toEqual([
-      { name: 'a.jpg', fingerprint: fingerprintOf(instanceTree['sub/a.jpg'] as Buffer), bytes: (instanceTree['sub/a.jpg'] as Buffer).length },
-      { name: 'b.png', fingerprint: fingerprintOf(instanceTree['b.png'] as Buffer), bytes: (instanceTree['b.png'] as Buffer).length },
-      { name: 'c.webp', fingerprint: fingerprintOf(instanceTree['c.webp'] as Buffer), bytes: (instanceTree['c.webp'] as Buffer).length },
-      { name: 'dataset_class/y.jpg', fingerprint: fingerprintOf(classTree['more/y.jpg'] as Buffer), bytes: (classTree['more/y.jpg'] as Buffer).length },
-      { name: 'dataset_class/z.png', fingerprint: fingerprintOf(classTree['z.png'] as Buffer), bytes: (classTree['z.png'] as Buffer).length }
+      {
+        name: 'a.jpg',
+        fingerprint: fingerprintOf(instanceTree['sub/a.jpg'] as Buffer),
+        bytes: (instanceTree['sub/a.jpg'] as Buffer).length
+      },
+      {
+        name: 'b.png',
+        fingerprint: fingerprintOf(instanceTree['b.png'] as Buffer),
+        bytes: (instanceTree['b.png'] as Buffer).length
+      },
+      {
+        name: 'c.webp',
+        fingerprint: fingerprintOf(instanceTree['c.webp'] as Buffer),
+        bytes: (instanceTree['c.webp'] as Buffer).length
+      },
+      {
+        name: 'dataset_class/y.jpg',
+        fingerprint: fingerprintOf(classTree['more/y.jpg'] as Buffer),
+        bytes: (classTree['more/y.jpg'] as Buffer).length
+      },
+      {
+        name: 'dataset_class/z.png',
+        fingerprint: fingerprintOf(classTree['z.png'] as Buffer),
+        bytes: (classTree['z.png'] as Buffer).length
+      }
     ])
   })
 
@@ -117,7 +137,11 @@ describe('buildArchive', () => {
 
   it('gives the fingerprints that the duplicate warning needs', async () => {
     const same = pngBytes({ width: 600, height: 600, seed: 5 })
-    await writeImageTree(join(root, 'instance'), { 'a.png': same, 'b.png': pngBytes({ width: 600, height: 600 }), 'c/copy.png': same })
+    await writeImageTree(join(root, 'instance'), {
+      'a.png': same,
+      'b.png': pngBytes({ width: 600, height: 600 }),
+      'c/copy.png': same
+    })
     const dataset = await scanDataset({ instanceDir: join(root, 'instance') })
     const result = await buildArchive(dataset, { outputPath: join(root, 'data.zip') })
     expect(checkDataset(dataset, result)).toEqual([

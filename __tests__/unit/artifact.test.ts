@@ -22,7 +22,13 @@ describe('resultJson', () => {
     errorMessage: 'the service said tk-secret-key-123456 is odd',
     jobStatus: { statusEnum: 'running', created: '2024-01-01T00:00:00Z', finished: null },
     zip: { path: '/runner/temp/tiyaro-dreambooth/dog-1.zip', sha256: 'ab'.repeat(32), bytes: 1234 },
-    parametersSent: { name: 'dog', version: '1', datasetS3ObjName: 'dog-1.zip', class_prompt: 'a dog', instance_prompt: 'sks dog' },
+    parametersSent: {
+      name: 'dog',
+      version: '1',
+      datasetS3ObjName: 'dog-1.zip',
+      class_prompt: 'a dog',
+      instance_prompt: 'sks dog'
+    },
     instanceImageCount: 5,
     classImageCount: 0,
     classImagesCacheHit: false,

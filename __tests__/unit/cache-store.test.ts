@@ -14,6 +14,8 @@ describe('cacheServiceAvailable', () => {
 describe('cache paths', () => {
   it('stage every cached folder in one subfolder of RUNNER_TEMP', () => {
     expect(cacheRoot({ RUNNER_TEMP: '/runner/_temp' })).toBe(join('/runner/_temp', CACHE_ROOT_NAME))
-    expect(cachedFolderPath('class-images', { RUNNER_TEMP: '/runner/_temp' })).toBe(join('/runner/_temp', CACHE_ROOT_NAME, 'class-images'))
+    expect(cachedFolderPath('class-images', { RUNNER_TEMP: '/runner/_temp' })).toBe(
+      join('/runner/_temp', CACHE_ROOT_NAME, 'class-images')
+    )
   })
 })

@@ -20,12 +20,21 @@ const images = [
 
 describe('classImagePurpose', () => {
   it('takes model and resolution from the hyperparameters, 512 when resolution is not set', () => {
-    expect(classImagePurpose({ classPrompt: 'a dog', hyperparameters: { model: 'm', resolution: 768, max_train_steps: 400 } })).toEqual({
+    expect(
+      classImagePurpose({
+        classPrompt: 'a dog',
+        hyperparameters: { model: 'm', resolution: 768, max_train_steps: 400 }
+      })
+    ).toEqual({
       model: 'm',
       classPrompt: 'a dog',
       resolution: 768
     })
-    expect(classImagePurpose({ classPrompt: 'a dog', hyperparameters: {} })).toEqual({ model: undefined, classPrompt: 'a dog', resolution: 512 })
+    expect(classImagePurpose({ classPrompt: 'a dog', hyperparameters: {} })).toEqual({
+      model: undefined,
+      classPrompt: 'a dog',
+      resolution: 512
+    })
   })
 })
 

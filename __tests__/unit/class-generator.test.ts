@@ -60,7 +60,11 @@ describe('class image sources in the report', () => {
   })
 
   it('shows them in the summary', () => {
-    const markdown = renderSummary({ ...newReport(), status: 'done', classImageSources: { supplied: 2, restored: 0, generated: 4 } })
+    const markdown = renderSummary({
+      ...newReport(),
+      status: 'done',
+      classImageSources: { supplied: 2, restored: 0, generated: 4 }
+    })
     expect(markdown).toContain('| Class images | 2 supplied, 4 generated |')
   })
 })

@@ -63,7 +63,9 @@ describe('scanDataset', () => {
       height: 600
     })
     expect(dataset.class[0]).toMatchObject({ kind: 'class', relPath: 'z/one.png', format: 'png' })
-    expect(dataset.totalBytes).toBe([...dataset.instance, ...dataset.class].reduce((sum, image) => sum + image.bytes, 0))
+    expect(dataset.totalBytes).toBe(
+      [...dataset.instance, ...dataset.class].reduce((sum, image) => sum + image.bytes, 0)
+    )
   })
 
   it('skips hidden files and folders', async () => {
@@ -79,7 +81,7 @@ describe('scanDataset', () => {
   })
 
   it('recognises images by content, not by name', async () => {
-    await writeImageTree(instanceDir, { 'photo.txt': png(), 'IMG_0001': jpegBytes({ width: 8, height: 8 }) })
+    await writeImageTree(instanceDir, { 'photo.txt': png(), IMG_0001: jpegBytes({ width: 8, height: 8 }) })
     const dataset = await scanDataset({ instanceDir })
     expect(dataset.instance.map((image) => [image.entryName, image.format])).toEqual([
       ['IMG_0001', 'jpeg'],
@@ -126,7 +128,10 @@ describe('scanDataset', () => {
     await writeImageTree(instanceDir, { 'x.png': png(1) })
     await writeImageTree(classDir, { 'x.png': png(2) })
     const dataset = await scanDataset({ instanceDir, classDir })
-    expect([...dataset.instance, ...dataset.class].map((image) => image.entryName)).toEqual(['x.png', 'dataset_class/x.png'])
+    expect([...dataset.instance, ...dataset.class].map((image) => image.entryName)).toEqual([
+      'x.png',
+      'dataset_class/x.png'
+    ])
   })
 
   it('refuses names the zip would change', async () => {
@@ -145,7 +150,9 @@ describe('scanDataset', () => {
       'broken.png': { symlink: join(root, 'nowhere.png') }
     })
     const error = await scanError({ instanceDir })
-    expect(error.message).toContain(`escape.png: symbolic link to ${join(root, 'outside', 'secret.png')}, outside the folder`)
+    expect(error.message).toContain(
+      `escape.png: symbolic link to ${join(root, 'outside', 'secret.png')}, outside the folder`
+    )
     expect(error.message).toContain('sub/escape-dir: symbolic link to')
     expect(error.message).toContain('broken.png: broken symbolic link')
   })
@@ -246,7 +253,12 @@ describe('checkDataset', () => {
   }
 
   function dataset(instance: DatasetImage[], classImages: DatasetImage[] = []): Dataset {
-    return { instanceDir: '/data/instance', instance, class: classImages, totalBytes: 1000 * (instance.length + classImages.length) }
+    return {
+      instanceDir: '/data/instance',
+      instance,
+      class: classImages,
+      totalBytes: 1000 * (instance.length + classImages.length)
+    }
   }
 
   const big = (count: number): DatasetImage[] => Array.from({ length: count }, (_, i) => image(`${i}.png`, 512, 512))
@@ -270,7 +282,8 @@ describe('checkDataset', () => {
     const classImage = image('small.png', 256, 256, 'class')
     expect(checkDataset(dataset(images, [classImage]), undefined)).toEqual([
       {
-        message: 'wide.png is 2000x511: its short side is below the training resolution of 512 px, so it will be scaled up',
+        message:
+          'wide.png is 2000x511: its short side is below the training resolution of 512 px, so it will be scaled up',
         file: '/data/instance/wide.png'
       },
       {
@@ -285,7 +298,9 @@ describe('checkDataset', () => {
 
   it('warns when an image size could not be read', () => {
     const warnings = checkDataset(dataset([...big(3), image('odd.jpg')]), undefined)
-    expect(warnings).toEqual([{ message: 'odd.jpg: its pixel size could not be read from the header', file: '/data/instance/odd.jpg' }])
+    expect(warnings).toEqual([
+      { message: 'odd.jpg: its pixel size could not be read from the header', file: '/data/instance/odd.jpg' }
+    ])
   })
 
   it('warns about duplicates by content, from the hashes the archive took', () => {
@@ -312,7 +327,9 @@ describe('the vendor template layout', () => {
     await mkdir(join(root, 'dataset_class'))
     await writeFile(join(root, 'a.png'), pngBytes({ width: 8, height: 8 }))
     await writeFile(join(root, 'dataset_class', 'c.png'), pngBytes({ width: 8, height: 8, seed: 2 }))
-    await expect(scanDataset({ instanceDir: root })).rejects.toThrow(/instance-images: .*dataset_class.*give it as class-images/)
+    await expect(scanDataset({ instanceDir: root })).rejects.toThrow(
+      /instance-images: .*dataset_class.*give it as class-images/
+    )
     const dataset = await scanDataset({ instanceDir: root, classDir: join(root, 'dataset_class') })
     expect(dataset.instance.map((image) => image.entryName)).toEqual(['a.png'])
     expect(dataset.class.map((image) => image.entryName)).toEqual(['dataset_class/c.png'])

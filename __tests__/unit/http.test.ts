@@ -8,7 +8,9 @@ describe('proxyFor', () => {
 
   it('takes HTTPS_PROXY for https and HTTP_PROXY for http, either case', () => {
     expect(proxyFor(https, { HTTPS_PROXY: 'http://proxy:3128' })).toBe('http://proxy:3128')
-    expect(proxyFor(https, { https_proxy: 'http://lower:3128', HTTPS_PROXY: 'http://upper:3128' })).toBe('http://lower:3128')
+    expect(proxyFor(https, { https_proxy: 'http://lower:3128', HTTPS_PROXY: 'http://upper:3128' })).toBe(
+      'http://lower:3128'
+    )
     expect(proxyFor(https, { HTTP_PROXY: 'http://proxy:3128' })).toBeUndefined()
     expect(proxyFor(http, { HTTP_PROXY: 'proxy:3128' })).toBe('http://proxy:3128')
   })
@@ -46,7 +48,9 @@ describe('classifying failures', () => {
   })
 
   it('keeps the gist of a body short and without markup', () => {
-    expect(bodyGist('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>')).toBe('AccessDenied Request has expired')
+    expect(bodyGist('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>')).toBe(
+      'AccessDenied Request has expired'
+    )
     expect(bodyGist('x'.repeat(300))).toHaveLength(201)
   })
 })

@@ -28,11 +28,19 @@ describe('sniffImage', () => {
   })
 
   it.each(['VP8', 'VP8L', 'VP8X'] as const)('reads the size of a WebP with a %s chunk', (kind) => {
-    expect(sniffImage(webpBytes({ width: 1000, height: 750, kind }))).toEqual({ format: 'webp', width: 1000, height: 750 })
+    expect(sniffImage(webpBytes({ width: 1000, height: 750, kind }))).toEqual({
+      format: 'webp',
+      width: 1000,
+      height: 750
+    })
   })
 
   it('reads a VP8X canvas larger than 16383 pixels', () => {
-    expect(sniffImage(webpBytes({ width: 20000, height: 3, kind: 'VP8X' }))).toEqual({ format: 'webp', width: 20000, height: 3 })
+    expect(sniffImage(webpBytes({ width: 20000, height: 3, kind: 'VP8X' }))).toEqual({
+      format: 'webp',
+      width: 20000,
+      height: 3
+    })
   })
 
   it.each([
@@ -89,7 +97,11 @@ describe('readImageInfo', () => {
     const jpeg = jpegBytes({ width: 4032, height: 3024, progressive: true, app1Bytes: 4 * 65_533 })
     expect(jpeg.indexOf(Buffer.from([0xff, 0xc2]), 2)).toBeGreaterThan(HEADER_BYTES * 3)
     expect(sniffImage(jpeg.subarray(0, HEADER_BYTES))).toEqual({ format: 'jpeg' })
-    expect(await readImageInfo(await fileWith('camera.jpg', jpeg))).toEqual({ format: 'jpeg', width: 4032, height: 3024 })
+    expect(await readImageInfo(await fileWith('camera.jpg', jpeg))).toEqual({
+      format: 'jpeg',
+      width: 4032,
+      height: 3024
+    })
   })
 
   it('gives up on a JPEG whose frame header is beyond its read budget', async () => {

@@ -26,7 +26,9 @@ describe('parseInferenceResponse', () => {
 
   it('refuses bytes that are no image, naming the call', () => {
     const text = Buffer.from('<html>busy</html>').toString('base64')
-    expect(() => parseInferenceResponse(answer(text), 'sample 3')).toThrow(/^sample 3 is not a PNG, JPEG or WebP image \(17 bytes\)$/)
+    expect(() => parseInferenceResponse(answer(text), 'sample 3')).toThrow(
+      /^sample 3 is not a PNG, JPEG or WebP image \(17 bytes\)$/
+    )
     expect(() => parseInferenceResponse(answer(42), 'sample 3')).toThrow(InferenceError)
   })
 
@@ -41,10 +43,12 @@ describe('parseInferenceResponse', () => {
 })
 
 describe('checkInferenceUrl', () => {
-  it.each(['https://api.example/v1/ent/a/1/b?version=1', 'http://127.0.0.1:8787/v1/base/sd', 'http://localhost/x', 'http://[::1]:9/x'])(
-    'lets the key go to %s',
-    (url) => expect(() => checkInferenceUrl(url, 'sample 1')).not.toThrow()
-  )
+  it.each([
+    'https://api.example/v1/ent/a/1/b?version=1',
+    'http://127.0.0.1:8787/v1/base/sd',
+    'http://localhost/x',
+    'http://[::1]:9/x'
+  ])('lets the key go to %s', (url) => expect(() => checkInferenceUrl(url, 'sample 1')).not.toThrow())
 
   it.each(['http://example.com/v1/x', 'ftp://example.com/x', 'not a url'])('keeps the key from %s', (url) => {
     expect(() => checkInferenceUrl(url, 'sample 1')).toThrow(/^sample 1: /)

@@ -177,7 +177,7 @@ describe('getConfig: required inputs and text kept byte-exact', () => {
 
   it('keeps prompts and description exactly as given: quotes, backslash, newline, emoji, spaces', () => {
     const instancePrompt = ' a "photo" of sks\\dog\nin the snow 🐶 '
-    const classPrompt = "a photo of a dog's \"face\"\r\n"
+    const classPrompt = 'a photo of a dog\'s "face"\r\n'
     const description = '  Line 1\n\tLine 2 — ü \\n  '
     const config = configOf({ 'instance-prompt': instancePrompt, 'class-prompt': classPrompt, description })
     expect(config.instancePrompt).toBe(instancePrompt)
@@ -257,22 +257,54 @@ describe('getConfig: hyperparameter inputs', () => {
     ['seed', 'abc', 'seed: "abc" is not an integer'],
     ['seed', '1e3', 'seed: "1e3" is not an integer'],
     ['seed', '0x10', 'seed: "0x10" is not an integer'],
-    ['seed', '2147483648', 'seed: 2147483648 is out of range; allowed: an integer (decimal digits, optional sign) from -2147483648 to 2147483647'],
-    ['resolution', '500', 'resolution: 500 is not a multiple of 8; allowed: an integer (decimal digits, optional sign) from 64 to 4096, a multiple of 8'],
+    [
+      'seed',
+      '2147483648',
+      'seed: 2147483648 is out of range; allowed: an integer (decimal digits, optional sign) from -2147483648 to 2147483647'
+    ],
+    [
+      'resolution',
+      '500',
+      'resolution: 500 is not a multiple of 8; allowed: an integer (decimal digits, optional sign) from 64 to 4096, a multiple of 8'
+    ],
     ['resolution', '8192', 'resolution: 8192 is out of range'],
     ['train-batch-size', '0', 'train-batch-size: 0 is out of range'],
-    ['learning-rate', 'NaN', 'learning-rate: "NaN" is not a finite decimal number; allowed: a decimal number (like 0.5 or 5e-6) with 0 < x <= 1'],
+    [
+      'learning-rate',
+      'NaN',
+      'learning-rate: "NaN" is not a finite decimal number; allowed: a decimal number (like 0.5 or 5e-6) with 0 < x <= 1'
+    ],
     ['learning-rate', 'Infinity', 'learning-rate: "Infinity" is not a finite decimal number'],
     ['learning-rate', '1e999', 'learning-rate: "1e999" is not a finite decimal number'],
-    ['learning-rate', '0', 'learning-rate: 0 is out of range; allowed: a decimal number (like 0.5 or 5e-6) with 0 < x <= 1'],
+    [
+      'learning-rate',
+      '0',
+      'learning-rate: 0 is out of range; allowed: a decimal number (like 0.5 or 5e-6) with 0 < x <= 1'
+    ],
     ['learning-rate', '0x1', 'learning-rate: "0x1" is not a finite decimal number'],
     ['adam-beta1', '1', 'adam-beta1: 1 is out of range; allowed: a decimal number (like 0.5 or 5e-6) with 0 <= x < 1'],
     ['adam-epsilon', '0', 'adam-epsilon: 0 is out of range; allowed: a decimal number (like 0.5 or 5e-6) > 0'],
-    ['prior-loss-weight', '-0.5', 'prior-loss-weight: -0.5 is out of range; allowed: a decimal number (like 0.5 or 5e-6) >= 0'],
-    ['train-text-encoder', 'yes', 'train-text-encoder: "yes" is not a boolean; use true or false (also True, TRUE, False, FALSE)'],
-    ['mixed-precision', 'fp61', 'mixed-precision: "fp61" is not allowed (did you mean "fp16"?); allowed: one of no, fp16, bf16'],
+    [
+      'prior-loss-weight',
+      '-0.5',
+      'prior-loss-weight: -0.5 is out of range; allowed: a decimal number (like 0.5 or 5e-6) >= 0'
+    ],
+    [
+      'train-text-encoder',
+      'yes',
+      'train-text-encoder: "yes" is not a boolean; use true or false (also True, TRUE, False, FALSE)'
+    ],
+    [
+      'mixed-precision',
+      'fp61',
+      'mixed-precision: "fp61" is not allowed (did you mean "fp16"?); allowed: one of no, fp16, bf16'
+    ],
     ['lr-scheduler', 'Cosine', 'lr-scheduler: "Cosine" is not allowed (did you mean "cosine"?)'],
-    ['lr-scheduler', 'step', 'lr-scheduler: "step" is not allowed; allowed: one of linear, cosine, cosine_with_restarts, polynomial, constant, constant_with_warmup']
+    [
+      'lr-scheduler',
+      'step',
+      'lr-scheduler: "step" is not allowed; allowed: one of linear, cosine, cosine_with_restarts, polynomial, constant, constant_with_warmup'
+    ]
   ])('refuses %s: %s', (input, value, expected) => {
     const error = errorOf({ [input]: value })
     expect(error.problems).toHaveLength(1)
@@ -281,7 +313,13 @@ describe('getConfig: hyperparameter inputs', () => {
   })
 
   it('accepts the decimal forms of a Float', () => {
-    for (const [text, value] of [['1e-6', 1e-6], ['.5', 0.5], ['1', 1], ['+0.25', 0.25], ['5E-1', 0.5]] as const) {
+    for (const [text, value] of [
+      ['1e-6', 1e-6],
+      ['.5', 0.5],
+      ['1', 1],
+      ['+0.25', 0.25],
+      ['5E-1', 0.5]
+    ] as const) {
       expect(configOf({ 'learning-rate': text }).hyperparameters).toStrictEqual({ learning_rate: value })
     }
   })
@@ -334,7 +372,12 @@ describe('getConfig: the hyperparameters mapping', () => {
     const config = configOf({
       hyperparameters: '{"max_train_steps": 400, "adam_epsilon": 1E-8, "use_8bit_adam": "TRUE", "seed": "-1"}'
     })
-    expect(config.hyperparameters).toStrictEqual({ seed: -1, max_train_steps: 400, use_8bit_adam: true, adam_epsilon: 1e-8 })
+    expect(config.hyperparameters).toStrictEqual({
+      seed: -1,
+      max_train_steps: 400,
+      use_8bit_adam: true,
+      adam_epsilon: 1e-8
+    })
   })
 
   it('applies the input rules to each value and keeps the YAML type', () => {
@@ -386,10 +429,22 @@ describe('getConfig: the hyperparameters mapping', () => {
   })
 
   it.each([
-    ['a list', '- learning_rate: 1e-6', 'must be a mapping of parameter names to values (like "learning_rate: 5e-6" on each line, or {"learning_rate": 5e-6}), not a list'],
-    ['a scalar', 'learning_rate=1e-6', 'must be a mapping of parameter names to values (like "learning_rate: 5e-6" on each line, or {"learning_rate": 5e-6}), not the single value "learning_rate=1e-6"'],
+    [
+      'a list',
+      '- learning_rate: 1e-6',
+      'must be a mapping of parameter names to values (like "learning_rate: 5e-6" on each line, or {"learning_rate": 5e-6}), not a list'
+    ],
+    [
+      'a scalar',
+      'learning_rate=1e-6',
+      'must be a mapping of parameter names to values (like "learning_rate: 5e-6" on each line, or {"learning_rate": 5e-6}), not the single value "learning_rate=1e-6"'
+    ],
     ['duplicate keys', 'seed: 1\nseed: 2', 'not valid YAML or JSON: Map keys must be unique at line 2, column 1'],
-    ['duplicate JSON keys', '{"seed": 1,\n "seed": 2}', 'not valid YAML or JSON: Map keys must be unique at line 2, column 2'],
+    [
+      'duplicate JSON keys',
+      '{"seed": 1,\n "seed": 2}',
+      'not valid YAML or JSON: Map keys must be unique at line 2, column 2'
+    ],
     ['a syntax error', 'seed: 1\nresolution: [512', 'not valid YAML or JSON:'],
     ['broken JSON', '{"seed": 1', 'not valid YAML or JSON:']
   ])('refuses %s', (_, text, expected) => {
@@ -459,7 +514,9 @@ describe('getConfig: URLs', () => {
 
 describe('getConfig: zip-name', () => {
   it('reduces the default to [A-Za-z0-9._-]', () => {
-    expect(configOf({ name: 'My Model!' }, { ...ENV, GITHUB_SHA: 'abc1234ffffffff' }).zipName).toBe('My-Model-abc1234.zip')
+    expect(configOf({ name: 'My Model!' }, { ...ENV, GITHUB_SHA: 'abc1234ffffffff' }).zipName).toBe(
+      'My-Model-abc1234.zip'
+    )
     expect(defaultZipName('..hidden', '1')).toBe('hidden-1.zip')
     expect(defaultZipName('a--b', 'v1.0')).toBe('a--b-v1.0.zip')
     expect(defaultZipName('chien (été)', '1')).toBe('chien-t-1.zip')
@@ -476,15 +533,29 @@ describe('getConfig: zip-name', () => {
   })
 
   it('asks for zip-name when name and version leave nothing usable', () => {
-    expect(errorOf({ name: '日本語', version: 'β' }).message).toContain('zip-name: the default made from name and version')
+    expect(errorOf({ name: '日本語', version: 'β' }).message).toContain(
+      'zip-name: the default made from name and version'
+    )
   })
 })
 
 describe('getConfig: run options', () => {
   it('reads booleans as core.getBooleanInput does', () => {
-    const config = configOf({ wait: 'False', 'cache-class-images': 'FALSE', 'dry-run': 'True', 'comment-on-pr': 'TRUE' })
-    expect([config.wait, config.cacheClassImages, config.dryRun, config.commentOnPr]).toEqual([false, false, true, true])
-    expect(errorOf({ wait: 'yes' }).message).toBe('wait: "yes" is not a boolean; use true or false (also True, TRUE, False, FALSE)')
+    const config = configOf({
+      wait: 'False',
+      'cache-class-images': 'FALSE',
+      'dry-run': 'True',
+      'comment-on-pr': 'TRUE'
+    })
+    expect([config.wait, config.cacheClassImages, config.dryRun, config.commentOnPr]).toEqual([
+      false,
+      false,
+      true,
+      true
+    ])
+    expect(errorOf({ wait: 'yes' }).message).toBe(
+      'wait: "yes" is not a boolean; use true or false (also True, TRUE, False, FALSE)'
+    )
   })
 
   it('converts timeout-minutes and poll-interval-seconds, fractions allowed', () => {
@@ -495,11 +566,31 @@ describe('getConfig: run options', () => {
   })
 
   it.each([
-    ['timeout-minutes', '0', 'timeout-minutes: 0 is out of range; use a number above 0 and up to 8640 (fractions allowed)'],
-    ['timeout-minutes', '8641', 'timeout-minutes: 8641 is out of range; use a number above 0 and up to 8640 (fractions allowed)'],
-    ['timeout-minutes', '2h', 'timeout-minutes: "2h" is not a decimal number; use a number above 0 and up to 8640 (fractions allowed)'],
-    ['poll-interval-seconds', '0.05', 'poll-interval-seconds: 0.05 is out of range; use a number from 0.1 to 3600 (fractions allowed)'],
-    ['poll-interval-seconds', 'Infinity', 'poll-interval-seconds: "Infinity" is not a decimal number; use a number from 0.1 to 3600 (fractions allowed)']
+    [
+      'timeout-minutes',
+      '0',
+      'timeout-minutes: 0 is out of range; use a number above 0 and up to 8640 (fractions allowed)'
+    ],
+    [
+      'timeout-minutes',
+      '8641',
+      'timeout-minutes: 8641 is out of range; use a number above 0 and up to 8640 (fractions allowed)'
+    ],
+    [
+      'timeout-minutes',
+      '2h',
+      'timeout-minutes: "2h" is not a decimal number; use a number above 0 and up to 8640 (fractions allowed)'
+    ],
+    [
+      'poll-interval-seconds',
+      '0.05',
+      'poll-interval-seconds: 0.05 is out of range; use a number from 0.1 to 3600 (fractions allowed)'
+    ],
+    [
+      'poll-interval-seconds',
+      'Infinity',
+      'poll-interval-seconds: "Infinity" is not a decimal number; use a number from 0.1 to 3600 (fractions allowed)'
+    ]
   ])('refuses %s: %s', (input, value, expected) => {
     expect(errorOf({ [input]: value }).message).toBe(expected)
   })
@@ -513,7 +604,9 @@ describe('getConfig: run options', () => {
   })
 
   it('refuses job-id with dry-run', () => {
-    expect(errorOf({ 'job-id': 'job-1', 'dry-run': 'true' }).message).toMatch(/^job-id: cannot be used with dry-run: true/)
+    expect(errorOf({ 'job-id': 'job-1', 'dry-run': 'true' }).message).toMatch(
+      /^job-id: cannot be used with dry-run: true/
+    )
   })
 
   it('reads one sample prompt a non-empty line, keeping each as written', () => {

@@ -2,8 +2,19 @@ import { describe, expect, it } from '@jest/globals'
 import { commentMarker, mergedPullOfCommit, pullRequestOfEvent, renderComment } from '../../src/github/pr-comment.js'
 import { newReport, type RunReport } from '../../src/report/report.js'
 
-const config = { name: 'toy-robot', version: 'abc1234', apiKey: 'tk-secret-key-123456', githubToken: 'ghs_token_abcdef' }
-const model = { vendor: 'acme', version: 'abc1234', name: 'toy-robot', url: 'https://api.example/v1/toy-robot', modelCard: 'https://example/card/toy-robot' }
+const config = {
+  name: 'toy-robot',
+  version: 'abc1234',
+  apiKey: 'tk-secret-key-123456',
+  githubToken: 'ghs_token_abcdef'
+}
+const model = {
+  vendor: 'acme',
+  version: 'abc1234',
+  name: 'toy-robot',
+  url: 'https://api.example/v1/toy-robot',
+  modelCard: 'https://example/card/toy-robot'
+}
 
 describe('commentMarker', () => {
   it('is a hidden HTML comment per model name that no name can break out of', () => {
@@ -51,7 +62,12 @@ describe('renderComment', () => {
   }
 
   it('starts with the marker and shows status, job, model URL and card, and image counts', () => {
-    const body = renderComment(done, config, { runUrl: 'https://github.com/o/r/actions/runs/9', runAttempt: 2, artifactName: 'result', artifactUrl: 'https://github.com/o/r/actions/runs/9/artifacts/42' })
+    const body = renderComment(done, config, {
+      runUrl: 'https://github.com/o/r/actions/runs/9',
+      runAttempt: 2,
+      artifactName: 'result',
+      artifactUrl: 'https://github.com/o/r/actions/runs/9/artifacts/42'
+    })
     expect(body.split('\n')[0]).toBe('<!-- tiyaro-dreambooth:toy-robot -->')
     expect(body).toContain('DreamBooth training toy-robot abc1234: done')
     expect(body).toContain('| Status | done |')
@@ -64,7 +80,10 @@ describe('renderComment', () => {
   })
 
   it('shows the error of a failed run without the API key, escaped', () => {
-    const body = renderComment({ ...newReport(), status: 'failed', jobId: 'j', errorMessage: 'bad | key tk-secret-key-123456\n<b>' }, config)
+    const body = renderComment(
+      { ...newReport(), status: 'failed', jobId: 'j', errorMessage: 'bad | key tk-secret-key-123456\n<b>' },
+      config
+    )
     expect(body).toContain('| Error | bad \\| key \\*\\*\\* ⏎ \\<b\\> |')
     expect(body).not.toContain(config.apiKey)
     expect(body).not.toContain('| Images |')

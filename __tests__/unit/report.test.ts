@@ -1,7 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
 import { cell, formatDuration, newReport, renderSummary, reportOutputs } from '../../src/report/report.js'
 
-const model = { vendor: 'acme', version: 'abc1234', name: 'dog', url: 'https://api.example/v1/dog', modelCard: 'https://example/card/dog' }
+const model = {
+  vendor: 'acme',
+  version: 'abc1234',
+  name: 'dog',
+  url: 'https://api.example/v1/dog',
+  modelCard: 'https://example/card/dog'
+}
 
 describe('reportOutputs', () => {
   it('sets the model outputs from the first model and lists every model', () => {
@@ -15,7 +21,11 @@ describe('reportOutputs', () => {
   })
 
   it('leaves out what is not known', () => {
-    const outputs = reportOutputs({ ...newReport(), status: 'dry-run', zip: { path: '/t/a.zip', sha256: 'ff', bytes: 3 } })
+    const outputs = reportOutputs({
+      ...newReport(),
+      status: 'dry-run',
+      zip: { path: '/t/a.zip', sha256: 'ff', bytes: 3 }
+    })
     expect(outputs).toEqual({ status: 'dry-run', 'zip-path': '/t/a.zip', 'zip-sha256': 'ff', 'zip-bytes': '3' })
   })
 
@@ -31,7 +41,14 @@ describe('renderSummary', () => {
       status: 'done' as const,
       jobId: 'job-1',
       models: [model],
-      parametersSent: { name: 'dog', version: '1', datasetS3ObjName: 'a.zip', class_prompt: 'a | dog', instance_prompt: 'sks\ndog', resolution: 512 },
+      parametersSent: {
+        name: 'dog',
+        version: '1',
+        datasetS3ObjName: 'a.zip',
+        class_prompt: 'a | dog',
+        instance_prompt: 'sks\ndog',
+        resolution: 512
+      },
       timings: [{ phase: 'Upload', ms: 1500 }],
       notes: []
     }

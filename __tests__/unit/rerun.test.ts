@@ -1,7 +1,22 @@
 import { describe, expect, it } from '@jest/globals'
-import { attachable, isReRun, jobRecordKey, jobRecordKeyPrefix, parseJobRecord, runAttempt, runFingerprint } from '../../src/github/rerun.js'
+import {
+  attachable,
+  isReRun,
+  jobRecordKey,
+  jobRecordKeyPrefix,
+  parseJobRecord,
+  runAttempt,
+  runFingerprint
+} from '../../src/github/rerun.js'
 
-const parameters = { name: 'dog', version: '1', datasetS3ObjName: 'dog-1.zip', class_prompt: 'a dog', instance_prompt: 'sks dog', max_train_steps: 400 }
+const parameters = {
+  name: 'dog',
+  version: '1',
+  datasetS3ObjName: 'dog-1.zip',
+  class_prompt: 'a dog',
+  instance_prompt: 'sks dog',
+  max_train_steps: 400
+}
 const zipSha = 'f'.repeat(64)
 
 describe('runFingerprint', () => {
@@ -30,7 +45,8 @@ describe('record keys', () => {
 describe('runAttempt and isReRun', () => {
   it('reads GITHUB_RUN_ATTEMPT, 1 when unset or not a positive integer', () => {
     expect(runAttempt({ GITHUB_RUN_ATTEMPT: '3' })).toBe(3)
-    for (const value of [undefined, '', '0', '-1', '1.5', 'two']) expect(runAttempt({ GITHUB_RUN_ATTEMPT: value })).toBe(1)
+    for (const value of [undefined, '', '0', '-1', '1.5', 'two'])
+      expect(runAttempt({ GITHUB_RUN_ATTEMPT: value })).toBe(1)
   })
 
   it('is a re-run only above attempt 1 and with a run ID', () => {

@@ -31,10 +31,13 @@ describe('withRetries', () => {
 
   it('retries transient errors and returns the first success', async () => {
     const seen: number[] = []
-    const result = await withRetries({ what: 'x', ...fast, onRetry: ({ attempt }) => seen.push(attempt) }, async (attempt) => {
-      if (attempt < 3) throw new TransientError('busy')
-      return 'ok'
-    })
+    const result = await withRetries(
+      { what: 'x', ...fast, onRetry: ({ attempt }) => seen.push(attempt) },
+      async (attempt) => {
+        if (attempt < 3) throw new TransientError('busy')
+        return 'ok'
+      }
+    )
     expect(result).toBe('ok')
     expect(seen).toEqual([1, 2])
   })

@@ -44,14 +44,20 @@ describe('samples in the report', () => {
     expect(markdown).toContain('| a \\| dog | `01-a-dog.png` |')
     expect(markdown).toContain('| a cat | `02-a-cat.png` |')
     expect(markdown).toContain('set artifact-name to keep them')
-    expect(renderSummary({ ...newReport(), status: 'done', sampleImages: samples, artifactId: 77 })).toContain("in the samples folder of the run's artifact (ID 77)")
+    expect(renderSummary({ ...newReport(), status: 'done', sampleImages: samples, artifactId: 77 })).toContain(
+      "in the samples folder of the run's artifact (ID 77)"
+    )
   })
 
   it('says so when no sample was made', () => {
-    expect(renderSummary({ ...newReport(), status: 'done', sampleImages: [] })).toMatch(/### Sample images\n\n> No sample image was made/)
+    expect(renderSummary({ ...newReport(), status: 'done', sampleImages: [] })).toMatch(
+      /### Sample images\n\n> No sample image was made/
+    )
   })
 
   it('outputs the files as a JSON list', () => {
-    expect(JSON.parse(reportOutputs({ ...newReport(), sampleImages: samples })['sample-images'])).toEqual(samples.map((s) => s.path))
+    expect(JSON.parse(reportOutputs({ ...newReport(), sampleImages: samples })['sample-images'])).toEqual(
+      samples.map((s) => s.path)
+    )
   })
 })

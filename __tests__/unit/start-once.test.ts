@@ -35,7 +35,10 @@ describe('startJobOnce', () => {
 
   it('takes a refusal after an unconfirmed try as the start going through when the job runs', async () => {
     // the status lagged behind the first start; the second start is refused as a duplicate
-    const api = fakeApi([new AnswerLostError('reset'), new ApiError('job j already started', 'startRetrainingJob')], [{ statusEnum: 'notfound' }, { statusEnum: 'running' }])
+    const api = fakeApi(
+      [new AnswerLostError('reset'), new ApiError('job j already started', 'startRetrainingJob')],
+      [{ statusEnum: 'notfound' }, { statusEnum: 'running' }]
+    )
     await startJobOnce(api, 'j', input, options)
     expect(api.calls).toEqual({ start: 2, status: 2 })
   })

@@ -37,8 +37,18 @@ describe('waitForJob', () => {
   })
 
   it('returns failed and notfound as they are', async () => {
-    expect((await waitForJob(fakeApi([{ statusEnum: 'failed', errMsg: 'oom' }]), { jobId: 'j', deadline: far(), pollIntervalMs: 1 })).kind).toBe('failed')
-    expect((await waitForJob(fakeApi([{ statusEnum: 'notfound' }]), { jobId: 'j', deadline: far(), pollIntervalMs: 1 })).kind).toBe('notfound')
+    expect(
+      (
+        await waitForJob(fakeApi([{ statusEnum: 'failed', errMsg: 'oom' }]), {
+          jobId: 'j',
+          deadline: far(),
+          pollIntervalMs: 1
+        })
+      ).kind
+    ).toBe('failed')
+    expect(
+      (await waitForJob(fakeApi([{ statusEnum: 'notfound' }]), { jobId: 'j', deadline: far(), pollIntervalMs: 1 })).kind
+    ).toBe('notfound')
   })
 
   it('goes on after a check that got no answer, without an extra request', async () => {
@@ -74,7 +84,12 @@ describe('waitForJob', () => {
     const api = fakeApi([running])
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 20)
-    const outcome = await waitForJob(api, { jobId: 'j', deadline: far(), pollIntervalMs: 10_000, signal: controller.signal })
+    const outcome = await waitForJob(api, {
+      jobId: 'j',
+      deadline: far(),
+      pollIntervalMs: 10_000,
+      signal: controller.signal
+    })
     expect(outcome.kind).toBe('cancelled')
     expect(api.calls).toBe(1)
   })

@@ -72,7 +72,13 @@ describe('ZipWriter', () => {
 })
 
 describe('centralDirectory', () => {
-  const record = (offset: number) => ({ name: Buffer.from('x.png'), flags: 0x0008, crc: 0x12345678, bytes: 1000, offset })
+  const record = (offset: number) => ({
+    name: Buffer.from('x.png'),
+    flags: 0x0008,
+    crc: 0x12345678,
+    bytes: 1000,
+    offset
+  })
 
   it('has no ZIP64 record while offsets fit in 32 bits', () => {
     const directory = centralDirectory([record(0), record(1051)], 2102)
@@ -97,12 +103,20 @@ describe('centralDirectory', () => {
     const far = directory.subarray(51, 51 + 46 + 5 + 28)
     expect(far.readUInt32LE(0)).toBe(0x02014b50)
     expect(far.readUInt16LE(6)).toBe(45) // version needed: 4.5, ZIP64
-    expect([far.readUInt32LE(20), far.readUInt32LE(24), far.readUInt32LE(42)]).toEqual([ZIP64_MAGIC, ZIP64_MAGIC, ZIP64_MAGIC])
+    expect([far.readUInt32LE(20), far.readUInt32LE(24), far.readUInt32LE(42)]).toEqual([
+      ZIP64_MAGIC,
+      ZIP64_MAGIC,
+      ZIP64_MAGIC
+    ])
     expect(far.readUInt16LE(30)).toBe(28)
     const extra = far.subarray(46 + 5)
     expect(extra.readUInt16LE(0)).toBe(0x0001)
     expect(extra.readUInt16LE(2)).toBe(24)
-    expect([extra.readBigUInt64LE(4), extra.readBigUInt64LE(12), extra.readBigUInt64LE(20)]).toEqual([1000n, 1000n, BigInt(farOffset)])
+    expect([extra.readBigUInt64LE(4), extra.readBigUInt64LE(12), extra.readBigUInt64LE(20)]).toEqual([
+      1000n,
+      1000n,
+      BigInt(farOffset)
+    ])
 
     const centralBytes = 51 + 79
     const end64 = directory.subarray(centralBytes, centralBytes + 56)

@@ -98,7 +98,9 @@ export async function scanDataset({ instanceDir, classDir }: ScanOptions): Promi
     throw new DatasetError('instance-images', `no JPEG, PNG or WebP image in ${instanceDir}`)
   }
   const classImages =
-    classDir === undefined || classRoot === undefined ? [] : await scanFolder(classDir, classRoot, 'class', instanceRoot)
+    classDir === undefined || classRoot === undefined
+      ? []
+      : await scanFolder(classDir, classRoot, 'class', instanceRoot)
 
   const instanceBytes = sumBytes(instanceImages)
   const classBytes = sumBytes(classImages)
@@ -310,7 +312,11 @@ export function checkDataset(
 function countWarnings(dataset: Dataset): DatasetWarning[] {
   const count = dataset.instance.length
   if (count < MIN_INSTANCE_IMAGES) {
-    return [{ message: `only ${count} instance image${count === 1 ? '' : 's'}: DreamBooth needs ${MIN_INSTANCE_IMAGES} to ${MAX_INSTANCE_IMAGES} to learn a subject` }]
+    return [
+      {
+        message: `only ${count} instance image${count === 1 ? '' : 's'}: DreamBooth needs ${MIN_INSTANCE_IMAGES} to ${MAX_INSTANCE_IMAGES} to learn a subject`
+      }
+    ]
   }
   if (count > MAX_INSTANCE_IMAGES) {
     return [{ message: `${count} instance images: more than ${MAX_INSTANCE_IMAGES} add training time for little gain` }]
@@ -322,7 +328,10 @@ function sizeWarnings(dataset: Dataset, resolution: number): DatasetWarning[] {
   const warnings: DatasetWarning[] = []
   for (const image of allImages(dataset)) {
     if (image.width === undefined || image.height === undefined) {
-      warnings.push({ message: `${describe(image)}: its pixel size could not be read from the header`, file: image.sourcePath })
+      warnings.push({
+        message: `${describe(image)}: its pixel size could not be read from the header`,
+        file: image.sourcePath
+      })
     } else if (Math.min(image.width, image.height) < resolution) {
       warnings.push({
         message: `${describe(image)} is ${image.width}x${image.height}: its short side is below the training resolution of ${resolution} px, so it will be scaled up`,
@@ -343,7 +352,11 @@ function duplicateWarnings(dataset: Dataset, archive: HashedEntries): DatasetWar
     if (hash === undefined) continue
     const first = firstByHash.get(hash)
     if (first === undefined) firstByHash.set(hash, image)
-    else warnings.push({ message: `${describe(image)} has the same content as ${describe(first)}`, file: image.sourcePath })
+    else
+      warnings.push({
+        message: `${describe(image)} has the same content as ${describe(first)}`,
+        file: image.sourcePath
+      })
   }
   return warnings
 }

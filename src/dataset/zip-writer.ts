@@ -124,7 +124,7 @@ export class ZipWriter {
   private async write(bytes: Buffer): Promise<void> {
     this.digest.update(bytes)
     this.bytes += bytes.length
-    for (let done = 0; done < bytes.length; ) {
+    for (let done = 0; done < bytes.length;) {
       done += (await this.output.write(bytes, done, bytes.length - done)).bytesWritten
     }
   }

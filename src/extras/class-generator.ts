@@ -131,7 +131,9 @@ export async function fillClassFolder(options: FillOptions): Promise<FillResult>
   }
   const seeds = generationSeeds(missing, folder.takenStems)
   if (options.dryRun) {
-    core.info(`Dry run: ${existing} class images in ${classDir}, ${wanted} wanted: ${missing} would be generated (seeds ${describeSeeds(seeds)}).`)
+    core.info(
+      `Dry run: ${existing} class images in ${classDir}, ${wanted} wanted: ${missing} would be generated (seeds ${describeSeeds(seeds)}).`
+    )
     return { existing, missing, generated: [] }
   }
   const concurrency = options.concurrency ?? GENERATION_CONCURRENCY
@@ -147,7 +149,12 @@ export async function fillClassFolder(options: FillOptions): Promise<FillResult>
       const [image] = await callInference(
         options.url,
         { prompt: options.classPrompt, seed, width: options.size, height: options.size },
-        { apiKey: options.apiKey, what: `class image ${seed}`, requestTimeoutMs: options.requestTimeoutMs, retry: options.retry }
+        {
+          apiKey: options.apiKey,
+          what: `class image ${seed}`,
+          requestTimeoutMs: options.requestTimeoutMs,
+          retry: options.retry
+        }
       )
       const path = join(classDir, generatedFileName(seed, image.format))
       // Written aside under a hidden name, then renamed: a cancelled run leaves no half image.
@@ -160,18 +167,25 @@ export async function fillClassFolder(options: FillOptions): Promise<FillResult>
         throw writeError
       }
       generated.set(seed, path)
-      core.info(`${path}: seed ${seed}, ${image.format.toUpperCase()} ${image.width ?? '?'}x${image.height ?? '?'}, ${image.bytes.length} bytes`)
+      core.info(
+        `${path}: seed ${seed}, ${image.format.toUpperCase()} ${image.width ?? '?'}x${image.height ?? '?'}, ${image.bytes.length} bytes`
+      )
     })
   } catch (failure) {
     error = failure instanceof Error ? failure.message : String(failure)
   }
-  return { existing, missing, generated: seeds.filter((seed) => generated.has(seed)).map((seed) => generated.get(seed) as string), error }
+  return {
+    existing,
+    missing,
+    generated: seeds.filter((seed) => generated.has(seed)).map((seed) => generated.get(seed) as string),
+    error
+  }
 }
 
 /** "1-4" or "1-3, 5, 7-9": the seeds of a log line, short. */
 export function describeSeeds(seeds: readonly number[]): string {
   const ranges: string[] = []
-  for (let i = 0; i < seeds.length; ) {
+  for (let i = 0; i < seeds.length;) {
     let j = i
     while (j + 1 < seeds.length && seeds[j + 1] === seeds[j]! + 1) j++
     ranges.push(i === j ? `${seeds[i]}` : `${seeds[i]}-${seeds[j]}`)
@@ -186,7 +200,16 @@ export function describeSeeds(seeds: readonly number[]): string {
  * nothing to do; a failed generation is a warning, and the run goes on with the images it has.
  */
 export async function generateMissingClassImages(
-  config: Pick<Config, 'apiKey' | 'classPrompt' | 'classImageGeneratorUrl' | 'hyperparameters' | 'instanceImages' | 'dryRun' | 'requestTimeoutMs'>,
+  config: Pick<
+    Config,
+    | 'apiKey'
+    | 'classPrompt'
+    | 'classImageGeneratorUrl'
+    | 'hyperparameters'
+    | 'instanceImages'
+    | 'dryRun'
+    | 'requestTimeoutMs'
+  >,
   classDir: string,
   retry?: Omit<RetryOptions, 'what'>
 ): Promise<FillResult | undefined> {
@@ -194,7 +217,9 @@ export async function generateMissingClassImages(
   if (url === undefined) return undefined
   const { num_class_images: wanted, resolution } = config.hyperparameters
   if (typeof wanted !== 'number') {
-    core.warning('class-image-generator-url is set but num-class-images is not: set num-class-images to say how many class images to have; none were generated.')
+    core.warning(
+      'class-image-generator-url is set but num-class-images is not: set num-class-images to say how many class images to have; none were generated.'
+    )
     return undefined
   }
   const result = await fillClassFolder({

@@ -79,7 +79,13 @@ export function promptSlug(prompt: string): string {
  * list order), its slug, and the extension of the format the service sent. A second image of the
  * same answer gets "-2", and so on.
  */
-export function sampleFileName(index: number, prompt: string, format: ImageFormat, imageIndex = 0, promptCount = 1): string {
+export function sampleFileName(
+  index: number,
+  prompt: string,
+  format: ImageFormat,
+  imageIndex = 0,
+  promptCount = 1
+): string {
   const number = String(index + 1).padStart(Math.max(2, String(promptCount).length), '0')
   const extra = imageIndex > 0 ? `-${imageIndex + 1}` : ''
   return `${number}-${promptSlug(prompt)}${extra}.${IMAGE_EXTENSIONS[format]}`
@@ -96,31 +102,38 @@ export async function writeSamples(options: SampleOptions): Promise<SampleImage[
     core.warning(`Sample images were not made: cannot create ${outputDir}: ${reason(error)}`)
     return []
   }
-  core.info(`${prompts.length} sample prompt${prompts.length === 1 ? '' : 's'}, model ${options.modelUrl}, written to ${outputDir}`)
+  core.info(
+    `${prompts.length} sample prompt${prompts.length === 1 ? '' : 's'}, model ${options.modelUrl}, written to ${outputDir}`
+  )
 
-  const perPrompt = await mapWithConcurrency(prompts, options.concurrency ?? SAMPLE_CONCURRENCY, async (prompt, index) => {
-    if (signal?.aborted) return []
-    const what = `sample ${index + 1}`
-    const input: InferenceInput = { prompt, seed: seeds[index], width: options.size, height: options.size }
-    const written: SampleImage[] = []
-    try {
-      const images = await callInference(options.modelUrl, input, {
-        apiKey: options.apiKey,
-        what,
-        requestTimeoutMs: options.requestTimeoutMs,
-        retry: options.retry
-      })
-      for (const [imageIndex, image] of images.entries()) {
-        const path = join(outputDir, sampleFileName(index, prompt, image.format, imageIndex, prompts.length))
-        await writeFile(path, image.bytes)
-        core.info(`${path}: ${describe(image)}, seed ${seeds[index]}, prompt ${JSON.stringify(prompt)}`)
-        written.push({ prompt, path })
+  const perPrompt = await mapWithConcurrency(
+    prompts,
+    options.concurrency ?? SAMPLE_CONCURRENCY,
+    async (prompt, index) => {
+      if (signal?.aborted) return []
+      const what = `sample ${index + 1}`
+      const input: InferenceInput = { prompt, seed: seeds[index], width: options.size, height: options.size }
+      const written: SampleImage[] = []
+      try {
+        const images = await callInference(options.modelUrl, input, {
+          apiKey: options.apiKey,
+          what,
+          requestTimeoutMs: options.requestTimeoutMs,
+          retry: options.retry
+        })
+        for (const [imageIndex, image] of images.entries()) {
+          const path = join(outputDir, sampleFileName(index, prompt, image.format, imageIndex, prompts.length))
+          await writeFile(path, image.bytes)
+          core.info(`${path}: ${describe(image)}, seed ${seeds[index]}, prompt ${JSON.stringify(prompt)}`)
+          written.push({ prompt, path })
+        }
+      } catch (error) {
+        if (!signal?.aborted)
+          core.warning(`Sample ${index + 1} (${JSON.stringify(prompt)}) was not made: ${reason(error)}`)
       }
-    } catch (error) {
-      if (!signal?.aborted) core.warning(`Sample ${index + 1} (${JSON.stringify(prompt)}) was not made: ${reason(error)}`)
+      return written
     }
-    return written
-  })
+  )
   if (signal?.aborted) core.warning('Sample images stopped: the run was cancelled.')
   return perPrompt.flat()
 }

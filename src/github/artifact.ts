@@ -29,7 +29,10 @@ export function sampleFileNames(samples: readonly { readonly path: string }[]): 
  * result.json: what a person debugging the run wants. No API key (the parameters sent never
  * hold it, and texts from elsewhere are redacted), no upload URL, no runner-local path.
  */
-export function resultJson(report: RunReport, config: Pick<Config, 'apiKey' | 'githubToken' | 'zipName'>): Record<string, unknown> {
+export function resultJson(
+  report: RunReport,
+  config: Pick<Config, 'apiKey' | 'githubToken' | 'zipName'>
+): Record<string, unknown> {
   const secrets = [config.apiKey, config.githubToken]
   const samples = report.sampleImages ?? []
   const sampleFiles = sampleFileNames(samples)
@@ -41,9 +44,17 @@ export function resultJson(report: RunReport, config: Pick<Config, 'apiKey' | 'g
     attachedTo: report.attachedTo ?? null,
     created: report.jobStatus?.created ?? null,
     finished: report.jobStatus?.finished ?? null,
-    models: report.models.map(({ vendor, version, name, url, modelCard }) => ({ vendor, version, name, url, modelCard })),
+    models: report.models.map(({ vendor, version, name, url, modelCard }) => ({
+      vendor,
+      version,
+      name,
+      url,
+      modelCard
+    })),
     parametersSent: report.parametersSent ?? null,
-    zip: report.zip ? { name: config.zipName || basename(report.zip.path), sha256: report.zip.sha256, bytes: report.zip.bytes } : null,
+    zip: report.zip
+      ? { name: config.zipName || basename(report.zip.path), sha256: report.zip.sha256, bytes: report.zip.bytes }
+      : null,
     instanceImageCount: report.instanceImageCount ?? null,
     classImageCount: report.classImageCount ?? null,
     classImagesCacheHit: report.classImagesCacheHit ?? null,
@@ -55,7 +66,11 @@ export function resultJson(report: RunReport, config: Pick<Config, 'apiKey' | 'g
 }
 
 /** Uploads the artifact when `artifact-name` is set and sets `report.artifactId`. Never throws. */
-export async function uploadResultArtifact(config: Config, report: RunReport, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function uploadResultArtifact(
+  config: Config,
+  report: RunReport,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
   if (!config.artifactName || config.dryRun) return
   if (!report.zip && !report.jobId) return // nothing was built or started: nothing to keep
   const name = config.artifactName
@@ -73,10 +88,14 @@ export async function uploadResultArtifact(config: Config, report: RunReport, en
       const uploaded = await new DefaultArtifactClient().uploadArtifact(name, files, folder, { compressionLevel: 0 })
       report.artifactId = uploaded.id
       const shown = files.map((file) => file.slice(folder.length + 1)).join(', ')
-      core.info(`Uploaded artifact "${name}" (id ${uploaded.id}, ${uploaded.size} bytes: ${shown}) in ${formatDuration(Date.now() - started)}.`)
+      core.info(
+        `Uploaded artifact "${name}" (id ${uploaded.id}, ${uploaded.size} bytes: ${shown}) in ${formatDuration(Date.now() - started)}.`
+      )
     })
   } catch (error) {
-    core.warning(`Could not upload the artifact "${name}": ${redact((error as Error).message, [config.apiKey, config.githubToken])}`)
+    core.warning(
+      `Could not upload the artifact "${name}": ${redact((error as Error).message, [config.apiKey, config.githubToken])}`
+    )
   } finally {
     report.timings.push({ phase: 'Upload artifact', ms: Date.now() - started })
     await rm(folder, { recursive: true, force: true }).catch(() => undefined)
@@ -84,7 +103,12 @@ export async function uploadResultArtifact(config: Config, report: RunReport, en
 }
 
 /** Puts the files into one folder (the artifact's root): links where possible, no copies of big files. */
-async function stageFiles(folder: string, config: Config, report: RunReport, env: NodeJS.ProcessEnv): Promise<string[]> {
+async function stageFiles(
+  folder: string,
+  config: Config,
+  report: RunReport,
+  env: NodeJS.ProcessEnv
+): Promise<string[]> {
   const samples = report.sampleImages ?? []
   await mkdir(samples.length > 0 ? join(folder, SAMPLES_FOLDER) : folder, { recursive: true })
   const files: string[] = []

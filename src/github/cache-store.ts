@@ -65,7 +65,11 @@ async function inCacheRoot<T>(body: (cache: typeof import('@actions/cache')) => 
  * `name`, emptied first. Returns the key restored, or undefined on a miss. With `lookupOnly`,
  * only asks whether such an entry exists. The library logs its own failures as warnings.
  */
-export async function restoreFolder(name: string, keyPrefix: string, options: { lookupOnly?: boolean } = {}): Promise<string | undefined> {
+export async function restoreFolder(
+  name: string,
+  keyPrefix: string,
+  options: { lookupOnly?: boolean } = {}
+): Promise<string | undefined> {
   const folder = cachedFolderPath(name)
   if (!options.lookupOnly) await rm(folder, { recursive: true, force: true })
   return inCacheRoot((cache) => cache.restoreCache([name], keyPrefix, [], { lookupOnly: options.lookupOnly === true }))
@@ -82,5 +86,7 @@ export async function saveFolder(name: string, key: string): Promise<boolean> {
 
 /** Removes the cached folder; a leftover is harmless, so a failure only shows in the debug log. */
 export async function removeCachedFolder(name: string): Promise<void> {
-  await rm(cachedFolderPath(name), { recursive: true, force: true }).catch((error: Error) => core.debug(`Could not remove ${name}: ${error.message}`))
+  await rm(cachedFolderPath(name), { recursive: true, force: true }).catch((error: Error) =>
+    core.debug(`Could not remove ${name}: ${error.message}`)
+  )
 }

@@ -14,7 +14,13 @@ import { copyFile, link, mkdir, readdir, realpath, rename, rm } from 'node:fs/pr
 import { join } from 'node:path'
 import type { Config } from '../inputs/config.js'
 import { CLASS_FOLDER, DEFAULT_RESOLUTION, type Dataset } from '../dataset/scan.js'
-import { cacheServiceAvailable, cachedFolderPath, removeCachedFolder, restoreFolder, saveFolder } from './cache-store.js'
+import {
+  cacheServiceAvailable,
+  cachedFolderPath,
+  removeCachedFolder,
+  restoreFolder,
+  saveFolder
+} from './cache-store.js'
 import { formatDuration } from '../report/report.js'
 import { runnerTemp } from '../shared/paths.js'
 
@@ -41,7 +47,9 @@ export function classImagePurpose(config: Pick<Config, 'classPrompt' | 'hyperpar
 
 /** The part of the key every entry for this purpose shares, ending in '-'. */
 export function classCacheKeyPrefix(purpose: ClassImagePurpose): string {
-  const hash = sha256([purpose.model ?? null, purpose.classPrompt, purpose.resolution].map((part) => JSON.stringify(part)).join('\n'))
+  const hash = sha256(
+    [purpose.model ?? null, purpose.classPrompt, purpose.resolution].map((part) => JSON.stringify(part)).join('\n')
+  )
   return `${CLASS_CACHE_KEY_PREFIX}${hash.slice(0, 16)}-`
 }
 
@@ -52,12 +60,19 @@ export function classImagesHash(images: readonly { readonly name: string; readon
 }
 
 /** The class images' entries of the archive, named as in the class folder of the zip. */
-export function classEntries(entries: readonly { readonly name: string; readonly fingerprint: string }[]): { name: string; fingerprint: string }[] {
+export function classEntries(
+  entries: readonly { readonly name: string; readonly fingerprint: string }[]
+): { name: string; fingerprint: string }[] {
   const prefix = `${CLASS_FOLDER}/`
-  return entries.filter((entry) => entry.name.startsWith(prefix)).map((entry) => ({ name: entry.name.slice(prefix.length), fingerprint: entry.fingerprint }))
+  return entries
+    .filter((entry) => entry.name.startsWith(prefix))
+    .map((entry) => ({ name: entry.name.slice(prefix.length), fingerprint: entry.fingerprint }))
 }
 
-export function classCacheKey(purpose: ClassImagePurpose, images: readonly { readonly name: string; readonly fingerprint: string }[]): string {
+export function classCacheKey(
+  purpose: ClassImagePurpose,
+  images: readonly { readonly name: string; readonly fingerprint: string }[]
+): string {
   return `${classCacheKeyPrefix(purpose)}${classImagesHash(images)}`
 }
 
@@ -94,17 +109,23 @@ async function restoreInto(config: Config, given: ClassImagesSource): Promise<Cl
   try {
     const key = await restoreFolder(CLASS_CACHE_FOLDER, prefix)
     if (key === undefined) {
-      core.info(`Class-image cache: no entry for ${prefix}* (same model, class prompt and resolution); no class images restored.`)
+      core.info(
+        `Class-image cache: no entry for ${prefix}* (same model, class prompt and resolution); no class images restored.`
+      )
       return given
     }
     const classDir = config.classImages ?? restoredClassFolder()
     // a folder of our own is emptied first: an earlier step of the job may have left images in it
     if (config.classImages === undefined) await rm(classDir, { recursive: true, force: true })
     const count = await moveFiles(cachedFolderPath(CLASS_CACHE_FOLDER), classDir)
-    core.info(`Class-image cache: restored ${count} class images from key ${key} into ${classDir} in ${formatDuration(Date.now() - started)}.`)
+    core.info(
+      `Class-image cache: restored ${count} class images from key ${key} into ${classDir} in ${formatDuration(Date.now() - started)}.`
+    )
     return { classDir, fromCache: true, restoredKey: key }
   } catch (error) {
-    core.warning(`Class-image cache: could not restore (${(error as Error).message}); going on without cached class images.`)
+    core.warning(
+      `Class-image cache: could not restore (${(error as Error).message}); going on without cached class images.`
+    )
     return given
   } finally {
     await removeCachedFolder(CLASS_CACHE_FOLDER)
@@ -149,9 +170,12 @@ async function saveImages(key: string, dataset: Dataset): Promise<void> {
     const folder = cachedFolderPath(CLASS_CACHE_FOLDER)
     await rm(folder, { recursive: true, force: true })
     await mkdir(folder, { recursive: true })
-    for (const image of dataset.class) await placeFile(image.sourcePath, join(folder, image.entryName.slice(CLASS_FOLDER.length + 1)))
+    for (const image of dataset.class)
+      await placeFile(image.sourcePath, join(folder, image.entryName.slice(CLASS_FOLDER.length + 1)))
     if (await saveFolder(CLASS_CACHE_FOLDER, key)) {
-      core.info(`Class-image cache: saved ${count} class images under key ${key} in ${formatDuration(Date.now() - started)}.`)
+      core.info(
+        `Class-image cache: saved ${count} class images under key ${key} in ${formatDuration(Date.now() - started)}.`
+      )
     } else {
       core.info(`Class-image cache: the class images were not saved under key ${key} (see above); the run goes on.`)
     }

@@ -43,28 +43,57 @@ export interface CommentContext {
 }
 
 /** The comment's Markdown: marker, status, model links and card, image counts, job. */
-export function renderComment(report: RunReport, config: Pick<Config, 'name' | 'version' | 'apiKey' | 'githubToken'>, context: CommentContext = {}): string {
+export function renderComment(
+  report: RunReport,
+  config: Pick<Config, 'name' | 'version' | 'apiKey' | 'githubToken'>,
+  context: CommentContext = {}
+): string {
   const status = reportOutputs(report).status ?? 'failed'
   const icon = STATUS_ICON[report.status ?? 'failed'] ?? ''
   const rows: [string, string | undefined][] = [
     ['Status', cell(status)],
     ['Job', report.jobId && `\`${report.jobId.replaceAll('`', "'")}\``],
-    ['Attached to', report.attachedTo === 're-run' ? 'the job an earlier attempt of this run started' : report.attachedTo === 'job-id' ? 'an existing job (job-id)' : undefined],
+    [
+      'Attached to',
+      report.attachedTo === 're-run'
+        ? 'the job an earlier attempt of this run started'
+        : report.attachedTo === 'job-id'
+          ? 'an existing job (job-id)'
+          : undefined
+    ],
     ['Error', report.errorMessage && cell(redact(report.errorMessage, [config.apiKey, config.githubToken]))],
     ['Images', imageCounts(report)],
     ['Zip', report.zip && `${report.zip.bytes} bytes, sha256 \`${report.zip.sha256}\``],
     ['Created', report.jobStatus?.created ? cell(report.jobStatus.created) : undefined],
     ['Finished', report.jobStatus?.finished ? cell(report.jobStatus.finished) : undefined],
     ['Artifact', context.artifactUrl ? link(context.artifactName ?? 'artifact', context.artifactUrl) : undefined],
-    ['Run', context.runUrl ? link(context.runAttempt && context.runAttempt > 1 ? `workflow run (attempt ${context.runAttempt})` : 'workflow run', context.runUrl) : undefined]
+    [
+      'Run',
+      context.runUrl
+        ? link(
+            context.runAttempt && context.runAttempt > 1
+              ? `workflow run (attempt ${context.runAttempt})`
+              : 'workflow run',
+            context.runUrl
+          )
+        : undefined
+    ]
   ]
-  const lines = [commentMarker(config.name), `### ${icon} DreamBooth training ${cell(`${config.name} ${config.version}`)}: ${cell(status)}`, '', '| | |', '| --- | --- |']
+  const lines = [
+    commentMarker(config.name),
+    `### ${icon} DreamBooth training ${cell(`${config.name} ${config.version}`)}: ${cell(status)}`,
+    '',
+    '| | |',
+    '| --- | --- |'
+  ]
   for (const [label, value] of rows) if (value) lines.push(`| ${label} | ${value} |`)
   lines.push('')
   if (report.models.length > 0) {
     lines.push('| Model | Version | API | Model card |', '| --- | --- | --- | --- |')
     for (const model of report.models) {
-      lines.push(`| ${cell(model.name)} | ${cell(model.version)} | ${link('model URL', model.url)} | ${link('model card', model.modelCard)} |`)
+      lines.push(
+        `| ${cell(model.name)} | ${cell(model.version)} | ${link('model URL', model.url)} | ${link('model card', model.modelCard)} |`
+      )
     }
     lines.push('')
   }
@@ -88,10 +117,16 @@ function httpStatus(error: unknown): number | undefined {
 }
 
 /** Creates or updates the run's comment when `comment-on-pr` is set. Never throws. */
-export async function commentOnPullRequest(config: Config, report: RunReport, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function commentOnPullRequest(
+  config: Config,
+  report: RunReport,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
   if (!config.commentOnPr || config.dryRun) return
   if (!config.githubToken) {
-    core.warning('comment-on-pr: github-token is empty, so no comment was written; pass a token (the default is github.token).')
+    core.warning(
+      'comment-on-pr: github-token is empty, so no comment was written; pass a token (the default is github.token).'
+    )
     return
   }
   const started = Date.now()
@@ -103,7 +138,10 @@ export async function commentOnPullRequest(config: Config, report: RunReport, en
     const eventName = context.eventName
     pull = pullRequestOfEvent(eventName, context.payload)
     if (pull === undefined && eventName === 'push' && context.sha) {
-      const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({ ...repo, commit_sha: context.sha })
+      const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+        ...repo,
+        commit_sha: context.sha
+      })
       pull = mergedPullOfCommit(data, context.sha)
       if (pull === undefined) {
         core.info(`comment-on-pr: commit ${context.sha.slice(0, 7)} did not merge a pull request; no comment.`)
@@ -116,13 +154,19 @@ export async function commentOnPullRequest(config: Config, report: RunReport, en
     const body = renderComment(report, config, commentContext(config, report, env, `${repo.owner}/${repo.repo}`))
     const marker = commentMarker(config.name)
     let existing: { id: number } | undefined
-    for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...repo, issue_number: pull, per_page: 100 })) {
+    for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+      ...repo,
+      issue_number: pull,
+      per_page: 100
+    })) {
       existing = page.data.find((comment) => comment.body?.includes(marker))
       if (existing) break
     }
     if (existing) {
       const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body })
-      core.info(`Updated the comment on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`)
+      core.info(
+        `Updated the comment on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`
+      )
     } else {
       const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: pull, body })
       core.info(`Commented on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`)

@@ -10,7 +10,13 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DreamBoothInput, JobStatus } from '../tiyaro/api.js'
-import { cacheServiceAvailable, cachedFolderPath, removeCachedFolder, restoreFolder, saveFolder } from './cache-store.js'
+import {
+  cacheServiceAvailable,
+  cachedFolderPath,
+  removeCachedFolder,
+  restoreFolder,
+  saveFolder
+} from './cache-store.js'
 import type { RunReport } from '../report/report.js'
 
 export const JOB_RECORD_KEY_PREFIX = 'tiyaro-dreambooth-job-'
@@ -30,7 +36,10 @@ export interface JobRecord {
 /** The same zip and the same parameters give the same fingerprint, whatever the key order. */
 export function runFingerprint(zipSha256: string, parameters: DreamBoothInput): string {
   const sorted = Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-  return createHash('sha256').update(`${zipSha256}\n${JSON.stringify(sorted)}`).digest('hex').slice(0, 32)
+  return createHash('sha256')
+    .update(`${zipSha256}\n${JSON.stringify(sorted)}`)
+    .digest('hex')
+    .slice(0, 32)
 }
 
 /** The key of every attempt's record of this run and fingerprint, ending in '-'. */
@@ -73,7 +82,12 @@ interface RunIdentity {
 function identify(report: RunReport, env: NodeJS.ProcessEnv): RunIdentity | undefined {
   const runId = env.GITHUB_RUN_ID
   if (!runId || !report.zip || !report.parametersSent) return undefined
-  return { runId, attempt: runAttempt(env), fingerprint: runFingerprint(report.zip.sha256, report.parametersSent), zipSha256: report.zip.sha256 }
+  return {
+    runId,
+    attempt: runAttempt(env),
+    fingerprint: runFingerprint(report.zip.sha256, report.parametersSent),
+    zipSha256: report.zip.sha256
+  }
 }
 
 /** True when this is a re-run whose earlier attempts may have recorded a job. */
@@ -103,7 +117,9 @@ export async function findEarlierAttemptJob(
   try {
     const key = await restoreFolder(JOB_RECORD_FOLDER, prefix)
     if (key === undefined) {
-      core.info(`Re-run (attempt ${run.attempt}): no earlier attempt of run ${run.runId} started a job with this zip and these parameters.`)
+      core.info(
+        `Re-run (attempt ${run.attempt}): no earlier attempt of run ${run.runId} started a job with this zip and these parameters.`
+      )
       return undefined
     }
     record = parseJobRecord(await readFile(join(cachedFolderPath(JOB_RECORD_FOLDER), RECORD_FILE), 'utf8'))
@@ -112,7 +128,9 @@ export async function findEarlierAttemptJob(
       return undefined
     }
   } catch (error) {
-    core.warning(`Re-run: could not read the record of an earlier attempt (${(error as Error).message}); starting a new job.`)
+    core.warning(
+      `Re-run: could not read the record of an earlier attempt (${(error as Error).message}); starting a new job.`
+    )
     return undefined
   } finally {
     await removeCachedFolder(JOB_RECORD_FOLDER)
@@ -120,11 +138,15 @@ export async function findEarlierAttemptJob(
   try {
     const status = await jobStatus(record.jobId)
     if (!attachable(status)) {
-      core.info(`Re-run: job ${record.jobId} of attempt ${record.runAttempt} is ${status.statusEnum}; starting a new training.`)
+      core.info(
+        `Re-run: job ${record.jobId} of attempt ${record.runAttempt} is ${status.statusEnum}; starting a new training.`
+      )
       return undefined
     }
   } catch (error) {
-    core.info(`Re-run: the status of job ${record.jobId} is unknown (${(error as Error).message}); attaching to it all the same.`)
+    core.info(
+      `Re-run: the status of job ${record.jobId} is unknown (${(error as Error).message}); attaching to it all the same.`
+    )
   }
   core.info(
     `Re-run (attempt ${run.attempt}): attempt ${record.runAttempt} started job ${record.jobId} with the same zip and parameters; ` +
@@ -149,7 +171,8 @@ export async function recordStartedJob(report: RunReport, env: NodeJS.ProcessEnv
     const folder = cachedFolderPath(JOB_RECORD_FOLDER)
     await mkdir(folder, { recursive: true })
     await writeFile(join(folder, RECORD_FILE), `${JSON.stringify(record)}\n`)
-    if (await saveFolder(JOB_RECORD_FOLDER, key)) core.info(`Recorded job ${report.jobId} for re-runs of this run (cache key ${key}).`)
+    if (await saveFolder(JOB_RECORD_FOLDER, key))
+      core.info(`Recorded job ${report.jobId} for re-runs of this run (cache key ${key}).`)
     else core.info(`Job ${report.jobId} was not recorded for re-runs (see above).`)
   } catch (error) {
     core.warning(`Could not record job ${report.jobId} for re-runs: ${(error as Error).message}`)

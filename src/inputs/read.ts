@@ -83,7 +83,8 @@ export function getConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const jobId = check(() => optional(readInput('job-id'), parseJobId))
   // Attaching to a job skips the dataset, so what only describes the dataset may be left out.
-  const needed = (name: string, value: string): string => (jobId !== undefined && value.trim() === '' ? '' : required(name, value))
+  const needed = (name: string, value: string): string =>
+    jobId !== undefined && value.trim() === '' ? '' : required(name, value)
 
   const apiKey = check(() => parseApiKey(rawApiKey))
   const githubToken = check(() => (rawGithubToken === '' ? undefined : withoutNul('github-token', rawGithubToken)))
@@ -146,7 +147,9 @@ export function getConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   if (problems.length > 0) {
-    throw new InputError(problems.map((p) => ({ input: p.input, message: hideSecrets(p.message, [rawApiKey, rawGithubToken]) })))
+    throw new InputError(
+      problems.map((p) => ({ input: p.input, message: hideSecrets(p.message, [rawApiKey, rawGithubToken]) }))
+    )
   }
   return {
     apiKey,
@@ -186,7 +189,10 @@ function maskSecret(secret: string): void {
 function hideSecrets(message: string, secrets: readonly string[]): string {
   const forms = secrets.filter((s) => s !== '').flatMap((s) => [s, JSON.stringify(s).slice(1, -1)])
   // the longest first, so a secret that contains another is hidden whole
-  return redact(message, [...new Set(forms)].sort((a, b) => b.length - a.length))
+  return redact(
+    message,
+    [...new Set(forms)].sort((a, b) => b.length - a.length)
+  )
 }
 
 /** core.getInput (trimmed unless told), refusing a NUL character, which no field can carry. */
@@ -235,9 +241,7 @@ const ZIP_NAME_ALLOWED = 'letters, digits, ".", "_" and "-", starting with a let
  * dashes beside it) becomes one `-`, leading dots and dashes go, `.zip` is added if missing.
  */
 export function defaultZipName(name: string, version: string): string {
-  const stem = `${name}-${version}`
-    .replace(/[^A-Za-z0-9._]*[^A-Za-z0-9._-][^A-Za-z0-9._]*/g, '-')
-    .replace(/^[.-]+/, '')
+  const stem = `${name}-${version}`.replace(/[^A-Za-z0-9._]*[^A-Za-z0-9._-][^A-Za-z0-9._]*/g, '-').replace(/^[.-]+/, '')
   const zipName = stem.endsWith('.zip') ? stem : `${stem}.zip`
   if (!ZIP_NAME.test(zipName)) {
     throw problem(
@@ -282,7 +286,10 @@ export function parseServiceUrl(inputName: string, raw: string): string {
   }
   if (url.protocol === 'https:') return url.href
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url.href
-  const why = url.protocol === 'http:' ? 'http is only allowed for localhost, 127.0.0.0/8 and [::1]' : `${url.protocol} is not supported`
+  const why =
+    url.protocol === 'http:'
+      ? 'http is only allowed for localhost, 127.0.0.0/8 and [::1]'
+      : `${url.protocol} is not supported`
   throw problem(inputName, `${show(raw)}: https is required (${why})`)
 }
 
@@ -348,7 +355,10 @@ export function parseSamplePrompts(raw: string): string[] {
     .map((line) => line.replace(/\r$/, ''))
     .filter((line) => line.trim() !== '')
   if (prompts.length > MAX_SAMPLE_PROMPTS) {
-    throw problem('sample-prompts', `has ${prompts.length} prompts; at most ${MAX_SAMPLE_PROMPTS} are allowed (one a line)`)
+    throw problem(
+      'sample-prompts',
+      `has ${prompts.length} prompts; at most ${MAX_SAMPLE_PROMPTS} are allowed (one a line)`
+    )
   }
   return prompts
 }
@@ -397,7 +407,11 @@ function inRange(spec: HyperparameterSpec, value: number): boolean {
  * Parses one hyperparameter from its text, as written in its input (already trimmed) or as a
  * string in the `hyperparameters` mapping. `inputName` names it in the error.
  */
-export function parseHyperparameterValue(spec: HyperparameterSpec, raw: string, inputName: string): HyperparameterValue {
+export function parseHyperparameterValue(
+  spec: HyperparameterSpec,
+  raw: string,
+  inputName: string
+): HyperparameterValue {
   const fail = (what: string): InputError => problem(inputName, `${what}; allowed: ${describeAllowed(spec)}`)
   switch (spec.type) {
     case 'Boolean':
@@ -525,7 +539,9 @@ function readMapping(text: string): MappingResult {
   for (const pair of contents.items) {
     const keyNode = pair.key
     if (!isScalar(keyNode) || typeof keyNode.value !== 'string') {
-      add(`the key ${isScalar(keyNode) ? show(String(keyNode.value)) : describeNode(keyNode)} is not a parameter name; use snake_case names (${EXAMPLE})`)
+      add(
+        `the key ${isScalar(keyNode) ? show(String(keyNode.value)) : describeNode(keyNode)} is not a parameter name; use snake_case names (${EXAMPLE})`
+      )
       continue
     }
     const key = keyNode.value
@@ -559,7 +575,12 @@ function readMapping(text: string): MappingResult {
  * A YAML scalar keeps its type: a string is read like the input's text, a number must suit an
  * Int or Float as written (so 0x10 or 1.0 is no Int), a boolean only suits a Boolean.
  */
-function parseMappingScalar(spec: HyperparameterSpec, value: unknown, source: string | undefined, label: string): HyperparameterValue {
+function parseMappingScalar(
+  spec: HyperparameterSpec,
+  value: unknown,
+  source: string | undefined,
+  label: string
+): HyperparameterValue {
   const wrongType = (what: string): InputError =>
     problem(INPUT, `${what}; allowed: ${describeAllowed(spec)}${spec.type === 'String' ? ' (quote it)' : ''}`, label)
   if (typeof value === 'string') return parseHyperparameterValue(spec, value.trim(), label)
@@ -615,7 +636,9 @@ export function suggest(word: string, candidates: readonly string[]): string | u
 export function editDistance(a: string, b: string): number {
   const rows = a.length + 1
   const cols = b.length + 1
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  const d: number[][] = Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0))
+  )
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1

@@ -81,7 +81,9 @@ export function reportOutputs(report: RunReport): Record<string, string> {
   if (report.models.length > 0 || report.status === 'done') {
     set(
       'models',
-      JSON.stringify(report.models.map(({ vendor, version, name, url, modelCard }) => ({ vendor, version, name, url, modelCard })))
+      JSON.stringify(
+        report.models.map(({ vendor, version, name, url, modelCard }) => ({ vendor, version, name, url, modelCard }))
+      )
     )
   }
   set('created', report.jobStatus?.created)
@@ -135,13 +137,28 @@ export function renderSummary(report: RunReport, title = 'DreamBooth training'):
   const facts: [string, unknown][] = [
     ['Job', report.jobId && code(report.jobId)],
     ['Status', status],
-    ['Attached to', report.attachedTo === 'job-id' ? 'an existing job (job-id)' : report.attachedTo === 're-run' ? 'the job an earlier attempt started' : undefined],
+    [
+      'Attached to',
+      report.attachedTo === 'job-id'
+        ? 'an existing job (job-id)'
+        : report.attachedTo === 're-run'
+          ? 'the job an earlier attempt started'
+          : undefined
+    ],
     ['Created', report.jobStatus?.created],
     ['Finished', report.jobStatus?.finished],
     ['Error', report.errorMessage],
     ['Zip', report.zip && new Markdown(`${report.zip.bytes} bytes, sha256 ${code(report.zip.sha256).text}`)],
-    ['Images', report.instanceImageCount !== undefined ? `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class` : undefined],
-    ['Class images from cache', report.classImagesCacheHit === undefined ? undefined : report.classImagesCacheHit ? 'yes' : 'no'],
+    [
+      'Images',
+      report.instanceImageCount !== undefined
+        ? `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class`
+        : undefined
+    ],
+    [
+      'Class images from cache',
+      report.classImagesCacheHit === undefined ? undefined : report.classImagesCacheHit ? 'yes' : 'no'
+    ],
     ['Class images', report.classImageSources && describeClassImageSources(report.classImageSources)],
     ['API revision', report.apiRevision],
     ['Artifact', report.artifactId]
@@ -155,13 +172,16 @@ export function renderSummary(report: RunReport, title = 'DreamBooth training'):
   if (report.models.length > 0) {
     lines.push('### Models', '', '| Name | Version | Vendor | API | Model card |', '| --- | --- | --- | --- | --- |')
     for (const model of report.models) {
-      lines.push(`| ${cell(model.name)} | ${cell(model.version)} | ${cell(model.vendor)} | ${link(model.url)} | ${link(model.modelCard)} |`)
+      lines.push(
+        `| ${cell(model.name)} | ${cell(model.version)} | ${cell(model.vendor)} | ${link(model.url)} | ${link(model.modelCard)} |`
+      )
     }
     lines.push('')
   }
   if (report.sampleImages && report.sampleImages.length > 0) {
     lines.push('### Sample images', '', '| Prompt | File |', '| --- | --- |')
-    for (const sample of report.sampleImages) lines.push(`| ${cell(sample.prompt)} | ${code(basename(sample.path)).text} |`)
+    for (const sample of report.sampleImages)
+      lines.push(`| ${cell(sample.prompt)} | ${code(basename(sample.path)).text} |`)
     // A job summary cannot show files from the runner: say where they are.
     const where =
       report.artifactId !== undefined
@@ -180,7 +200,14 @@ export function renderSummary(report: RunReport, title = 'DreamBooth training'):
     lines.push('')
   }
   if (report.jobStatus?.jobInput) {
-    lines.push('### Input the service recorded', '', '```json', report.jobStatus.jobInput.replaceAll('```', '`\u200b``'), '```', '')
+    lines.push(
+      '### Input the service recorded',
+      '',
+      '```json',
+      report.jobStatus.jobInput.replaceAll('```', '`\u200b``'),
+      '```',
+      ''
+    )
   }
   if (report.timings.length > 0) {
     lines.push('### Timings', '', '| Phase | Time |', '| --- | --- |')

@@ -13,10 +13,7 @@ const dispatchers = new Map<string, Dispatcher>()
  * NO_PROXY names them, as curl does.
  */
 export function proxyFor(target: URL, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const proxy =
-    target.protocol === 'https:'
-      ? env.https_proxy || env.HTTPS_PROXY
-      : env.http_proxy || env.HTTP_PROXY
+  const proxy = target.protocol === 'https:' ? env.https_proxy || env.HTTPS_PROXY : env.http_proxy || env.HTTP_PROXY
   if (!proxy) return undefined
   const noProxy = (env.no_proxy || env.NO_PROXY || '').split(/[\s,]+/).filter(Boolean)
   const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase()
@@ -107,7 +104,11 @@ export function classifyRequestError(error: unknown, what: string, cancelled?: A
 }
 
 /** HTTP 429 and 5xx are transient; the error carries Retry-After when the service sent it. */
-export function transientStatusError(what: string, status: number, retryAfter: string | null): TransientError | undefined {
+export function transientStatusError(
+  what: string,
+  status: number,
+  retryAfter: string | null
+): TransientError | undefined {
   if (status !== 429 && (status < 500 || status > 599)) return undefined
   return new TransientError(`${what}: HTTP ${status}`, { retryAfterMs: parseRetryAfter(retryAfter) })
 }
@@ -123,7 +124,9 @@ export function fetchWithTimeout(
   init: RequestInit & { duplex?: 'half' },
   { timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal }: FetchOptions = {}
 ): Promise<Response> {
-  const merged = init.signal ? AbortSignal.any([init.signal, requestSignal(timeoutMs, signal)]) : requestSignal(timeoutMs, signal)
+  const merged = init.signal
+    ? AbortSignal.any([init.signal, requestSignal(timeoutMs, signal)])
+    : requestSignal(timeoutMs, signal)
   return undiciFetch(url, {
     ...(init as Parameters<typeof undiciFetch>[1]),
     signal: merged,

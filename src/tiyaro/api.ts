@@ -70,15 +70,31 @@ export class AnswerLostError extends TransientError {
   }
 }
 
-const NEW_JOB_ID = /* GraphQL */ `mutation NewJobID($jobType: JobType) { newJobID(jobType: $jobType) }`
-const GET_JOB_INPUT_URL = /* GraphQL */ `query GetJobInputURL($jobID: String, $objName: String) { getJobInputURL(jobID: $jobID, objName: $objName) }`
+const NEW_JOB_ID = /* GraphQL */ `
+  mutation NewJobID($jobType: JobType) {
+    newJobID(jobType: $jobType)
+  }
+`
+const GET_JOB_INPUT_URL = /* GraphQL */ `
+  query GetJobInputURL($jobID: String, $objName: String) {
+    getJobInputURL(jobID: $jobID, objName: $objName)
+  }
+`
 const startDocument = (op: string): string =>
   `mutation StartJob($jobID: String, $input: JobInput) { ${op}(jobID: $jobID, input: $input) }`
 const statusDocument = (revision: ApiRevision): string =>
   `query GetJobStatus($jobID: String) { getJobStatus(jobID: $jobID) { statusEnum errMsg created finished${revision === 'later' ? ' jobInput' : ''} } }`
 const modelsDocument = (op: string): string =>
   `query GetModels($jobID: String) { ${op}(jobID: $jobID) { vendor version name url modelCard } }`
-const REVISION_PROBE = /* GraphQL */ `query Revision { mutation: __type(name: "Mutation") { fields { name } } }`
+const REVISION_PROBE = /* GraphQL */ `
+  query Revision {
+    mutation: __type(name: "Mutation") {
+      fields {
+        name
+      }
+    }
+  }
+`
 
 export interface TiyaroApiOptions {
   readonly url: string
@@ -141,13 +157,23 @@ export class TiyaroApi {
    */
   async startJob(jobID: string, input: DreamBoothInput): Promise<void> {
     await this.withRevision('start', (op) =>
-      this.call(op, startDocument(op), { jobID, input: { jobType: 'dreambooth', dreamboothInput: input } }, { maxAttempts: 1 })
+      this.call(
+        op,
+        startDocument(op),
+        { jobID, input: { jobType: 'dreambooth', dreamboothInput: input } },
+        { maxAttempts: 1 }
+      )
     )
   }
 
   async getJobStatus(jobID: string, retry?: Partial<RetryOptions>): Promise<JobStatus> {
     const revision = await this.detectRevision()
-    const data = await this.call<{ getJobStatus: JobStatus | null }>('getJobStatus', statusDocument(revision), { jobID }, retry)
+    const data = await this.call<{ getJobStatus: JobStatus | null }>(
+      'getJobStatus',
+      statusDocument(revision),
+      { jobID },
+      retry
+    )
     return data.getJobStatus ?? { statusEnum: 'notfound' }
   }
 
@@ -186,7 +212,8 @@ export class TiyaroApi {
     try {
       const data = await this.call<{ mutation: { fields: { name: string }[] } | null }>('revision', REVISION_PROBE, {})
       const names = new Set((data.mutation?.fields ?? []).map((field) => field.name))
-      this.revision = names.has(OPERATION_NAMES.later.start) && !names.has(OPERATION_NAMES.original.start) ? 'later' : 'original'
+      this.revision =
+        names.has(OPERATION_NAMES.later.start) && !names.has(OPERATION_NAMES.original.start) ? 'later' : 'original'
     } catch (error) {
       // A service that hides its schema is asked with the original names.
       if (!(error instanceof ApiError) || error.status === 401 || error.status === 403) throw error
@@ -225,7 +252,8 @@ export class TiyaroApi {
         )
       }
       const messages = (error.response.errors ?? []).map((e) => e.message).filter(Boolean)
-      const detail = messages.length > 0 ? messages.join('; ') : `HTTP ${status} ${bodyGist(String(error.response.body ?? ''))}`
+      const detail =
+        messages.length > 0 ? messages.join('; ') : `HTTP ${status} ${bodyGist(String(error.response.body ?? ''))}`
       return new ApiError(redact(`${operation} failed: ${detail}`, secrets), operation, status)
     }
     const classified = classifyRequestError(error, operation, this.options.retry?.signal)
@@ -234,6 +262,9 @@ export class TiyaroApi {
     // Anything else is a 2xx answer that is not GraphQL (a proxy's error page, a cut body):
     // whether the service acted is unknown, as with a lost answer.
     const detail = bodyGist(String((error as Error | undefined)?.message ?? error), 120)
-    return new AnswerLostError(redact(`${operation}: the answer was not a GraphQL response (${detail})`, secrets), error)
+    return new AnswerLostError(
+      redact(`${operation}: the answer was not a GraphQL response (${detail})`, secrets),
+      error
+    )
   }
 }

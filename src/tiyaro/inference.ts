@@ -1,7 +1,13 @@
 // One call of a model's inference URL (the Tiyaro inference API): POST {"input": {...}} with
 // `Authorization: Bearer <key>`, retried like every other call, answered with base64 images at
 // `response.images[]`. Each image is checked by its content before it is handed back.
-import { DEFAULT_REQUEST_TIMEOUT_MS, bodyGist, classifyRequestError, fetchWithTimeout, transientStatusError } from '../shared/http.js'
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  bodyGist,
+  classifyRequestError,
+  fetchWithTimeout,
+  transientStatusError
+} from '../shared/http.js'
 import { sniffImage, type ImageFormat, type ImageInfo } from '../shared/image-info.js'
 import { isLoopbackHost } from '../inputs/read.js'
 import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
@@ -49,7 +55,11 @@ export const IMAGE_EXTENSIONS: Readonly<Record<ImageFormat, string>> = { png: 'p
  * Calls the URL once (plus retries of transient faults) and returns its images, each a real
  * PNG, JPEG or WebP. Repeating an inference is safe: it makes an image, nothing else.
  */
-export async function callInference(url: string, input: InferenceInput, options: InferenceOptions): Promise<InferenceImage[]> {
+export async function callInference(
+  url: string,
+  input: InferenceInput,
+  options: InferenceOptions
+): Promise<InferenceImage[]> {
   checkInferenceUrl(url, options.what)
   const { what, retry } = options
   return withRetries({ ...retry, what }, async () => {
@@ -61,7 +71,11 @@ export async function callInference(url: string, input: InferenceInput, options:
         url,
         {
           method: 'POST',
-          headers: { Authorization: `Bearer ${options.apiKey}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+          headers: {
+            Authorization: `Bearer ${options.apiKey}`,
+            'Content-Type': 'application/json',
+            Accept: 'application/json'
+          },
           body: JSON.stringify({ input })
         },
         { timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, signal: retry?.signal }

@@ -15,7 +15,12 @@ export interface StartOptions {
 
 type StartApi = Pick<TiyaroApi, 'startJob' | 'getJobStatus'>
 
-export async function startJobOnce(api: StartApi, jobId: string, input: DreamBoothInput, options: StartOptions): Promise<void> {
+export async function startJobOnce(
+  api: StartApi,
+  jobId: string,
+  input: DreamBoothInput,
+  options: StartOptions
+): Promise<void> {
   const { deadline, signal, maxAttempts = 6, baseDelayMs } = options
   for (let attempt = 1; ; attempt++) {
     try {

@@ -1,20 +1,32 @@
 // PUT of the zip to the presigned URL, streamed from disk. The URL is a credential: no message
 // made here contains it.
 import { request } from 'undici'
-import { DEFAULT_REQUEST_TIMEOUT_MS, bodyGist, classifyRequestError, httpDispatcher, transientStatusError } from '../shared/http.js'
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  bodyGist,
+  classifyRequestError,
+  httpDispatcher,
+  transientStatusError
+} from '../shared/http.js'
 import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
 import { uploadBody } from './upload-body.js'
 
 /** The storage refused the URL (HTTP 403): expired, or its signature no longer matches. */
 export class UploadRefusedError extends Error {
-  constructor(readonly status: number, readonly gist: string) {
+  constructor(
+    readonly status: number,
+    readonly gist: string
+  ) {
     super(`upload refused (HTTP ${status})${gist ? `: ${gist}` : ''}`)
     this.name = 'UploadRefusedError'
   }
 }
 
 export class UploadError extends Error {
-  constructor(readonly status: number, gist: string) {
+  constructor(
+    readonly status: number,
+    gist: string
+  ) {
     super(`upload failed (HTTP ${status})${gist ? `: ${gist}` : ''}`)
     this.name = 'UploadError'
   }
@@ -32,7 +44,10 @@ export async function uploadZip(url: string, options: UploadOptions): Promise<vo
   await withRetries({ ...options.retry, what: 'upload' }, () => putOnce(url, options))
 }
 
-async function putOnce(url: string, { path, bytes, retry, idleTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: UploadOptions): Promise<void> {
+async function putOnce(
+  url: string,
+  { path, bytes, retry, idleTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: UploadOptions
+): Promise<void> {
   let response
   try {
     response = await request(url, {
@@ -53,7 +68,9 @@ async function putOnce(url: string, { path, bytes, retry, idleTimeoutMs = DEFAUL
     // Storage answers a PUT with an ETag and no body; a page in its place came from something
     // in between (a captive proxy, a gateway), so the object may not be stored.
     if (response.headers.etag !== undefined || body.trim() === '') return
-    throw new TransientError(`upload: HTTP ${status} without an ETag, and a body that is not storage's (${bodyGist(body, 80)})`)
+    throw new TransientError(
+      `upload: HTTP ${status} without an ETag, and a body that is not storage's (${bodyGist(body, 80)})`
+    )
   }
   const transient = transientStatusError('upload', status, headerValue(response.headers['retry-after']))
   if (transient) throw transient

@@ -61167,7 +61167,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(48851);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(14805);
 
 // An explicit exit, so that a socket left open by a library cannot keep the step alive.
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -61178,7 +61178,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 48851:
+/***/ 14805:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -62633,7 +62633,34 @@ function readUint32LE(bytes, i) {
     return (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0;
 }
 
+;// CONCATENATED MODULE: ./src/shared/format.ts
+// Formatting shared by the log, the summary and the comment: sizes, durations, counted nouns.
+function formatBytes(bytes) {
+    const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return unit === 0 ? `${bytes} bytes` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    const seconds = ms / 1000;
+    if (seconds < 60)
+        return `${seconds.toFixed(1)} s`;
+    const minutes = Math.floor(seconds / 60);
+    return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
+}
+/** "1 image", "3 images". */
+function plural(count, noun, nouns = `${noun}s`) {
+    return `${count} ${count === 1 ? noun : nouns}`;
+}
+
 ;// CONCATENATED MODULE: ./src/dataset/scan.ts
+
 
 
 
@@ -62912,16 +62939,6 @@ function sumBytes(images) {
 function compareNames(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
-function formatBytes(bytes) {
-    const units = ['bytes', 'KiB', 'MiB', 'GiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return unit === 0 ? `${bytes} bytes` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
-}
 function scan_errorCode(error) {
     return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
@@ -63189,6 +63206,7 @@ function zipOrder(dataset) {
 // the parameters sent and the timings. Neither holds the API key or an upload URL.
 
 
+
 /** "2 supplied, 4 generated": the sources that gave images; undefined when none did. */
 function describeClassImageSources(sources) {
     const parts = [
@@ -63254,15 +63272,6 @@ function cell(value) {
     return String(value)
         .replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`)
         .replace(/\r?\n/g, ' ⏎ ');
-}
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    const seconds = ms / 1000;
-    if (seconds < 60)
-        return `${seconds.toFixed(1)} s`;
-    const minutes = Math.floor(seconds / 60);
-    return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
 }
 /** The job summary as Markdown. */
 function renderSummary(report, title = 'DreamBooth training') {
@@ -63367,6 +63376,14 @@ async function writeSummary(report) {
     await core/* summary */.z.addRaw(renderSummary(report), true).write();
 }
 
+;// CONCATENATED MODULE: ./src/shared/errors.ts
+// One way to turn anything thrown into text: a thrown non-Error (a string, an object) still reads.
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    return typeof error === 'string' ? error : String(error);
+}
+
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(48161);
 ;// CONCATENATED MODULE: ./src/shared/paths.ts
@@ -63386,6 +63403,8 @@ function workDir(env = process.env) {
 // became of it, and the sample images when there are any. Made at the end of every run that got
 // as far as a zip or a job, a failed or timed-out one included (that is when it helps most);
 // an artifact that cannot be made is a warning, never a failed run.
+
+
 
 
 
@@ -63466,7 +63485,7 @@ async function uploadResultArtifact(config, report, env = process.env) {
         });
     }
     catch (error) {
-        core/* warning */.$e(`Could not upload the artifact "${name}": ${redact(error.message, [config.apiKey, config.githubToken])}`);
+        core/* warning */.$e(`Could not upload the artifact "${name}": ${redact(errorMessage(error), [config.apiKey, config.githubToken])}`);
     }
     finally {
         report.timings.push({ phase: 'Upload artifact', ms: Date.now() - started });
@@ -63605,6 +63624,7 @@ async function removeCachedFolder(name) {
 
 
 
+
 const CLASS_CACHE_KEY_PREFIX = 'tiyaro-dreambooth-class-v1-';
 /** The cached folder's name under the cache root (part of every entry's version: never change it). */
 const CLASS_CACHE_FOLDER = 'class-images';
@@ -63672,7 +63692,7 @@ async function restoreInto(config, given) {
         return { classDir, fromCache: true, restoredKey: key };
     }
     catch (error) {
-        core/* warning */.$e(`Class-image cache: could not restore (${error.message}); going on without cached class images.`);
+        core/* warning */.$e(`Class-image cache: could not restore (${errorMessage(error)}); going on without cached class images.`);
         return given;
     }
     finally {
@@ -63722,7 +63742,7 @@ async function saveImages(key, dataset) {
         }
     }
     catch (error) {
-        core/* warning */.$e(`Class-image cache: could not save the class images (${error.message}); the run goes on.`);
+        core/* warning */.$e(`Class-image cache: could not save the class images (${errorMessage(error)}); the run goes on.`);
     }
     finally {
         await removeCachedFolder(CLASS_CACHE_FOLDER);
@@ -64720,6 +64740,8 @@ async function generateMissingClassImages(config, classDir, retry) {
 
 
 
+
+
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
 /** The hidden line that tells this action's comment for this model apart from any other. */
 function commentMarker(name) {
@@ -64855,7 +64877,7 @@ async function commentOnPullRequest(config, report, env = process.env) {
     }
     catch (error) {
         const where = pull === undefined ? 'the pull request' : `pull request #${pull}`;
-        const message = redact(error.message, [config.apiKey, config.githubToken]);
+        const message = redact(errorMessage(error), [config.apiKey, config.githubToken]);
         if (httpStatus(error) === 403) {
             core/* warning */.$e(`comment-on-pr: could not comment on ${where}: the token may not write comments (HTTP 403: ${message}). ` +
                 'Grant it with "permissions: pull-requests: write" (or "issues: write") in the workflow; ' +
@@ -64887,6 +64909,7 @@ function commentContext(config, report, env, repository) {
 // (the key without the attempt) and attaches to that job instead of creating, uploading and
 // starting another. A recorded job that the service says failed, or does not know, is not
 // attached to: re-running a failed training is asking for a new one.
+
 
 
 
@@ -64975,7 +64998,7 @@ async function findEarlierAttemptJob(report, jobStatus, env = process.env) {
         }
     }
     catch (error) {
-        core/* warning */.$e(`Re-run: could not read the record of an earlier attempt (${error.message}); starting a new job.`);
+        core/* warning */.$e(`Re-run: could not read the record of an earlier attempt (${errorMessage(error)}); starting a new job.`);
         return undefined;
     }
     finally {
@@ -64989,7 +65012,7 @@ async function findEarlierAttemptJob(report, jobStatus, env = process.env) {
         }
     }
     catch (error) {
-        core/* info */.pq(`Re-run: the status of job ${record.jobId} is unknown (${error.message}); attaching to it all the same.`);
+        core/* info */.pq(`Re-run: the status of job ${record.jobId} is unknown (${errorMessage(error)}); attaching to it all the same.`);
     }
     core/* info */.pq(`Re-run (attempt ${run.attempt}): attempt ${record.runAttempt} started job ${record.jobId} with the same zip and parameters; ` +
         'attaching to it: no new job is created, uploaded or started.');
@@ -65018,7 +65041,7 @@ async function recordStartedJob(report, env = process.env) {
             core/* info */.pq(`Job ${report.jobId} was not recorded for re-runs (see above).`);
     }
     catch (error) {
-        core/* warning */.$e(`Could not record job ${report.jobId} for re-runs: ${error.message}`);
+        core/* warning */.$e(`Could not record job ${report.jobId} for re-runs: ${errorMessage(error)}`);
     }
     finally {
         await removeCachedFolder(JOB_RECORD_FOLDER);
@@ -65034,6 +65057,7 @@ async function recordStartedJob(report, env = process.env) {
 // prompt seed 2, and so on. So a prompt gives the same image on every run of the same model
 // wherever it stands in the list, and the same seed across models, which is what makes two
 // trainings comparable side by side.
+
 
 
 
@@ -65092,7 +65116,7 @@ async function writeSamples(options) {
         await (0,promises_.mkdir)(outputDir, { recursive: true });
     }
     catch (error) {
-        core/* warning */.$e(`Sample images were not made: cannot create ${outputDir}: ${reason(error)}`);
+        core/* warning */.$e(`Sample images were not made: cannot create ${outputDir}: ${errorMessage(error)}`);
         return [];
     }
     core/* info */.pq(`${prompts.length} sample prompt${prompts.length === 1 ? '' : 's'}, model ${options.modelUrl}, written to ${outputDir}`);
@@ -65118,7 +65142,7 @@ async function writeSamples(options) {
         }
         catch (error) {
             if (!signal?.aborted)
-                core/* warning */.$e(`Sample ${index + 1} (${JSON.stringify(prompt)}) was not made: ${reason(error)}`);
+                core/* warning */.$e(`Sample ${index + 1} (${JSON.stringify(prompt)}) was not made: ${errorMessage(error)}`);
         }
         return written;
     });
@@ -65129,9 +65153,6 @@ async function writeSamples(options) {
 function samples_describe(image) {
     const size = image.width && image.height ? ` ${image.width}x${image.height}` : '';
     return `${image.format.toUpperCase()}${size}, ${image.bytes.length} bytes`;
-}
-function reason(error) {
-    return error instanceof Error ? error.message : String(error);
 }
 /** The run's sample step after `done`: the first model's samples, in RUNNER_TEMP. */
 async function sampleTrainedModel(config, model, outputDir, retry) {
@@ -65385,6 +65406,8 @@ function sleepUntil(when, now, signal) {
 
 
 
+
+
 /** Raised to end the run with a failed step; its message is the step's error. */
 class RunFailure extends Error {
 }
@@ -65420,7 +65443,7 @@ async function run() {
     }
 }
 function fail(report, error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     report.errorMessage ??= message;
     if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof InputError) && error.stack) {
         core/* debug */.Yz(error.stack);

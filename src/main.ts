@@ -12,7 +12,7 @@ import { checkDataset, scanDataset, type Dataset } from './dataset/scan.js'
 import { closeHttp } from './shared/http.js'
 import { InputError, getConfig } from './inputs/read.js'
 import { commentOnPullRequest } from './github/pr-comment.js'
-import { formatDuration, newReport, writeOutputs, writeSummary, type RunReport } from './report/report.js'
+import { newReport, writeOutputs, writeSummary, type RunReport } from './report/report.js'
 import { findEarlierAttemptJob, isReRun, recordStartedJob } from './github/rerun.js'
 import type { RetryOptions } from './shared/retry.js'
 import { SAMPLES_TIME_LIMIT_MS, sampleTrainedModel, samplesDir } from './extras/samples.js'
@@ -20,6 +20,8 @@ import { startJobOnce } from './tiyaro/start-job.js'
 import { UploadRefusedError, uploadZip } from './tiyaro/upload.js'
 import { waitForJob, type WaitOutcome } from './tiyaro/wait.js'
 import { workDir } from './shared/paths.js'
+import { errorMessage } from './shared/errors.js'
+import { formatDuration } from './shared/format.js'
 
 /** Raised to end the run with a failed step; its message is the step's error. */
 class RunFailure extends Error {}
@@ -56,7 +58,7 @@ export async function run(): Promise<void> {
 }
 
 function fail(report: RunReport, error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = errorMessage(error)
   report.errorMessage ??= message
   if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof InputError) && error.stack) {
     core.debug(error.stack)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { cell, formatDuration, newReport, renderSummary, reportOutputs } from '../../src/report/report.js'
+import { formatDuration } from '../../src/shared/format.js'
+import { cell, newReport, renderSummary, reportOutputs } from '../../src/report/report.js'
 
 const model = {
   vendor: 'acme',

@@ -12,6 +12,7 @@ import type { Dirent } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { join, relative, sep, isAbsolute } from 'node:path'
 import { readImageInfo, type ImageFormat } from '../shared/image-info.js'
+import { formatBytes } from '../shared/format.js'
 
 /** Largest image accepted; far above any photo a trainer crops to 512-1024 px. */
 export const MAX_IMAGE_BYTES = 50 * 1024 * 1024
@@ -376,17 +377,6 @@ function sumBytes(images: readonly DatasetImage[]): number {
 /** Code-unit order: the same on every machine, unlike localeCompare. */
 export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB']
-  let value = bytes
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return unit === 0 ? `${bytes} bytes` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -16,6 +16,7 @@ import { DEFAULT_RESOLUTION } from '../dataset/scan.js'
 import type { ImageFormat } from '../shared/image-info.js'
 import { IMAGE_EXTENSIONS, callInference, type InferenceImage, type InferenceInput } from '../tiyaro/inference.js'
 import type { RetryOptions } from '../shared/retry.js'
+import { errorMessage } from '../shared/errors.js'
 
 export interface SampleImage {
   readonly prompt: string
@@ -99,7 +100,7 @@ export async function writeSamples(options: SampleOptions): Promise<SampleImage[
   try {
     await mkdir(outputDir, { recursive: true })
   } catch (error) {
-    core.warning(`Sample images were not made: cannot create ${outputDir}: ${reason(error)}`)
+    core.warning(`Sample images were not made: cannot create ${outputDir}: ${errorMessage(error)}`)
     return []
   }
   core.info(
@@ -129,7 +130,7 @@ export async function writeSamples(options: SampleOptions): Promise<SampleImage[
         }
       } catch (error) {
         if (!signal?.aborted)
-          core.warning(`Sample ${index + 1} (${JSON.stringify(prompt)}) was not made: ${reason(error)}`)
+          core.warning(`Sample ${index + 1} (${JSON.stringify(prompt)}) was not made: ${errorMessage(error)}`)
       }
       return written
     }
@@ -141,10 +142,6 @@ export async function writeSamples(options: SampleOptions): Promise<SampleImage[
 function describe(image: InferenceImage): string {
   const size = image.width && image.height ? ` ${image.width}x${image.height}` : ''
   return `${image.format.toUpperCase()}${size}, ${image.bytes.length} bytes`
-}
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 /** The run's sample step after `done`: the first model's samples, in RUNNER_TEMP. */

@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto'
 import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import type { Config } from '../inputs/config.js'
-import { formatDuration, reportOutputs, type RunReport } from '../report/report.js'
+import { reportOutputs, type RunReport } from '../report/report.js'
+import { errorMessage } from '../shared/errors.js'
+import { formatDuration } from '../shared/format.js'
 import { redact } from '../shared/secrets.js'
 import { runnerTemp } from '../shared/paths.js'
 
@@ -94,7 +96,7 @@ export async function uploadResultArtifact(
     })
   } catch (error) {
     core.warning(
-      `Could not upload the artifact "${name}": ${redact((error as Error).message, [config.apiKey, config.githubToken])}`
+      `Could not upload the artifact "${name}": ${redact(errorMessage(error), [config.apiKey, config.githubToken])}`
     )
   } finally {
     report.timings.push({ phase: 'Upload artifact', ms: Date.now() - started })

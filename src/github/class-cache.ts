@@ -21,7 +21,8 @@ import {
   restoreFolder,
   saveFolder
 } from './cache-store.js'
-import { formatDuration } from '../report/report.js'
+import { errorMessage } from '../shared/errors.js'
+import { formatDuration } from '../shared/format.js'
 import { runnerTemp } from '../shared/paths.js'
 
 export const CLASS_CACHE_KEY_PREFIX = 'tiyaro-dreambooth-class-v1-'
@@ -123,9 +124,7 @@ async function restoreInto(config: Config, given: ClassImagesSource): Promise<Cl
     )
     return { classDir, fromCache: true, restoredKey: key }
   } catch (error) {
-    core.warning(
-      `Class-image cache: could not restore (${(error as Error).message}); going on without cached class images.`
-    )
+    core.warning(`Class-image cache: could not restore (${errorMessage(error)}); going on without cached class images.`)
     return given
   } finally {
     await removeCachedFolder(CLASS_CACHE_FOLDER)
@@ -180,7 +179,7 @@ async function saveImages(key: string, dataset: Dataset): Promise<void> {
       core.info(`Class-image cache: the class images were not saved under key ${key} (see above); the run goes on.`)
     }
   } catch (error) {
-    core.warning(`Class-image cache: could not save the class images (${(error as Error).message}); the run goes on.`)
+    core.warning(`Class-image cache: could not save the class images (${errorMessage(error)}); the run goes on.`)
   } finally {
     await removeCachedFolder(CLASS_CACHE_FOLDER)
   }

@@ -4,7 +4,9 @@
 // is a warning that says which permission to grant, never a failed training.
 import * as core from '@actions/core'
 import type { Config } from '../inputs/config.js'
-import { STATUS_ICON, cell, formatDuration, reportOutputs, type RunReport } from '../report/report.js'
+import { STATUS_ICON, cell, reportOutputs, type RunReport } from '../report/report.js'
+import { errorMessage } from '../shared/errors.js'
+import { formatDuration } from '../shared/format.js'
 import { redact } from '../shared/secrets.js'
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
@@ -173,7 +175,7 @@ export async function commentOnPullRequest(
     }
   } catch (error) {
     const where = pull === undefined ? 'the pull request' : `pull request #${pull}`
-    const message = redact((error as Error).message, [config.apiKey, config.githubToken])
+    const message = redact(errorMessage(error), [config.apiKey, config.githubToken])
     if (httpStatus(error) === 403) {
       core.warning(
         `comment-on-pr: could not comment on ${where}: the token may not write comments (HTTP 403: ${message}). ` +

@@ -18,6 +18,7 @@ import {
   saveFolder
 } from './cache-store.js'
 import type { RunReport } from '../report/report.js'
+import { errorMessage } from '../shared/errors.js'
 
 export const JOB_RECORD_KEY_PREFIX = 'tiyaro-dreambooth-job-'
 /** The cached folder's name under the cache root (part of every entry's version: never change it). */
@@ -129,7 +130,7 @@ export async function findEarlierAttemptJob(
     }
   } catch (error) {
     core.warning(
-      `Re-run: could not read the record of an earlier attempt (${(error as Error).message}); starting a new job.`
+      `Re-run: could not read the record of an earlier attempt (${errorMessage(error)}); starting a new job.`
     )
     return undefined
   } finally {
@@ -145,7 +146,7 @@ export async function findEarlierAttemptJob(
     }
   } catch (error) {
     core.info(
-      `Re-run: the status of job ${record.jobId} is unknown (${(error as Error).message}); attaching to it all the same.`
+      `Re-run: the status of job ${record.jobId} is unknown (${errorMessage(error)}); attaching to it all the same.`
     )
   }
   core.info(
@@ -175,7 +176,7 @@ export async function recordStartedJob(report: RunReport, env: NodeJS.ProcessEnv
       core.info(`Recorded job ${report.jobId} for re-runs of this run (cache key ${key}).`)
     else core.info(`Job ${report.jobId} was not recorded for re-runs (see above).`)
   } catch (error) {
-    core.warning(`Could not record job ${report.jobId} for re-runs: ${(error as Error).message}`)
+    core.warning(`Could not record job ${report.jobId} for re-runs: ${errorMessage(error)}`)
   } finally {
     await removeCachedFolder(JOB_RECORD_FOLDER)
   }

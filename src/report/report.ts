@@ -3,6 +3,7 @@
 import * as core from '@actions/core'
 import { basename, dirname } from 'node:path'
 import type { ApiRevision, DreamBoothInput, JobStatus, RetrainedModel } from '../tiyaro/api.js'
+import { formatDuration } from '../shared/format.js'
 
 export type RunStatus = 'done' | 'failed' | 'running' | 'notfound' | 'timed-out' | 'dry-run' | 'cancelled'
 
@@ -118,14 +119,6 @@ export function cell(value: unknown): string {
   return String(value)
     .replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`)
     .replace(/\r?\n/g, ' ⏎ ')
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  const seconds = ms / 1000
-  if (seconds < 60) return `${seconds.toFixed(1)} s`
-  const minutes = Math.floor(seconds / 60)
-  return `${minutes} min ${Math.round(seconds - minutes * 60)} s`
 }
 
 /** The job summary as Markdown. */

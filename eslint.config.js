@@ -1,5 +1,55 @@
 import tseslint from 'typescript-eslint'
 
+// The layers of src/ and the one-way arrows between them (README: "How the code is laid out").
+// Each entry: the folder, and the imports its files may not make. A violation names the import.
+const LAYERS = '(shared/ ← inputs/ ← dataset/, tiyaro/ ← report/, github/, extras/ ← pipeline.ts ← main.ts)'
+const only = (what) => `${what} ${LAYERS}`
+const layerRules = [
+  {
+    files: ['src/shared/**/*.ts'],
+    patterns: [{ group: ['../*', '../**'], message: only('src/shared/ imports nothing of ours') }]
+  },
+  {
+    files: ['src/inputs/**/*.ts'],
+    patterns: [
+      {
+        group: ['../*', '../**', '!../shared', '!../shared/**'],
+        message: only('src/inputs/ imports only src/shared/')
+      }
+    ]
+  },
+  ...['dataset', 'tiyaro'].map((layer) => ({
+    files: [`src/${layer}/**/*.ts`],
+    patterns: [
+      {
+        group: ['../*', '../**', '!../shared', '!../shared/**', '!../inputs', '!../inputs/**'],
+        message: only(`src/${layer}/ imports only src/shared/ (and types from src/inputs/)`)
+      },
+      { group: ['../inputs', '../inputs/**'], allowTypeImports: true, message: only('types only from src/inputs/') }
+    ]
+  })),
+  ...['report', 'github', 'extras'].map((layer) => ({
+    files: [`src/${layer}/**/*.ts`],
+    patterns: [
+      {
+        group: [
+          '../github',
+          '../github/**',
+          '../extras',
+          '../extras/**',
+          '../pipeline*',
+          '../main*',
+          '../index*'
+        ].filter((pattern) => !pattern.startsWith(`../${layer}`)),
+        message: only('only src/pipeline.ts and src/main.ts reach src/github/ and src/extras/')
+      },
+      ...(layer === 'report'
+        ? [{ group: ['../dataset', '../dataset/**'], message: only('src/report/ does not reach the dataset') }]
+        : [])
+    ]
+  }))
+]
+
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'node_modules/', '.node24/', 'coverage/', 'bench/.data/', '.tmp/'] },
   ...tseslint.configs.recommended,
@@ -15,8 +65,22 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     rules: {
-      // the action talks through @actions/core: a console line bypasses masking of commands
+      // the action talks through the log (src/shared/log.ts): a console line bypasses masking of commands
       'no-console': 'error'
     }
-  }
+  },
+  {
+    // the server stands apart from the action: it shares no code with src/
+    files: ['server/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../src', '../src/**'], message: 'server/ stands apart from src/' }] }
+      ]
+    }
+  },
+  ...layerRules.map(({ files, patterns }) => ({
+    files,
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] }
+  }))
 )

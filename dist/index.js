@@ -61167,7 +61167,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(14805);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(52253);
 
 // An explicit exit, so that a socket left open by a library cannot keep the step alive.
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -61178,7 +61178,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 14805:
+/***/ 52253:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -61187,14 +61187,2453 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: dreamboothInput
-
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
 var core = __nccwpck_require__(33838);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+// The run's result as step outputs. No output holds the API key or an upload URL.
+
+/** Output name → value, for every output that applies. */
+function reportOutputs(report) {
+    const outputs = {};
+    const set = (name, value) => {
+        if (value !== undefined && value !== null)
+            outputs[name] = String(value);
+    };
+    // "cancelled" is not a status of the contract: the job goes on, so it is still running.
+    set('status', report.status === 'cancelled' ? 'running' : report.status);
+    set('job-id', report.jobId);
+    set('error-message', report.errorMessage);
+    const [first] = report.models;
+    if (first) {
+        set('model-url', first.url);
+        set('model-card', first.modelCard);
+        set('model-name', first.name);
+        set('model-version', first.version);
+        set('model-vendor', first.vendor);
+    }
+    if (report.models.length > 0 || report.status === 'done') {
+        set('models', JSON.stringify(report.models.map(({ vendor, version, name, url, modelCard }) => ({ vendor, version, name, url, modelCard }))));
+    }
+    set('created', report.jobStatus?.created);
+    set('finished', report.jobStatus?.finished);
+    set('zip-path', report.zip?.path);
+    set('zip-sha256', report.zip?.sha256);
+    set('zip-bytes', report.zip?.bytes);
+    set('instance-image-count', report.instanceImageCount);
+    set('class-image-count', report.classImageCount);
+    set('class-images-cache-hit', report.classImagesCacheHit);
+    set('artifact-id', report.artifactId);
+    if (report.sampleImages)
+        set('sample-images', JSON.stringify(report.sampleImages.map((sample) => sample.path)));
+    return outputs;
+}
+function writeOutputs(report) {
+    for (const [name, value] of Object.entries(reportOutputs(report)))
+        core/* setOutput */.uH(name, value);
+}
+
+;// CONCATENATED MODULE: ./src/shared/log.ts
+// The run's log. Every layer writes through `log`, never through @actions/core or the console,
+// so one place decides how a line reaches the reader: as the runner's log commands in an
+// action, as plain lines on stderr for the command line (setLogger). `withNamespace` gives an
+// area its prefix ("Class-image cache: …") instead of typing it into every message.
+
+/** The runner's log: plain lines, `::warning`, `::debug`, `::group`, `::add-mask`. */
+const actionsLogger = {
+    info: (message) => core/* info */.pq(message),
+    warning: (message, location) => core/* warning */.$e(message, location),
+    debug: (message) => core/* debug */.Yz(message),
+    group: (name, body) => core/* group */.Os(name, body),
+    setSecret: (secret) => core/* setSecret */.Pq(secret)
+};
+let current = actionsLogger;
+/** Replaces the logger for the rest of the process (the command line's face does this first). */
+function setLogger(logger) {
+    current = logger;
+}
+function namespaced(prefix) {
+    const text = (message) => (prefix ? `${prefix}: ${message}` : message);
+    return {
+        info: (message) => current.info(text(message)),
+        warning: (message, location) => current.warning(text(message), location),
+        debug: (message) => current.debug(text(message)),
+        group: (name, body) => current.group(name, body),
+        setSecret: (secret) => current.setSecret(secret),
+        withNamespace: (namespace) => namespaced(prefix ? `${prefix}: ${namespace}` : namespace)
+    };
+}
+const log = namespaced('');
+
+;// CONCATENATED MODULE: ./src/report/phase.ts
+// A phase of the run: one log group, and its time in the report's timings.
+
+/** Times a phase and shows it as one log group. */
+async function phase(report, name, body) {
+    const started = Date.now();
+    try {
+        return await log.group(name, body);
+    }
+    finally {
+        report.timings.push({ phase: name, ms: Date.now() - started });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+/** "2 supplied, 4 generated": the sources that gave images; undefined when none did. */
+function describeClassImageSources(sources) {
+    const parts = [
+        sources.supplied > 0 ? `${sources.supplied} supplied` : '',
+        sources.restored > 0 ? `${sources.restored} restored from the cache` : '',
+        sources.generated > 0 ? `${sources.generated} generated` : ''
+    ].filter(Boolean);
+    return parts.length > 0 ? parts.join(', ') : undefined;
+}
+function newReport() {
+    return { models: [], timings: [], notes: [] };
+}
+
+;// CONCATENATED MODULE: ./src/shared/format.ts
+// Formatting shared by the log, the summary and the comment: sizes, durations, counted nouns.
+function formatBytes(bytes) {
+    const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return unit === 0 ? `${bytes} bytes` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}
+function formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    const seconds = ms / 1000;
+    if (seconds < 60)
+        return `${seconds.toFixed(1)} s`;
+    const minutes = Math.floor(seconds / 60);
+    return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
+}
+/** "1 image", "3 images". */
+function plural(count, noun, nouns = `${noun}s`) {
+    return `${count} ${count === 1 ? noun : nouns}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+// The job summary a person reads: status, model links, the parameters sent and the timings.
+// Every value that came from outside is escaped; nothing holds the API key or an upload URL.
+
+
+
+
+const STATUS_ICON = {
+    done: '✅',
+    failed: '❌',
+    notfound: '❌',
+    'timed-out': '⏱️',
+    running: '🏃',
+    cancelled: '🛑',
+    'dry-run': '🧪'
+};
+/** Markdown cell text: no line breaks, no table pipes, no HTML. */
+function cell(value) {
+    return String(value)
+        .replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`)
+        .replace(/\r?\n/g, ' ⏎ ');
+}
+/** The job summary as Markdown. */
+function renderSummary(report, title = 'DreamBooth training') {
+    const lines = [];
+    const status = report.status ?? 'failed';
+    lines.push(`## ${STATUS_ICON[status] ?? ''} ${cell(title)}: ${status}`, '');
+    // [label, value]; a value made by code() is Markdown already, anything else is escaped.
+    const facts = [
+        ['Job', report.jobId && code(report.jobId)],
+        ['Status', status],
+        [
+            'Attached to',
+            report.attachedTo === 'job-id'
+                ? 'an existing job (job-id)'
+                : report.attachedTo === 're-run'
+                    ? 'the job an earlier attempt started'
+                    : undefined
+        ],
+        ['Created', report.jobStatus?.created],
+        ['Finished', report.jobStatus?.finished],
+        ['Error', report.errorMessage],
+        ['Zip', report.zip && new Markdown(`${report.zip.bytes} bytes, sha256 ${code(report.zip.sha256).text}`)],
+        [
+            'Images',
+            report.instanceImageCount !== undefined
+                ? `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class`
+                : undefined
+        ],
+        [
+            'Class images from cache',
+            report.classImagesCacheHit === undefined ? undefined : report.classImagesCacheHit ? 'yes' : 'no'
+        ],
+        ['Class images', report.classImageSources && describeClassImageSources(report.classImageSources)],
+        ['API revision', report.apiRevision],
+        ['Artifact', report.artifactId]
+    ];
+    lines.push('| | |', '| --- | --- |');
+    for (const [label, value] of facts) {
+        if (value === undefined || value === null || value === '')
+            continue;
+        lines.push(`| ${label} | ${value instanceof Markdown ? value.text : cell(value)} |`);
+    }
+    lines.push('');
+    if (report.models.length > 0) {
+        lines.push('### Models', '', '| Name | Version | Vendor | API | Model card |', '| --- | --- | --- | --- | --- |');
+        for (const model of report.models) {
+            lines.push(`| ${cell(model.name)} | ${cell(model.version)} | ${cell(model.vendor)} | ${summary_link(model.url)} | ${summary_link(model.modelCard)} |`);
+        }
+        lines.push('');
+    }
+    if (report.sampleImages && report.sampleImages.length > 0) {
+        lines.push('### Sample images', '', '| Prompt | File |', '| --- | --- |');
+        for (const sample of report.sampleImages)
+            lines.push(`| ${cell(sample.prompt)} | ${code((0,external_node_path_.basename)(sample.path)).text} |`);
+        // A job summary cannot show files from the runner: say where they are.
+        const where = report.artifactId !== undefined
+            ? `The images are in the samples folder of the run's artifact (ID ${report.artifactId}), under the run's Artifacts.`
+            : `The images are on the runner in ${(0,external_node_path_.dirname)(report.sampleImages[0].path)}; set artifact-name to keep them with the run.`;
+        lines.push('', `> ${cell(where)}`, '');
+    }
+    else if (report.sampleImages) {
+        lines.push('### Sample images', '', '> No sample image was made: the warnings in the log say why.', '');
+    }
+    if (report.parametersSent) {
+        const heading = report.status === 'dry-run' ? 'Parameters to send (dry run: nothing was sent)' : 'Parameters sent';
+        lines.push(`### ${heading}`, '', '| Field | Value |', '| --- | --- |');
+        for (const [key, value] of Object.entries(report.parametersSent)) {
+            if (value !== undefined)
+                lines.push(`| ${cell(key)} | ${cell(JSON.stringify(value))} |`);
+        }
+        lines.push('');
+    }
+    if (report.jobStatus?.jobInput) {
+        lines.push('### Input the service recorded', '', '```json', report.jobStatus.jobInput.replaceAll('```', '`\u200b``'), '```', '');
+    }
+    if (report.timings.length > 0) {
+        lines.push('### Timings', '', '| Phase | Time |', '| --- | --- |');
+        for (const { phase, ms } of report.timings)
+            lines.push(`| ${cell(phase)} | ${formatDuration(ms)} |`);
+        lines.push('');
+    }
+    for (const note of report.notes)
+        lines.push(`> ${cell(note)}`, '');
+    return lines.join('\n');
+}
+/** Text that is Markdown already. */
+class Markdown {
+    text;
+    constructor(text) {
+        this.text = text;
+    }
+}
+function code(text) {
+    return new Markdown(`\`${text.replaceAll('`', "'")}\``);
+}
+function summary_link(url) {
+    return /^https?:\/\//.test(url) ? `[link](${url.replace(/[()\s]/g, encodeURIComponent)})` : cell(url);
+}
+async function writeSummary(report) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return;
+    await core/* summary */.z.addRaw(renderSummary(report), true).write();
+}
+
+;// CONCATENATED MODULE: ./src/report/index.ts
+// The report layer's public face: the run's record, its outputs and its summary.
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/shared/errors.ts
+// One way to turn anything thrown into text: a thrown non-Error (a string, an object) still reads.
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    return typeof error === 'string' ? error : String(error);
+}
+/** The system error code (ENOENT, ECONNREFUSED, …) of an error or of one of its causes. */
+function errorCode(error) {
+    for (let e = error, depth = 0; e && depth < 5; depth++) {
+        if (typeof e.code === 'string')
+            return e.code;
+        e = e.cause;
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/github/best-effort.ts
+// The GitHub-side extras (class-image cache, re-run record, artifact, PR comment) must never
+// fail a training that worked: their errors become one warning each and the run goes on.
+
+
+async function bestEffort(options, body) {
+    try {
+        return await body();
+    }
+    catch (error) {
+        log.warning(options.warning(errorMessage(error), error));
+        return options.fallback;
+    }
+    finally {
+        await options.cleanup?.().catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/shared/secrets.ts
+// Keeps secrets out of what the action shows: masks for the runner's log, redaction for the rest.
+
+/**
+ * Masks a presigned URL before anything can print it: the whole URL, its query string and
+ * each query value long enough to be a credential (signatures, tokens, credentials).
+ */
+function maskUrl(url) {
+    log.setSecret(url);
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return;
+    }
+    if (parsed.search.length > 1) {
+        log.setSecret(parsed.search.slice(1));
+        log.setSecret(parsed.search);
+    }
+    for (const value of parsed.searchParams.values()) {
+        if (value.length >= 16) {
+            log.setSecret(value);
+            const encoded = encodeURIComponent(value);
+            if (encoded !== value)
+                log.setSecret(encoded);
+        }
+    }
+}
+/** Replaces every occurrence of the given secrets in a message, for errors built from others' text. */
+function redact(text, secrets) {
+    let result = text;
+    for (const secret of secrets) {
+        if (secret && secret.length >= 4)
+            result = result.split(secret).join('***');
+    }
+    return result;
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(48161);
+;// CONCATENATED MODULE: ./src/shared/paths.ts
+
+
+/** The runner's temporary folder (RUNNER_TEMP), or the system's outside a runner. */
+function runnerTemp(env = process.env) {
+    return env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
+}
+/** The action's folder under RUNNER_TEMP: the zip, generated class images, sample images. */
+function workDir(env = process.env) {
+    return (0,external_node_path_.join)(runnerTemp(env), 'tiyaro-dreambooth');
+}
+
+;// CONCATENATED MODULE: ./src/github/artifact.ts
+// The workflow artifact (`artifact-name`): the zip that was sent, a result.json that says what
+// became of it, and the sample images when there are any. Made at the end of every run that got
+// as far as a zip or a job, a failed or timed-out one included (that is when it helps most);
+// an artifact that cannot be made is a warning, never a failed run.
+
+
+
+
+
+
+
+
+
+const RESULT_FILE = 'result.json';
+const SAMPLES_FOLDER = 'samples';
+/** The sample images' names in the artifact, in the report's order; a repeated name gets a number. */
+function sampleFileNames(samples) {
+    const taken = new Set();
+    return samples.map(({ path }, index) => {
+        const name = (0,external_node_path_.basename)(path);
+        const unique = taken.has(name) ? `${index + 1}-${name}` : name;
+        taken.add(unique);
+        return `${SAMPLES_FOLDER}/${unique}`;
+    });
+}
+/**
+ * result.json: what a person debugging the run wants. No API key (the parameters sent never
+ * hold it, and texts from elsewhere are redacted), no upload URL, no runner-local path.
+ */
+function resultJson(report, config) {
+    const secrets = [config.apiKey, config.githubToken];
+    const samples = report.sampleImages ?? [];
+    const sampleFiles = sampleFileNames(samples);
+    const result = {
+        jobId: report.jobId ?? null,
+        status: reportOutputs(report).status ?? null,
+        jobStatus: report.jobStatus?.statusEnum ?? null,
+        errorMessage: report.errorMessage === undefined ? null : redact(report.errorMessage, secrets),
+        attachedTo: report.attachedTo ?? null,
+        created: report.jobStatus?.created ?? null,
+        finished: report.jobStatus?.finished ?? null,
+        models: report.models.map(({ vendor, version, name, url, modelCard }) => ({
+            vendor,
+            version,
+            name,
+            url,
+            modelCard
+        })),
+        parametersSent: report.parametersSent ?? null,
+        zip: report.zip
+            ? { name: config.zipName || (0,external_node_path_.basename)(report.zip.path), sha256: report.zip.sha256, bytes: report.zip.bytes }
+            : null,
+        instanceImageCount: report.instanceImageCount ?? null,
+        classImageCount: report.classImageCount ?? null,
+        classImagesCacheHit: report.classImagesCacheHit ?? null,
+        apiRevision: report.apiRevision ?? null,
+        sampleImages: samples.map((sample, index) => ({ prompt: sample.prompt, file: sampleFiles[index] })),
+        timings: report.timings.map(({ phase, ms }) => ({ phase, ms }))
+    };
+    return result;
+}
+/** Uploads the artifact when `artifact-name` is set and sets `report.artifactId`. Never throws. */
+async function uploadResultArtifact(config, report, env = process.env) {
+    if (!config.artifactName || config.dryRun)
+        return;
+    if (!report.zip && !report.jobId)
+        return; // nothing was built or started: nothing to keep
+    const name = config.artifactName;
+    if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
+        log.warning(`artifact-name: this runner offers no artifact service, so no artifact "${name}" was uploaded.`);
+        return;
+    }
+    const started = Date.now();
+    const folder = (0,external_node_path_.join)(runnerTemp(env), `tiyaro-dreambooth-artifact-${(0,external_node_crypto_.randomUUID)()}`);
+    const failed = {
+        warning: (message) => `Could not upload the artifact "${name}": ${redact(message, [config.apiKey, config.githubToken])}`,
+        fallback: undefined,
+        cleanup: async () => {
+            report.timings.push({ phase: 'Upload artifact', ms: Date.now() - started });
+            await (0,promises_.rm)(folder, { recursive: true, force: true });
+        }
+    };
+    await bestEffort(failed, () => log.group(`Upload artifact ${name}`, async () => {
+        const files = await stageFiles(folder, config, report, env);
+        const { DefaultArtifactClient } = await Promise.all(/* import() */[__nccwpck_require__.e(147), __nccwpck_require__.e(351), __nccwpck_require__.e(203)]).then(__nccwpck_require__.bind(__nccwpck_require__, 75203));
+        // the zip's images are compressed already: packing them again only costs time
+        const uploaded = await new DefaultArtifactClient().uploadArtifact(name, files, folder, { compressionLevel: 0 });
+        report.artifactId = uploaded.id;
+        const shown = files.map((file) => file.slice(folder.length + 1)).join(', ');
+        log.info(`Uploaded artifact "${name}" (id ${uploaded.id}, ${uploaded.size} bytes: ${shown}) in ${formatDuration(Date.now() - started)}.`);
+    }));
+}
+/** Puts the files into one folder (the artifact's root): links where possible, no copies of big files. */
+async function stageFiles(folder, config, report, env) {
+    const samples = report.sampleImages ?? [];
+    await (0,promises_.mkdir)(samples.length > 0 ? (0,external_node_path_.join)(folder, SAMPLES_FOLDER) : folder, { recursive: true });
+    const files = [];
+    if (report.zip) {
+        const target = (0,external_node_path_.join)(folder, config.zipName || (0,external_node_path_.basename)(report.zip.path));
+        await placeFile(report.zip.path, target);
+        files.push(target);
+    }
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const names = sampleFileNames(samples);
+    for (const [index, sample] of samples.entries()) {
+        const target = (0,external_node_path_.join)(folder, ...names[index].split('/'));
+        await placeFile((0,external_node_path_.resolve)(workspace, sample.path), target);
+        files.push(target);
+    }
+    const result = (0,external_node_path_.join)(folder, RESULT_FILE);
+    await (0,promises_.writeFile)(result, `${JSON.stringify(resultJson(report, config), null, 2)}\n`);
+    files.push(result);
+    return files;
+}
+async function placeFile(source, target) {
+    try {
+        await (0,promises_.link)(source, target);
+    }
+    catch {
+        await (0,promises_.copyFile)(source, target);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/dataset/types.ts
+/** Largest image accepted; far above any photo a trainer crops to 512-1024 px. */
+const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
+/** Largest total of the images in one zip. */
+const MAX_ZIP_BYTES = 5 * 1024 * 1024 * 1024;
+/** The zip's folder for class images. */
+const CLASS_FOLDER = 'dataset_class';
+/** The training resolution when the `resolution` input is not set. */
+const DEFAULT_RESOLUTION = 512;
+const MIN_INSTANCE_IMAGES = 3;
+const MAX_INSTANCE_IMAGES = 50;
+/** A dataset that cannot be zipped; the message starts with the input to fix. */
+class DatasetError extends Error {
+    input;
+    constructor(input, message) {
+        super(`${input}: ${message}`);
+        this.input = input;
+        this.name = 'DatasetError';
+    }
+}
+/** Code-unit order: the same on every machine, unlike localeCompare. */
+function compareNames(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(38522);
+;// CONCATENATED MODULE: ./src/dataset/zip-writer.ts
+// The zip format (PKWARE's APPNOTE.TXT), STORE only: entries appended to an open file in one
+// pass, each file read in chunks through two reused buffers (one is read into while the other
+// is written out), its CRC-32 taken on the way (the zip needs it), and every byte of the zip
+// through a sha256 on the way out. Memory stays the same whatever the sizes, and no chunk is left for the
+// garbage collector.
+//
+// The bytes are those archiver (zip-stream) writes for the same entries: a data descriptor after
+// each entry, fixed date and mode, no extra fields, ZIP64 records only where an offset, the
+// central directory or the entry count passes the 32- or 16-bit limits.
+
+
+
+/** Every entry's timestamp: the earliest a DOS date can hold, in UTC. */
+const ZIP_ENTRY_DATE = new Date(Date.UTC(1980, 0, 1, 0, 0, 0));
+/** Every entry's Unix mode (rw-r--r--), whatever the source file's mode. */
+const ZIP_ENTRY_MODE = 0o644;
+/** Big enough that a read or a write costs little per byte, small enough to stay in cache. */
+const CHUNK_BYTES = 1024 * 1024;
+const LOCAL_HEADER = 0x04034b50;
+const DATA_DESCRIPTOR = 0x08074b50;
+const CENTRAL_HEADER = 0x02014b50;
+const ZIP64_END = 0x06064b50;
+const ZIP64_LOCATOR = 0x07064b50;
+const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
+const ZIP64_EXTRA = 0x0001;
+/** A 32-bit field whose value is in a ZIP64 record instead. */
+const ZIP64_MAGIC = 0xffffffff;
+const ZIP64_MAGIC_SHORT = 0xffff;
+/** 2.0: a data descriptor follows the data; 4.5: ZIP64. */
+const VERSION_DATA_DESCRIPTOR = 20;
+const VERSION_ZIP64 = 45;
+/** Unix (3) in the high byte, 4.5 in the low one. */
+const VERSION_MADE_BY = (3 << 8) | VERSION_ZIP64;
+/** Bit 3: CRC-32 and sizes are in the data descriptor; bit 11: the name is UTF-8. */
+const FLAG_DATA_DESCRIPTOR = 0x0008;
+const FLAG_UTF8 = 0x0800;
+/** ZIP_ENTRY_DATE as DOS time (00:00:00) and date (1980-01-01). */
+const DOS_TIME = 0;
+const DOS_DATE = (0 << 9) | (1 << 5) | 1;
+/** A regular file with ZIP_ENTRY_MODE in the high 16 bits, the DOS archive bit in the low ones. */
+const EXTERNAL_ATTRIBUTES = (((0o100000 | ZIP_ENTRY_MODE) << 16) | 0x20) >>> 0;
+/** Appends entries to an open file; call finish() once after the last one. */
+class ZipWriter {
+    output;
+    /** written so far */
+    bytes = 0;
+    digest = (0,external_node_crypto_.createHash)('sha256');
+    records = [];
+    buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+    constructor(output) {
+        this.output = output;
+    }
+    /** Adds the file at `sourcePath` as `entryName`; its CRC-32 and size. */
+    async addFile(entryName, sourcePath) {
+        const name = Buffer.from(entryName, 'utf8');
+        // as zip-stream: the UTF-8 flag only when the name is not plain ASCII
+        const flags = FLAG_DATA_DESCRIPTOR | (name.length === entryName.length ? 0 : FLAG_UTF8);
+        const offset = this.bytes;
+        await this.write(localHeader(name, flags));
+        const { crc, bytes } = await this.copyFrom(sourcePath);
+        if (bytes >= ZIP64_MAGIC)
+            throw new Error(`${sourcePath} is 4 GiB or more, too large for one entry`);
+        await this.write(dataDescriptor(crc, bytes));
+        this.records.push({ name, flags, crc, bytes, offset });
+        return { crc32: crc, bytes };
+    }
+    /** Writes the central directory and the end records. */
+    async finish() {
+        await this.write(centralDirectory(this.records, this.bytes));
+    }
+    /** Of every byte written; valid once after finish(). */
+    sha256() {
+        return this.digest.digest('hex');
+    }
+    /** The file's bytes into the zip; its CRC-32 and size. */
+    async copyFrom(sourcePath) {
+        const input = await (0,promises_.open)(sourcePath, 'r');
+        let crc = 0;
+        let bytes = 0;
+        let writing = Promise.resolve();
+        try {
+            for (let turn = 0;; turn ^= 1) {
+                // this buffer's last write was awaited before the other buffer's write began: it is free
+                const buffer = this.buffers[turn];
+                const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+                if (bytesRead === 0)
+                    break;
+                const chunk = buffer.subarray(0, bytesRead);
+                crc = (0,external_node_zlib_.crc32)(chunk, crc);
+                bytes += bytesRead;
+                await writing;
+                writing = this.write(chunk);
+            }
+            await writing;
+        }
+        finally {
+            await writing.catch(() => undefined);
+            await input.close();
+        }
+        return { crc, bytes };
+    }
+    /** Appends bytes to the file. Calls do not overlap: each waits for the one before. */
+    async write(bytes) {
+        this.digest.update(bytes);
+        this.bytes += bytes.length;
+        for (let done = 0; done < bytes.length;) {
+            done += (await this.output.write(bytes, done, bytes.length - done)).bytesWritten;
+        }
+    }
+}
+function localHeader(name, flags) {
+    const header = Buffer.alloc(30 + name.length);
+    header.writeUInt32LE(LOCAL_HEADER, 0);
+    header.writeUInt16LE(VERSION_DATA_DESCRIPTOR, 4);
+    header.writeUInt16LE(flags, 6);
+    // method 0 (STORE) at 8
+    header.writeUInt16LE(DOS_TIME, 10);
+    header.writeUInt16LE(DOS_DATE, 12);
+    // CRC-32 and sizes (14-25) stay 0: the data descriptor gives them
+    header.writeUInt16LE(name.length, 26);
+    // extra field length 0 at 28
+    name.copy(header, 30);
+    return header;
+}
+function dataDescriptor(crc, bytes) {
+    const descriptor = Buffer.alloc(16);
+    descriptor.writeUInt32LE(DATA_DESCRIPTOR, 0);
+    descriptor.writeUInt32LE(crc, 4);
+    descriptor.writeUInt32LE(bytes, 8);
+    descriptor.writeUInt32LE(bytes, 12);
+    return descriptor;
+}
+/**
+ * The central directory that starts at `centralOffset`, then the ZIP64 end record and locator
+ * when needed, then the end of central directory record.
+ */
+function centralDirectory(records, centralOffset) {
+    const headers = records.map(centralHeader);
+    const centralBytes = headers.reduce((sum, header) => sum + header.length, 0);
+    const count = records.length;
+    const zip64 = count > ZIP64_MAGIC_SHORT || centralBytes > ZIP64_MAGIC || centralOffset > ZIP64_MAGIC;
+    const parts = [...headers];
+    if (zip64) {
+        const end64 = Buffer.alloc(56 + 20);
+        end64.writeUInt32LE(ZIP64_END, 0);
+        end64.writeBigUInt64LE(44n, 4); // the size of the rest of this record
+        end64.writeUInt16LE(VERSION_ZIP64, 12);
+        end64.writeUInt16LE(VERSION_ZIP64, 14);
+        // disk numbers (16-23) are 0
+        end64.writeBigUInt64LE(BigInt(count), 24);
+        end64.writeBigUInt64LE(BigInt(count), 32);
+        end64.writeBigUInt64LE(BigInt(centralBytes), 40);
+        end64.writeBigUInt64LE(BigInt(centralOffset), 48);
+        end64.writeUInt32LE(ZIP64_LOCATOR, 56);
+        // the disk of the ZIP64 end record (60-63) is 0
+        end64.writeBigUInt64LE(BigInt(centralOffset + centralBytes), 64);
+        end64.writeUInt32LE(1, 72); // disks in all
+        parts.push(end64);
+    }
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(END_OF_CENTRAL_DIRECTORY, 0);
+    // disk numbers (4-7) are 0
+    end.writeUInt16LE(zip64 ? ZIP64_MAGIC_SHORT : count, 8);
+    end.writeUInt16LE(zip64 ? ZIP64_MAGIC_SHORT : count, 10);
+    end.writeUInt32LE(zip64 ? ZIP64_MAGIC : centralBytes, 12);
+    end.writeUInt32LE(zip64 ? ZIP64_MAGIC : centralOffset, 16);
+    // comment length 0 at 20
+    parts.push(end);
+    return Buffer.concat(parts);
+}
+/** One entry's central header; a ZIP64 extra field only when its offset needs one. */
+function centralHeader({ name, flags, crc, bytes, offset }) {
+    const zip64 = offset > ZIP64_MAGIC;
+    const extraBytes = zip64 ? 4 + 24 : 0;
+    const header = Buffer.alloc(46 + name.length + extraBytes);
+    header.writeUInt32LE(CENTRAL_HEADER, 0);
+    header.writeUInt16LE(VERSION_MADE_BY, 4);
+    header.writeUInt16LE(zip64 ? VERSION_ZIP64 : VERSION_DATA_DESCRIPTOR, 6);
+    header.writeUInt16LE(flags, 8);
+    // method 0 (STORE) at 10
+    header.writeUInt16LE(DOS_TIME, 12);
+    header.writeUInt16LE(DOS_DATE, 14);
+    header.writeUInt32LE(crc, 16);
+    header.writeUInt32LE(zip64 ? ZIP64_MAGIC : bytes, 20);
+    header.writeUInt32LE(zip64 ? ZIP64_MAGIC : bytes, 24);
+    header.writeUInt16LE(name.length, 28);
+    header.writeUInt16LE(extraBytes, 30);
+    // comment length, disk number and internal attributes (32-37) are 0
+    header.writeUInt32LE(EXTERNAL_ATTRIBUTES, 38);
+    header.writeUInt32LE(zip64 ? ZIP64_MAGIC : offset, 42);
+    name.copy(header, 46);
+    if (zip64) {
+        // as zip-stream: size, compressed size and offset, all three
+        const at = 46 + name.length;
+        header.writeUInt16LE(ZIP64_EXTRA, at);
+        header.writeUInt16LE(24, at + 2);
+        header.writeBigUInt64LE(BigInt(bytes), at + 4);
+        header.writeBigUInt64LE(BigInt(bytes), at + 12);
+        header.writeBigUInt64LE(BigInt(offset), at + 20);
+    }
+    return header;
+}
+
+;// CONCATENATED MODULE: ./src/dataset/archive.ts
+// Writes the dataset as a zip in the seed's layout, in one pass: each image is read once, its
+// CRC-32 taken on the way in, and the zip's sha256 on the way out to the file (zip-writer.ts).
+// The same images give the same bytes on every run and machine: fixed entry order, fixed
+// date, fixed mode, STORE for every entry (images are compressed already), no extra fields
+// (ZIP64 ones only when offsets pass 4 GiB, which depends on the content alone).
+
+
+
+
+
+async function buildArchive(dataset, { outputPath }) {
+    const images = zipOrder(dataset);
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(outputPath), { recursive: true });
+    const output = await (0,promises_.open)(outputPath, 'w');
+    try {
+        const zip = new ZipWriter(output);
+        const entries = [];
+        for (const image of images) {
+            const { crc32, bytes } = await zip.addFile(image.entryName, image.sourcePath);
+            entries.push({ name: image.entryName, fingerprint: contentFingerprint(bytes, crc32), bytes });
+        }
+        await zip.finish();
+        await output.close();
+        return { path: outputPath, bytes: zip.bytes, sha256: zip.sha256(), entries };
+    }
+    catch (error) {
+        await output.close().catch(() => undefined);
+        await (0,promises_.rm)(outputPath, { force: true }).catch(() => undefined); // never a folder: no `recursive`
+        throw error;
+    }
+}
+function contentFingerprint(bytes, crc32) {
+    return `${bytes}-${crc32.toString(16).padStart(8, '0')}`;
+}
+/** Instance images by name, then class images by name: the order is part of the zip's bytes. */
+function zipOrder(dataset) {
+    const byName = (a, b) => compareNames(a.entryName, b.entryName);
+    const images = [...[...dataset.instance].sort(byName), ...[...dataset.class].sort(byName)];
+    const seen = new Map();
+    for (const image of images) {
+        const key = image.entryName.toLowerCase();
+        const earlier = seen.get(key);
+        if (earlier !== undefined)
+            throw new Error(`${earlier} and ${image.entryName} would be one entry in the zip`);
+        seen.set(key, image.entryName);
+    }
+    return images;
+}
+
+;// CONCATENATED MODULE: ./src/dataset/checks.ts
+// Warnings that do not stop the run but may save a paid training: too few or too many instance
+// images, images smaller than the training resolution, the same picture twice.
+
+/**
+ * Warnings that do not stop the run. Duplicates are found from the hashes the archive step
+ * took; without `archive` (undefined) they are not looked for.
+ */
+function checkDataset(dataset, archive, { resolution = DEFAULT_RESOLUTION } = {}) {
+    const duplicates = archive === undefined ? [] : duplicateWarnings(dataset, archive);
+    return [...countWarnings(dataset), ...sizeWarnings(dataset, resolution), ...duplicates];
+}
+function countWarnings(dataset) {
+    const count = dataset.instance.length;
+    if (count < MIN_INSTANCE_IMAGES) {
+        return [
+            {
+                message: `only ${count} instance image${count === 1 ? '' : 's'}: DreamBooth needs ${MIN_INSTANCE_IMAGES} to ${MAX_INSTANCE_IMAGES} to learn a subject`
+            }
+        ];
+    }
+    if (count > MAX_INSTANCE_IMAGES) {
+        return [{ message: `${count} instance images: more than ${MAX_INSTANCE_IMAGES} add training time for little gain` }];
+    }
+    return [];
+}
+function sizeWarnings(dataset, resolution) {
+    const warnings = [];
+    for (const image of allImages(dataset)) {
+        if (image.width === undefined || image.height === undefined) {
+            warnings.push({
+                message: `${describe(image)}: its pixel size could not be read from the header`,
+                file: image.sourcePath
+            });
+        }
+        else if (Math.min(image.width, image.height) < resolution) {
+            warnings.push({
+                message: `${describe(image)} is ${image.width}x${image.height}: its short side is below the training resolution of ${resolution} px, so it will be scaled up`,
+                file: image.sourcePath
+            });
+        }
+    }
+    return warnings;
+}
+/** One warning per image whose content an earlier one (instance first, then class) has. */
+function duplicateWarnings(dataset, archive) {
+    const hashByName = new Map(archive.entries.map((entry) => [entry.name, entry.fingerprint]));
+    const firstByHash = new Map();
+    const warnings = [];
+    for (const image of allImages(dataset)) {
+        const hash = hashByName.get(image.entryName);
+        if (hash === undefined)
+            continue;
+        const first = firstByHash.get(hash);
+        if (first === undefined)
+            firstByHash.set(hash, image);
+        else
+            warnings.push({
+                message: `${describe(image)} has the same content as ${describe(first)}`,
+                file: image.sourcePath
+            });
+    }
+    return warnings;
+}
+function allImages(dataset) {
+    return [...dataset.instance, ...dataset.class];
+}
+function describe(image) {
+    return image.kind === 'instance' ? image.relPath : `${image.relPath} (class-images)`;
+}
+
+;// CONCATENATED MODULE: ./src/shared/image-info.ts
+// Recognises JPEG, PNG and WebP by their magic bytes and reads the pixel size from the header,
+// without decoding. `sniffImage` is pure; `readImageInfo` is the thin file reader around it,
+// which reads the first 64 KiB and, for a JPEG whose frame header lies further on (camera
+// files put EXIF, ICC and maker segments first), hops from segment to segment by offset
+// instead of reading what it skips.
+
+/** Bytes read at the start of every file: enough for PNG, WebP and most JPEGs. */
+const HEADER_BYTES = 64 * 1024;
+/** Bytes read per hop while following a JPEG's segments past the first read. */
+const JPEG_HOP_BYTES = 4 * 1024;
+/** Most bytes read from one file in all; a frame header not found by then is "unknown size". */
+const MAX_HEADER_READ_BYTES = 1024 * 1024;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+function sniffImage(header) {
+    if (startsWith(header, PNG_SIGNATURE))
+        return { format: 'png', ...pngSize(header) };
+    if (isJpeg(header)) {
+        const step = walkJpegMarkers(header, 0, 2);
+        return step.kind === 'frame' ? { format: 'jpeg', ...step.size } : { format: 'jpeg' };
+    }
+    if (ascii(header, 0, 4) === 'RIFF' && ascii(header, 8, 4) === 'WEBP') {
+        return { format: 'webp', ...webpSize(header) };
+    }
+    return undefined;
+}
+/** Reads as little of the file as it takes; never the whole of a large file. */
+async function readImageInfo(path) {
+    const file = await (0,promises_.open)(path, 'r');
+    try {
+        const header = await readAt(file, 0, HEADER_BYTES);
+        const info = sniffImage(header);
+        if (info?.format !== 'jpeg' || info.width !== undefined)
+            return info;
+        return { format: 'jpeg', ...(await findJpegSize(file, header)) };
+    }
+    finally {
+        await file.close();
+    }
+}
+/** Follows the segments past the first read, one small read per hop, within a byte budget. */
+async function findJpegSize(file, header) {
+    let step = walkJpegMarkers(header, 0, 2);
+    let budget = MAX_HEADER_READ_BYTES - header.length;
+    while (step.kind === 'more' && budget > 0) {
+        const wanted = Math.min(JPEG_HOP_BYTES, budget);
+        const window = await readAt(file, step.at, wanted);
+        budget -= wanted;
+        step = walkJpegMarkers(window, step.at, step.at);
+        if (step.kind === 'more' && window.length < wanted)
+            return undefined; // the file ends first
+    }
+    return step.kind === 'frame' ? step.size : undefined;
+}
+async function readAt(file, position, length) {
+    const buffer = Buffer.alloc(length);
+    let filled = 0;
+    while (filled < length) {
+        const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);
+        if (bytesRead === 0)
+            break;
+        filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+}
+function isJpeg(bytes) {
+    return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+}
+// SOF0-3, 5-7, 9-11, 13-15: C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frames.
+function isStartOfFrame(marker) {
+    return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+}
+/**
+ * Walks JPEG markers from file offset `at`, over `bytes`, which hold the file's bytes from
+ * offset `base` on. Answers the frame size, or the offset it needs to read next.
+ */
+function walkJpegMarkers(bytes, base, at) {
+    let position = at;
+    for (;;) {
+        const i = position - base;
+        if (i + 1 >= bytes.length)
+            return { kind: 'more', at: position };
+        if (bytes[i] !== 0xff)
+            return { kind: 'invalid' };
+        const marker = bytes[i + 1];
+        if (marker === 0xff) {
+            position += 1; // fill byte before a marker
+            continue;
+        }
+        // markers without a length: SOI, TEM, RST0-7
+        if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+            position += 2;
+            continue;
+        }
+        // the image data (SOS) or its end (EOI) before any frame header: no size to find
+        if (marker === 0xda || marker === 0xd9)
+            return { kind: 'invalid' };
+        if (i + 3 >= bytes.length)
+            return { kind: 'more', at: position };
+        const length = readUint16BE(bytes, i + 2);
+        if (length < 2)
+            return { kind: 'invalid' };
+        if (isStartOfFrame(marker)) {
+            // FF Cn, length (2), precision (1), height (2), width (2)
+            if (i + 8 >= bytes.length)
+                return { kind: 'more', at: position };
+            const height = readUint16BE(bytes, i + 5);
+            const width = readUint16BE(bytes, i + 7);
+            // a height of 0 is set later by a DNL marker: leave the size unknown
+            return { kind: 'frame', size: width > 0 && height > 0 ? { width, height } : undefined };
+        }
+        position += 2 + length;
+    }
+}
+function pngSize(bytes) {
+    // signature (8), IHDR length (4), "IHDR" (4), width (4), height (4)
+    if (bytes.length < 24 || ascii(bytes, 12, 4) !== 'IHDR')
+        return undefined;
+    const width = readUint32BE(bytes, 16);
+    const height = readUint32BE(bytes, 20);
+    return width > 0 && height > 0 ? { width, height } : undefined;
+}
+function webpSize(bytes) {
+    // "RIFF", size (4), "WEBP", then the first chunk: FourCC (4), size (4), data from offset 20
+    const chunk = ascii(bytes, 12, 4);
+    if (chunk === 'VP8 ') {
+        // frame tag (3 bytes; bit 0 clear on a key frame), start code 9D 01 2A, 14-bit width, height
+        if (bytes.length < 30 || (bytes[20] & 1) !== 0)
+            return undefined;
+        if (bytes[23] !== 0x9d || bytes[24] !== 0x01 || bytes[25] !== 0x2a)
+            return undefined;
+        return positive(readUint16LE(bytes, 26) & 0x3fff, readUint16LE(bytes, 28) & 0x3fff);
+    }
+    if (chunk === 'VP8L') {
+        // signature 0x2F, then 14 bits width-1 and 14 bits height-1, little-endian
+        if (bytes.length < 25 || bytes[20] !== 0x2f)
+            return undefined;
+        const bits = readUint32LE(bytes, 21);
+        return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+    }
+    if (chunk === 'VP8X') {
+        // flags (1), reserved (3), canvas width-1 (24 bits LE), canvas height-1 (24 bits LE)
+        if (bytes.length < 30)
+            return undefined;
+        return { width: readUint24LE(bytes, 24) + 1, height: readUint24LE(bytes, 27) + 1 };
+    }
+    return undefined;
+}
+function positive(width, height) {
+    return width > 0 && height > 0 ? { width, height } : undefined;
+}
+function startsWith(bytes, prefix) {
+    return bytes.length >= prefix.length && prefix.every((byte, i) => bytes[i] === byte);
+}
+function ascii(bytes, offset, length) {
+    if (bytes.length < offset + length)
+        return '';
+    return String.fromCharCode(...bytes.subarray(offset, offset + length));
+}
+function readUint16BE(bytes, i) {
+    return (bytes[i] << 8) | bytes[i + 1];
+}
+function readUint16LE(bytes, i) {
+    return bytes[i] | (bytes[i + 1] << 8);
+}
+function readUint24LE(bytes, i) {
+    return bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16);
+}
+function readUint32BE(bytes, i) {
+    return ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0;
+}
+function readUint32LE(bytes, i) {
+    return (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0;
+}
+
+;// CONCATENATED MODULE: ./src/dataset/scan.ts
+
+
+
+
+
+
+/** Problems listed in one error message before "and N more". */
+const MAX_LISTED_PROBLEMS = 20;
+/** Files whose headers are read at the same time. */
+const READ_CONCURRENCY = 8;
+async function scanDataset({ instanceDir, classDir }) {
+    const instanceRoot = await resolveFolder(instanceDir, 'instance-images');
+    if (instanceRoot === undefined)
+        throw new DatasetError('instance-images', `folder not found: ${instanceDir}`);
+    const classRoot = classDir === undefined ? undefined : await resolveFolder(classDir, 'class-images');
+    if (classRoot === instanceRoot) {
+        throw new DatasetError('class-images', `is the same folder as instance-images (${instanceDir})`);
+    }
+    // The vendor template's layout keeps class images in <instance>/dataset_class: flattened into
+    // the instance images they would train the wrong concept, so ask for them as class-images.
+    const nestedClassDir = (0,external_node_path_.join)(instanceDir, CLASS_FOLDER);
+    const nestedClassRoot = await resolveFolder(nestedClassDir, 'instance-images').catch(() => undefined);
+    if (nestedClassRoot !== undefined && nestedClassRoot !== classRoot) {
+        throw new DatasetError('instance-images', `${nestedClassDir} looks like class images in the zip's layout; give it as class-images (class-images: ${nestedClassDir}) so its images go to dataset_class/ and not among the instance images`);
+    }
+    // when one folder holds the other, the inner one's images belong to the inner one only
+    const instanceImages = await scanFolder(instanceDir, instanceRoot, 'instance', classRoot);
+    if (instanceImages.length === 0) {
+        throw new DatasetError('instance-images', `no JPEG, PNG or WebP image in ${instanceDir}`);
+    }
+    const classImages = classDir === undefined || classRoot === undefined
+        ? []
+        : await scanFolder(classDir, classRoot, 'class', instanceRoot);
+    const instanceBytes = sumBytes(instanceImages);
+    const classBytes = sumBytes(classImages);
+    const totalBytes = instanceBytes + classBytes;
+    if (totalBytes > MAX_ZIP_BYTES) {
+        const input = instanceBytes > MAX_ZIP_BYTES ? 'instance-images' : 'class-images';
+        throw new DatasetError(input, `the images come to ${formatBytes(totalBytes)} (instance-images ${formatBytes(instanceBytes)}, ` +
+            `class-images ${formatBytes(classBytes)}), more than the ${formatBytes(MAX_ZIP_BYTES)} allowed in one zip`);
+    }
+    return { instanceDir, classDir, instance: instanceImages, class: classImages, totalBytes };
+}
+/** The folder's real path; undefined when it does not exist. */
+async function resolveFolder(dir, input) {
+    let real;
+    try {
+        real = await (0,promises_.realpath)(dir);
+    }
+    catch (error) {
+        if (errorCode(error) === 'ENOENT')
+            return undefined;
+        throw new DatasetError(input, `cannot open ${dir}: ${errorCode(error) ?? String(error)}`);
+    }
+    if (!(await (0,promises_.stat)(real)).isDirectory())
+        throw new DatasetError(input, `not a folder: ${dir}`);
+    return real;
+}
+async function scanFolder(dir, root, kind, otherRoot) {
+    const input = kind === 'instance' ? 'instance-images' : 'class-images';
+    const { files, problems } = await listFiles(root, otherRoot);
+    const images = [];
+    for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
+        const batch = files.slice(i, i + READ_CONCURRENCY);
+        for (const result of await Promise.all(batch.map((file) => inspectFile(file, dir, kind)))) {
+            if ('reason' in result)
+                problems.push(result);
+            else
+                images.push(result);
+        }
+    }
+    problems.push(...nameClashes(images));
+    if (problems.length > 0)
+        throw new DatasetError(input, describeProblems(dir, problems));
+    return images.sort((a, b) => compareNames(a.entryName, b.entryName));
+}
+/** Walks the folder depth-first in name order; links are followed when they stay inside. */
+async function listFiles(root, skip) {
+    const files = [];
+    const problems = [];
+    const visited = new Set();
+    async function visit(realDir, relDir) {
+        if (visited.has(realDir) || realDir === skip)
+            return; // a loop, a second link, or the other input's folder
+        visited.add(realDir);
+        let entries;
+        try {
+            entries = await (0,promises_.readdir)(realDir, { withFileTypes: true });
+        }
+        catch (error) {
+            problems.push({ paths: [relDir || '.'], reason: `cannot read the folder (${errorCode(error) ?? String(error)})` });
+            return;
+        }
+        const shown = entries.filter((entry) => !entry.name.startsWith('.'));
+        for (const entry of shown.sort((a, b) => compareNames(a.name, b.name))) {
+            const relPath = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
+            const target = await resolveEntry(root, realDir, entry);
+            if ('reason' in target)
+                problems.push({ paths: [relPath], reason: target.reason });
+            else if (target.type === 'dir')
+                await visit(target.path, relPath);
+            else if (target.type === 'file')
+                files.push({ path: target.path, relPath, name: entry.name });
+            else
+                problems.push({ paths: [relPath], reason: 'not a regular file' });
+        }
+    }
+    await visit(root, '');
+    return { files, problems };
+}
+async function resolveEntry(root, realDir, entry) {
+    const path = (0,external_node_path_.join)(realDir, entry.name);
+    if (!entry.isSymbolicLink()) {
+        return { path, type: entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' };
+    }
+    let target;
+    try {
+        target = await (0,promises_.realpath)(path);
+    }
+    catch {
+        return { reason: 'broken symbolic link' };
+    }
+    if (!isInside(root, target))
+        return { reason: `symbolic link to ${target}, outside the folder` };
+    const stats = await (0,promises_.stat)(target);
+    return { path: target, type: stats.isDirectory() ? 'dir' : stats.isFile() ? 'file' : 'other' };
+}
+function isInside(root, path) {
+    const rel = (0,external_node_path_.relative)(root, path);
+    return rel === '' || (rel.split(external_node_path_.sep)[0] !== '..' && !(0,external_node_path_.isAbsolute)(rel));
+}
+// Characters that the zip writer would turn into folders or drop (\ and a drive-like "x:"),
+// or that a Windows trainer could not extract.
+const UNPORTABLE_NAME = /[\\:*?"<>|\u0000-\u001f\u007f]/;
+async function inspectFile(file, dir, kind) {
+    const problem = (reason) => ({ paths: [file.relPath], reason });
+    if (UNPORTABLE_NAME.test(file.name)) {
+        return problem('the name has a character a zip entry cannot keep (\\ : * ? " < > | or a control character)');
+    }
+    if (kind === 'instance' && file.name.toLowerCase() === CLASS_FOLDER) {
+        return problem(`the name is taken by the zip's ${CLASS_FOLDER}/ folder`);
+    }
+    let bytes;
+    let info;
+    try {
+        bytes = (await (0,promises_.stat)(file.path)).size;
+        info = await readImageInfo(file.path);
+    }
+    catch (error) {
+        return problem(`cannot read it (${errorCode(error) ?? String(error)})`);
+    }
+    if (info === undefined)
+        return problem('not a JPEG, PNG or WebP image');
+    if (bytes > MAX_IMAGE_BYTES) {
+        return problem(`${formatBytes(bytes)}, more than the ${formatBytes(MAX_IMAGE_BYTES)} allowed for one image`);
+    }
+    return {
+        kind,
+        sourcePath: (0,external_node_path_.join)(dir, ...file.relPath.split('/')),
+        relPath: file.relPath,
+        entryName: kind === 'instance' ? file.name : `${CLASS_FOLDER}/${file.name}`,
+        bytes,
+        format: info.format,
+        width: info.width,
+        height: info.height
+    };
+}
+/** Images that flatten to the same entry name, compared without case. */
+function nameClashes(images) {
+    const byName = new Map();
+    for (const image of images) {
+        const key = image.entryName.toLowerCase();
+        byName.set(key, [...(byName.get(key) ?? []), image.relPath]);
+    }
+    return [...byName.entries()]
+        .filter(([, paths]) => paths.length > 1)
+        .map(([, paths]) => ({
+        paths: paths.sort(compareNames),
+        reason: `each would be stored as ${paths[0].split('/').pop()} (sub-folders are flattened; names are compared without case)`
+    }));
+}
+function describeProblems(dir, problems) {
+    const sorted = [...problems].sort((a, b) => compareNames(a.paths[0], b.paths[0]));
+    const listed = sorted.slice(0, MAX_LISTED_PROBLEMS).map((p) => `\n  ${p.paths.join(', ')}: ${p.reason}`);
+    const more = problems.length > MAX_LISTED_PROBLEMS ? `\n  and ${problems.length - MAX_LISTED_PROBLEMS} more` : '';
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    return (`${count} in ${dir}:${listed.join('')}${more}\n` +
+        `Only JPEG, PNG and WebP images may be in the folder (files and folders whose names start with '.' are skipped).`);
+}
+function sumBytes(images) {
+    return images.reduce((total, image) => total + image.bytes, 0);
+}
+
+;// CONCATENATED MODULE: ./src/dataset/index.ts
+// The dataset layer's public face: find and check the images, then write them as the seed's zip.
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/github/cache-store.ts
+// The Actions cache (@actions/cache), as the class-image cache and the re-run record use it:
+// one folder saved or restored under one key.
+//
+// Why a staging root: @actions/cache writes each path into its tar relative to GITHUB_WORKSPACE
+// and extracts it relative to GITHUB_WORKSPACE again, and an entry's "version" (part of its
+// identity) is a hash of the path strings exactly as given. An absolute path under RUNNER_TEMP
+// would give another version wherever RUNNER_TEMP lies elsewhere (self-hosted runners, tests),
+// and a path relative to the workspace would restore into the saving job's folder. So each call
+// runs with one fixed folder under RUNNER_TEMP as both the working directory and GITHUB_WORKSPACE,
+// and names the cached folder by a fixed relative name inside it: the same path string, tar
+// entries and version on every runner. Callers link or copy files in before a save and move them
+// out after a restore. The root is a subfolder: in RUNNER_TEMP itself the library writes its
+// archive while tar reads the folder.
+
+
+
+
+const CACHE_ROOT_NAME = 'tiyaro-dreambooth-cache';
+/** The staging root of every cached folder. */
+function cacheRoot(env = process.env) {
+    return (0,external_node_path_.join)(runnerTemp(env), CACHE_ROOT_NAME);
+}
+/** Where a cached folder of this name lives while it is saved or restored. */
+function cachedFolderPath(name, env = process.env) {
+    return (0,external_node_path_.join)(cacheRoot(env), name);
+}
+/**
+ * Whether the runner offers a cache service, told from the environment alone (the URLs
+ * @actions/cache looks for, and its token), so a run without one does not load the library.
+ */
+function cacheServiceAvailable(env = process.env) {
+    return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_RESULTS_URL || env.ACTIONS_CACHE_URL));
+}
+// The working directory and GITHUB_WORKSPACE are process-wide: one call at a time.
+let queue = Promise.resolve();
+async function inCacheRoot(body) {
+    const run = queue.then(async () => {
+        const cache = await Promise.all(/* import() */[__nccwpck_require__.e(147), __nccwpck_require__.e(91)]).then(__nccwpck_require__.bind(__nccwpck_require__, 18091));
+        const root = cacheRoot();
+        await (0,promises_.mkdir)(root, { recursive: true });
+        const previousCwd = process.cwd();
+        const previousWorkspace = process.env.GITHUB_WORKSPACE;
+        process.chdir(root);
+        process.env.GITHUB_WORKSPACE = root;
+        try {
+            return await body(cache);
+        }
+        finally {
+            process.chdir(previousCwd);
+            if (previousWorkspace === undefined)
+                delete process.env.GITHUB_WORKSPACE;
+            else
+                process.env.GITHUB_WORKSPACE = previousWorkspace;
+        }
+    });
+    queue = run.catch(() => undefined);
+    return run;
+}
+/**
+ * Restores the newest entry whose key starts with `keyPrefix` (or is it) into the cached folder
+ * `name`, emptied first. Returns the key restored, or undefined on a miss. With `lookupOnly`,
+ * only asks whether such an entry exists. The library logs its own failures as warnings.
+ */
+async function restoreFolder(name, keyPrefix, options = {}) {
+    const folder = cachedFolderPath(name);
+    if (!options.lookupOnly)
+        await (0,promises_.rm)(folder, { recursive: true, force: true });
+    return inCacheRoot((cache) => cache.restoreCache([name], keyPrefix, [], { lookupOnly: options.lookupOnly === true }));
+}
+/**
+ * Saves the cached folder `name` under `key`. True when saved; false when not (another job
+ * saved the key first, which the library logs as info, or an error it logs as a warning).
+ */
+async function saveFolder(name, key) {
+    const id = await inCacheRoot((cache) => cache.saveCache([name], key));
+    return id > 0;
+}
+/** Removes the cached folder; a leftover is harmless, so a failure only shows in the debug log. */
+async function removeCachedFolder(name) {
+    await (0,promises_.rm)(cachedFolderPath(name), { recursive: true, force: true }).catch((error) => log.debug(`Could not remove ${name}: ${error.message}`));
+}
+
+;// CONCATENATED MODULE: ./src/github/class-cache.ts
+// The class-image cache: one set of class images per (model, class prompt, resolution), kept in
+// the Actions cache so that later runs and the other concepts of a matrix reuse it.
+//
+// Key: tiyaro-dreambooth-class-v1-<hash of model, class prompt, resolution>-<hash of the images>.
+// The images' hash is taken over their names and the fingerprint (size and CRC-32) the archive
+// step took of each entry, so saving reads no image a second time. A run whose `class-images` is missing or empty
+// restores the newest entry of the same first hash; a run that brings images saves them when
+// their key is new. The images are cached flat, under the names they have in the zip, so a
+// restore gives the same `dataset_class/` entries.
+
+
+
+
+
+
+
+
+
+const CLASS_CACHE_KEY_PREFIX = 'tiyaro-dreambooth-class-v1-';
+/** The cached folder's name under the cache root (part of every entry's version: never change it). */
+const CLASS_CACHE_FOLDER = 'class-images';
+function classImagePurpose(config) {
+    const { model, resolution } = config.hyperparameters;
+    return {
+        model: typeof model === 'string' ? model : undefined,
+        classPrompt: config.classPrompt,
+        resolution: typeof resolution === 'number' ? resolution : DEFAULT_RESOLUTION
+    };
+}
+/** The part of the key every entry for this purpose shares, ending in '-'. */
+function classCacheKeyPrefix(purpose) {
+    const hash = sha256([purpose.model ?? null, purpose.classPrompt, purpose.resolution].map((part) => JSON.stringify(part)).join('\n'));
+    return `${CLASS_CACHE_KEY_PREFIX}${hash.slice(0, 16)}-`;
+}
+/** Hash of the images' names and contents, in name order; `images` are zip entries or cached files. */
+function classImagesHash(images) {
+    const lines = images.map(({ name, fingerprint }) => `${name}\u0000${fingerprint}\n`).sort();
+    return sha256(lines.join('')).slice(0, 32);
+}
+/** The class images' entries of the archive, named as in the class folder of the zip. */
+function classEntries(entries) {
+    const prefix = `${CLASS_FOLDER}/`;
+    return entries
+        .filter((entry) => entry.name.startsWith(prefix))
+        .map((entry) => ({ name: entry.name.slice(prefix.length), fingerprint: entry.fingerprint }));
+}
+function classCacheKey(purpose, images) {
+    return `${classCacheKeyPrefix(purpose)}${classImagesHash(images)}`;
+}
+/**
+ * Before the scan: when the cache is on and `class-images` is not set, or names a missing or
+ * empty folder, restores the newest cached class images for this purpose into it (or, when not
+ * set, into a folder under RUNNER_TEMP). Never fails the run: on a miss or an error the folder
+ * stays as it was.
+ */
+async function restoreClassImages(config) {
+    const given = { classDir: config.classImages, fromCache: false };
+    if (!config.cacheClassImages || config.dryRun)
+        return given;
+    if (config.classImages !== undefined && (await holdsFiles(config.classImages)))
+        return given;
+    if (!cacheServiceAvailable()) {
+        log.info('Class-image cache: this runner offers no Actions cache service; nothing to restore.');
+        return given;
+    }
+    return log.group('Restore class images', () => restoreInto(config, given));
+}
+async function restoreInto(config, given) {
+    const started = Date.now();
+    const prefix = classCacheKeyPrefix(classImagePurpose(config));
+    const failed = {
+        warning: (message) => `Class-image cache: could not restore (${message}); going on without cached class images.`,
+        fallback: given,
+        cleanup: () => removeCachedFolder(CLASS_CACHE_FOLDER)
+    };
+    return bestEffort(failed, async () => {
+        const key = await restoreFolder(CLASS_CACHE_FOLDER, prefix);
+        if (key === undefined) {
+            log.info(`Class-image cache: no entry for ${prefix}* (same model, class prompt and resolution); no class images restored.`);
+            return given;
+        }
+        const classDir = config.classImages ?? restoredClassFolder();
+        // a folder of our own is emptied first: an earlier step of the job may have left images in it
+        if (config.classImages === undefined)
+            await (0,promises_.rm)(classDir, { recursive: true, force: true });
+        const count = await moveFiles(cachedFolderPath(CLASS_CACHE_FOLDER), classDir);
+        log.info(`Class-image cache: restored ${count} class images from key ${key} into ${classDir} in ${formatDuration(Date.now() - started)}.`);
+        return { classDir, fromCache: true, restoredKey: key };
+    });
+}
+/** Where restored class images go when `class-images` is not set. */
+function restoredClassFolder(env = process.env) {
+    return (0,external_node_path_.join)(runnerTemp(env), 'tiyaro-dreambooth-class-images');
+}
+/**
+ * After the zip is built: saves the class images under their key when it is new. Skipped when
+ * they are exactly what was restored (images added to a restored set make a new key); a save
+ * that fails or loses a race only logs.
+ */
+async function saveClassImages(config, dataset, archive, source) {
+    if (!config.cacheClassImages || config.dryRun || dataset.class.length === 0)
+        return;
+    const key = classCacheKey(classImagePurpose(config), classEntries(archive.entries));
+    if (key === source.restoredKey)
+        return;
+    if (!cacheServiceAvailable()) {
+        log.info('Class-image cache: this runner offers no Actions cache service; the class images are not cached.');
+        return;
+    }
+    await log.group('Cache class images', () => saveImages(key, dataset));
+}
+async function saveImages(key, dataset) {
+    const started = Date.now();
+    const count = dataset.class.length;
+    const failed = {
+        warning: (message) => `Class-image cache: could not save the class images (${message}); the run goes on.`,
+        fallback: undefined,
+        cleanup: () => removeCachedFolder(CLASS_CACHE_FOLDER)
+    };
+    await bestEffort(failed, async () => {
+        // one small request instead of packing and uploading the images for nothing
+        if ((await restoreFolder(CLASS_CACHE_FOLDER, key, { lookupOnly: true })) === key) {
+            log.info(`Class-image cache: the ${count} class images are cached already under key ${key}.`);
+            return;
+        }
+        const folder = cachedFolderPath(CLASS_CACHE_FOLDER);
+        await (0,promises_.rm)(folder, { recursive: true, force: true });
+        await (0,promises_.mkdir)(folder, { recursive: true });
+        for (const image of dataset.class)
+            await class_cache_placeFile(image.sourcePath, (0,external_node_path_.join)(folder, image.entryName.slice(CLASS_FOLDER.length + 1)));
+        if (await saveFolder(CLASS_CACHE_FOLDER, key)) {
+            log.info(`Class-image cache: saved ${count} class images under key ${key} in ${formatDuration(Date.now() - started)}.`);
+        }
+        else {
+            log.info(`Class-image cache: the class images were not saved under key ${key} (see above); the run goes on.`);
+        }
+    });
+}
+/** Whether the folder exists and holds a file that the scan would look at (not hidden). */
+async function holdsFiles(dir) {
+    let entries;
+    try {
+        entries = await (0,promises_.readdir)(dir, { withFileTypes: true });
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return false;
+        return true; // not ours to judge: the scan reports what is wrong with it
+    }
+    for (const entry of entries) {
+        if (entry.name.startsWith('.'))
+            continue;
+        if (!entry.isDirectory() || (await holdsFiles((0,external_node_path_.join)(dir, entry.name))))
+            return true;
+    }
+    return false;
+}
+async function class_cache_listFiles(dir) {
+    return (await (0,promises_.readdir)(dir, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name);
+}
+/** Moves the restored images into the user's folder; returns how many. */
+async function moveFiles(from, to) {
+    await (0,promises_.mkdir)(to, { recursive: true });
+    const names = await class_cache_listFiles(from);
+    for (const name of names) {
+        try {
+            await (0,promises_.rename)((0,external_node_path_.join)(from, name), (0,external_node_path_.join)(to, name));
+        }
+        catch (error) {
+            if (error.code !== 'EXDEV')
+                throw error;
+            await (0,promises_.copyFile)((0,external_node_path_.join)(from, name), (0,external_node_path_.join)(to, name));
+        }
+    }
+    return names.length;
+}
+/** A hard link where the file system allows it (no bytes copied), else a copy. */
+async function class_cache_placeFile(source, target) {
+    const real = await (0,promises_.realpath)(source);
+    try {
+        await (0,promises_.link)(real, target);
+    }
+    catch {
+        await (0,promises_.copyFile)(real, target);
+    }
+}
+function sha256(text) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
+}
+
+;// CONCATENATED MODULE: ./src/github/pr-comment.ts
+
+
+
+
+
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/** The hidden line that tells this action's comment for this model apart from any other. */
+function commentMarker(name) {
+    return `<!-- tiyaro-dreambooth:${encodeURIComponent(name)} -->`;
+}
+/** The pull request number of a pull_request or pull_request_target event; undefined otherwise. */
+function pullRequestOfEvent(eventName, payload) {
+    if (!eventName || !PULL_REQUEST_EVENTS.has(eventName))
+        return undefined;
+    const number = payload?.pull_request?.number;
+    return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : undefined;
+}
+/** Of the pull requests a pushed commit belongs to, the one it merged: by merge commit, else any merged one. */
+function mergedPullOfCommit(pulls, sha) {
+    const merged = pulls.filter((pull) => pull.merged_at);
+    return (merged.find((pull) => pull.merge_commit_sha === sha) ?? merged[0])?.number;
+}
+/** The comment's Markdown: marker, status, model links and card, image counts, job. */
+function renderComment(report, config, context = {}) {
+    const status = reportOutputs(report).status ?? 'failed';
+    const icon = STATUS_ICON[report.status ?? 'failed'] ?? '';
+    const rows = [
+        ['Status', cell(status)],
+        ['Job', report.jobId && `\`${report.jobId.replaceAll('`', "'")}\``],
+        [
+            'Attached to',
+            report.attachedTo === 're-run'
+                ? 'the job an earlier attempt of this run started'
+                : report.attachedTo === 'job-id'
+                    ? 'an existing job (job-id)'
+                    : undefined
+        ],
+        ['Error', report.errorMessage && cell(redact(report.errorMessage, [config.apiKey, config.githubToken]))],
+        ['Images', imageCounts(report)],
+        ['Zip', report.zip && `${report.zip.bytes} bytes, sha256 \`${report.zip.sha256}\``],
+        ['Created', report.jobStatus?.created ? cell(report.jobStatus.created) : undefined],
+        ['Finished', report.jobStatus?.finished ? cell(report.jobStatus.finished) : undefined],
+        ['Artifact', context.artifactUrl ? pr_comment_link(context.artifactName ?? 'artifact', context.artifactUrl) : undefined],
+        [
+            'Run',
+            context.runUrl
+                ? pr_comment_link(context.runAttempt && context.runAttempt > 1
+                    ? `workflow run (attempt ${context.runAttempt})`
+                    : 'workflow run', context.runUrl)
+                : undefined
+        ]
+    ];
+    const lines = [
+        commentMarker(config.name),
+        `### ${icon} DreamBooth training ${cell(`${config.name} ${config.version}`)}: ${cell(status)}`,
+        '',
+        '| | |',
+        '| --- | --- |'
+    ];
+    for (const [label, value] of rows)
+        if (value)
+            lines.push(`| ${label} | ${value} |`);
+    lines.push('');
+    if (report.models.length > 0) {
+        lines.push('| Model | Version | API | Model card |', '| --- | --- | --- | --- |');
+        for (const model of report.models) {
+            lines.push(`| ${cell(model.name)} | ${cell(model.version)} | ${pr_comment_link('model URL', model.url)} | ${pr_comment_link('model card', model.modelCard)} |`);
+        }
+        lines.push('');
+    }
+    return lines.join('\n');
+}
+function imageCounts(report) {
+    if (report.instanceImageCount === undefined)
+        return undefined;
+    const fromCache = report.classImagesCacheHit ? ' (class images from the cache)' : '';
+    return `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class${fromCache}`;
+}
+function pr_comment_link(text, url) {
+    return /^https?:\/\//.test(url) ? `[${cell(text)}](${url.replace(/[()\s<>]/g, encodeURIComponent)})` : cell(url);
+}
+/** An HTTP status from an Octokit error, if it has one. */
+function httpStatus(error) {
+    const status = error.status;
+    return typeof status === 'number' ? status : undefined;
+}
+/** Creates or updates the run's comment when `comment-on-pr` is set. Never throws. */
+async function commentOnPullRequest(config, report, env = process.env) {
+    if (!config.commentOnPr || config.dryRun)
+        return;
+    const token = config.githubToken;
+    if (!token) {
+        log.warning('comment-on-pr: github-token is empty, so no comment was written; pass a token (the default is github.token).');
+        return;
+    }
+    const started = Date.now();
+    let pull;
+    const failed = {
+        warning: (text, error) => {
+            const where = pull === undefined ? 'the pull request' : `pull request #${pull}`;
+            const message = redact(text, [config.apiKey, config.githubToken]);
+            if (httpStatus(error) !== 403)
+                return `comment-on-pr: could not comment on ${where}: ${message}`;
+            return (`comment-on-pr: could not comment on ${where}: the token may not write comments (HTTP 403: ${message}). ` +
+                'Grant it with "permissions: pull-requests: write" (or "issues: write") in the workflow; ' +
+                'on pull requests from forks the token is read-only.');
+        },
+        fallback: undefined
+    };
+    await bestEffort(failed, async () => {
+        const { context, getOctokit } = await __nccwpck_require__.e(/* import() */ 351).then(__nccwpck_require__.bind(__nccwpck_require__, 61351));
+        const octokit = getOctokit(token);
+        const repo = context.repo;
+        const eventName = context.eventName;
+        pull = pullRequestOfEvent(eventName, context.payload);
+        if (pull === undefined && eventName === 'push' && context.sha) {
+            const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+                ...repo,
+                commit_sha: context.sha
+            });
+            pull = mergedPullOfCommit(data, context.sha);
+            if (pull === undefined) {
+                log.info(`comment-on-pr: commit ${context.sha.slice(0, 7)} did not merge a pull request; no comment.`);
+                return;
+            }
+        }
+        else if (pull === undefined) {
+            log.info(`comment-on-pr: the ${eventName ?? 'unknown'} event has no pull request; no comment.`);
+            return;
+        }
+        const body = renderComment(report, config, commentContext(config, report, env, `${repo.owner}/${repo.repo}`));
+        const marker = commentMarker(config.name);
+        let existing;
+        for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+            ...repo,
+            issue_number: pull,
+            per_page: 100
+        })) {
+            existing = page.data.find((comment) => comment.body?.includes(marker));
+            if (existing)
+                break;
+        }
+        if (existing) {
+            const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body });
+            log.info(`Updated the comment on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`);
+        }
+        else {
+            const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: pull, body });
+            log.info(`Commented on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`);
+        }
+    });
+}
+function commentContext(config, report, env, repository) {
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    const runId = env.GITHUB_RUN_ID;
+    const runUrl = runId ? `${server}/${repository}/actions/runs/${runId}` : undefined;
+    const attempt = Number(env.GITHUB_RUN_ATTEMPT);
+    return {
+        runUrl,
+        runAttempt: Number.isInteger(attempt) ? attempt : undefined,
+        artifactName: config.artifactName,
+        artifactUrl: runUrl && report.artifactId !== undefined ? `${runUrl}/artifacts/${report.artifactId}` : undefined
+    };
+}
+
+;// CONCATENATED MODULE: ./src/github/rerun.ts
+// Re-run safety: "Re-run jobs" after a timeout or a lost runner must not pay for a second
+// training. Right after a start succeeds, the job's ID is recorded in the Actions cache under
+//   tiyaro-dreambooth-job-<GITHUB_RUN_ID>-<fingerprint of the zip's sha256 and the parameters>-<attempt>
+// and an attempt above 1 with the same zip and parameters looks up the newest record of its run
+// (the key without the attempt) and attaches to that job instead of creating, uploading and
+// starting another. A recorded job that the service says failed, or does not know, is not
+// attached to: re-running a failed training is asking for a new one.
+
+
+
+
+
+
+
+const JOB_RECORD_KEY_PREFIX = 'tiyaro-dreambooth-job-';
+/** The cached folder's name under the cache root (part of every entry's version: never change it). */
+const JOB_RECORD_FOLDER = 'job-record';
+const RECORD_FILE = 'job.json';
+/** The same zip and the same parameters give the same fingerprint, whatever the key order. */
+function runFingerprint(zipSha256, parameters) {
+    const sorted = Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return (0,external_node_crypto_.createHash)('sha256')
+        .update(`${zipSha256}\n${JSON.stringify(sorted)}`)
+        .digest('hex')
+        .slice(0, 32);
+}
+/** The key of every attempt's record of this run and fingerprint, ending in '-'. */
+function jobRecordKeyPrefix(runId, fingerprint) {
+    return `${JOB_RECORD_KEY_PREFIX}${runId}-${fingerprint}-`;
+}
+function jobRecordKey(runId, fingerprint, attempt) {
+    return `${jobRecordKeyPrefix(runId, fingerprint)}${attempt}`;
+}
+/** GITHUB_RUN_ATTEMPT as a number; 1 when not set or not a positive integer. */
+function runAttempt(env = process.env) {
+    const attempt = Number(env.GITHUB_RUN_ATTEMPT);
+    return Number.isInteger(attempt) && attempt > 0 ? attempt : 1;
+}
+function parseJobRecord(text) {
+    try {
+        const value = JSON.parse(text);
+        if (typeof value.jobId !== 'string' || value.jobId === '' || typeof value.zipSha256 !== 'string')
+            return undefined;
+        return value;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Whether an attempt may attach to a recorded job in this state. */
+function attachable(status) {
+    return status.statusEnum !== 'failed' && status.statusEnum !== 'notfound';
+}
+function identify(report, env) {
+    const runId = env.GITHUB_RUN_ID;
+    if (!runId || !report.zip || !report.parametersSent)
+        return undefined;
+    return {
+        runId,
+        attempt: runAttempt(env),
+        fingerprint: runFingerprint(report.zip.sha256, report.parametersSent),
+        zipSha256: report.zip.sha256
+    };
+}
+/** True when this is a re-run whose earlier attempts may have recorded a job. */
+function isReRun(env = process.env) {
+    return runAttempt(env) > 1 && Boolean(env.GITHUB_RUN_ID);
+}
+/**
+ * On a re-run (GITHUB_RUN_ATTEMPT above 1): the job an earlier attempt of this run started with
+ * the same zip and parameters, when it may be attached to; else undefined. `jobStatus` asks the
+ * service; when it cannot answer, the job is attached to (the wait asks again), since a second
+ * training is the worse mistake.
+ */
+async function findEarlierAttemptJob(report, jobStatus, env = process.env) {
+    const run = identify(report, env);
+    if (!run || run.attempt <= 1)
+        return undefined;
+    if (!cacheServiceAvailable(env)) {
+        log.info('Re-run: this runner offers no Actions cache service, so a job of an earlier attempt cannot be found.');
+        return undefined;
+    }
+    const prefix = jobRecordKeyPrefix(run.runId, run.fingerprint);
+    const failed = {
+        warning: (message) => `Re-run: could not read the record of an earlier attempt (${message}); starting a new job.`,
+        fallback: undefined,
+        cleanup: () => removeCachedFolder(JOB_RECORD_FOLDER)
+    };
+    const record = await bestEffort(failed, async () => {
+        const key = await restoreFolder(JOB_RECORD_FOLDER, prefix);
+        if (key === undefined) {
+            log.info(`Re-run (attempt ${run.attempt}): no earlier attempt of run ${run.runId} started a job with this zip and these parameters.`);
+            return undefined;
+        }
+        const found = parseJobRecord(await (0,promises_.readFile)((0,external_node_path_.join)(cachedFolderPath(JOB_RECORD_FOLDER), RECORD_FILE), 'utf8'));
+        if (!found || found.zipSha256 !== run.zipSha256) {
+            log.warning(`Re-run: the record under cache key ${key} is not usable; starting a new job.`);
+            return undefined;
+        }
+        return found;
+    });
+    if (!record)
+        return undefined;
+    try {
+        const status = await jobStatus(record.jobId);
+        if (!attachable(status)) {
+            log.info(`Re-run: job ${record.jobId} of attempt ${record.runAttempt} is ${status.statusEnum}; starting a new training.`);
+            return undefined;
+        }
+    }
+    catch (error) {
+        log.info(`Re-run: the status of job ${record.jobId} is unknown (${errorMessage(error)}); attaching to it all the same.`);
+    }
+    log.info(`Re-run (attempt ${run.attempt}): attempt ${record.runAttempt} started job ${record.jobId} with the same zip and parameters; ` +
+        'attaching to it: no new job is created, uploaded or started.');
+    return record.jobId;
+}
+/** Right after a start succeeded: records the job for later attempts of this run. Never throws. */
+async function recordStartedJob(report, env = process.env) {
+    const run = identify(report, env);
+    if (!run || !report.jobId || !cacheServiceAvailable(env))
+        return;
+    const key = jobRecordKey(run.runId, run.fingerprint, run.attempt);
+    const record = {
+        jobId: report.jobId,
+        runId: run.runId,
+        runAttempt: run.attempt,
+        zipSha256: run.zipSha256,
+        startedAt: new Date().toISOString()
+    };
+    const failed = {
+        warning: (message) => `Could not record job ${report.jobId} for re-runs: ${message}`,
+        fallback: undefined,
+        cleanup: () => removeCachedFolder(JOB_RECORD_FOLDER)
+    };
+    await bestEffort(failed, async () => {
+        const folder = cachedFolderPath(JOB_RECORD_FOLDER);
+        await (0,promises_.mkdir)(folder, { recursive: true });
+        await (0,promises_.writeFile)((0,external_node_path_.join)(folder, RECORD_FILE), `${JSON.stringify(record)}\n`);
+        if (await saveFolder(JOB_RECORD_FOLDER, key))
+            log.info(`Recorded job ${report.jobId} for re-runs of this run (cache key ${key}).`);
+        else
+            log.info(`Job ${report.jobId} was not recorded for re-runs (see above).`);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/github/index.ts
+// The GitHub side's public face: what only a run on GitHub Actions adds around the training
+// (the class-image cache, the re-run record, the artifact, the pull-request comment). Each of
+// these is best effort: it warns and the run goes on.
+
+
+
+
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(38815);
+;// CONCATENATED MODULE: ./src/inputs/hyperparameters.ts
+// The 21 optional DreamBoothInput training parameters of the seed, with the GraphQL type each
+// is sent as and the values the training script accepts (ranges from the later revision and
+// the diffusers DreamBooth script it follows).
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const spec = (key, type, rest = {}) => ({ key, input: key.replaceAll('_', '-'), type, ...rest });
+const LR_SCHEDULERS = [
+    'linear',
+    'cosine',
+    'cosine_with_restarts',
+    'polynomial',
+    'constant',
+    'constant_with_warmup'
+];
+const MIXED_PRECISIONS = ['no', 'fp16', 'bf16'];
+/** In the seed's order. */
+const HYPERPARAMETERS = [
+    spec('model', 'String'),
+    spec('vae', 'String'),
+    spec('seed', 'Int', { min: INT32_MIN, max: INT32_MAX }),
+    spec('prior_loss_weight', 'Float', { min: 0 }),
+    spec('resolution', 'Int', { min: 64, max: 4096, multipleOf: 8 }),
+    spec('train_batch_size', 'Int', { min: 1, max: 1024 }),
+    spec('lr_warmup_steps', 'Int', { min: 0, max: INT32_MAX }),
+    spec('lr_scheduler', 'String', { oneOf: LR_SCHEDULERS }),
+    spec('num_class_images', 'Int', { min: 0, max: 100000 }),
+    spec('learning_rate', 'Float', { min: 0, max: 1, minExclusive: true }),
+    spec('gradient_accumulation_steps', 'Int', { min: 1, max: INT32_MAX }),
+    spec('max_train_steps', 'Int', { min: 1, max: INT32_MAX }),
+    spec('train_text_encoder', 'Boolean'),
+    spec('use_8bit_adam', 'Boolean'),
+    spec('mixed_precision', 'String', { oneOf: MIXED_PRECISIONS }),
+    spec('with_prior_preservation', 'Boolean'),
+    spec('adam_beta1', 'Float', { min: 0, max: 1, maxExclusive: true }),
+    spec('adam_beta2', 'Float', { min: 0, max: 1, maxExclusive: true }),
+    spec('adam_weight_decay', 'Float', { min: 0 }),
+    spec('adam_epsilon', 'Float', { min: 0, minExclusive: true }),
+    spec('max_grad_norm', 'Float', { min: 0, minExclusive: true })
+];
+
+;// CONCATENATED MODULE: ./src/inputs/read.ts
+// The action's inputs: the only module that calls getInput. It reads every input of action.yml,
+// checks them all, and either returns one typed Config or throws one InputError that lists
+// every problem, so the user fixes the workflow in one go. No I/O beyond reading the env.
+
+
+
+
+
+const DEFAULT_API_URL = 'https://tbi56pnorvhbzbalsqal2is7dy.appsync-api.us-west-2.amazonaws.com/graphql';
+const MAX_SAMPLE_PROMPTS = 20;
+/** a week: longer waits are a mistake in the workflow, not a training run */
+const MAX_TIMEOUT_MINUTES = 360 * 24;
+const MIN_POLL_INTERVAL_SECONDS = 0.1;
+const MAX_POLL_INTERVAL_SECONDS = 3600;
+const MIN_REQUEST_TIMEOUT_SECONDS = 0.5;
+const MAX_REQUEST_TIMEOUT_SECONDS = 600;
+/** Bad inputs. Carries every problem found; the message lists them one a line. */
+class InputError extends Error {
+    name = 'InputError';
+    problems;
+    constructor(problems) {
+        const list = Array.isArray(problems) ? problems : [problems];
+        if (list.length === 0)
+            throw new RangeError('an InputError needs at least one problem');
+        super(list.length === 1
+            ? list[0].message
+            : [`${list.length} problems with the inputs:`, ...list.map((p) => p.message)].join('\n'));
+        this.problems = list;
+    }
+    /** the input of the first problem (the only one when there is one) */
+    get input() {
+        return this.problems[0].input;
+    }
+}
+const problem = (input, message, label = input) => new InputError({ input, message: `${label}: ${message}` });
+/** A value as the user wrote it, quoted so that spaces, line breaks and control characters show. */
+const show = (value) => JSON.stringify(value);
+/**
+ * Reads and checks every input. `env` supplies GITHUB_SHA and GITHUB_WORKSPACE; the inputs
+ * themselves come through @actions/core, which reads `INPUT_*` from process.env.
+ */
+function getConfig(env = process.env) {
+    // Mask the secrets before anything can print them, even an error about them.
+    const rawApiKey = core/* getInput */.V4('api-key');
+    maskSecret(rawApiKey);
+    const rawGithubToken = core/* getInput */.V4('github-token');
+    maskSecret(rawGithubToken);
+    const problems = [];
+    // Runs one check; on failure records its problems and returns a placeholder that is never
+    // seen, since getConfig throws once any problem is recorded.
+    const check = (read) => {
+        try {
+            return read();
+        }
+        catch (error) {
+            if (!(error instanceof InputError))
+                throw error;
+            problems.push(...error.problems);
+            return undefined;
+        }
+    };
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const jobId = check(() => optional(readInput('job-id'), parseJobId));
+    // Attaching to a job skips the dataset, so what only describes the dataset may be left out.
+    const needed = (name, value) => jobId !== undefined && value.trim() === '' ? '' : required(name, value);
+    const apiKey = check(() => parseApiKey(rawApiKey));
+    const githubToken = check(() => (rawGithubToken === '' ? undefined : withoutNul('github-token', rawGithubToken)));
+    const apiUrl = check(() => parseServiceUrl('api-url', readInput('api-url') || DEFAULT_API_URL));
+    const instanceImages = check(() => {
+        const given = needed('instance-images', readInput('instance-images'));
+        return given === '' ? '' : (0,external_node_path_.resolve)(workspace, given);
+    });
+    const classImages = check(() => optional(readInput('class-images'), (path) => (0,external_node_path_.resolve)(workspace, path)));
+    const name = check(() => needed('name', readInput('name')));
+    const version = check(() => readInput('version') || defaultVersion(env));
+    const description = check(() => optional(readInput('description', { trim: false }), (text) => text));
+    const instancePrompt = check(() => needed('instance-prompt', readInput('instance-prompt', { trim: false })));
+    const classPrompt = check(() => needed('class-prompt', readInput('class-prompt', { trim: false })));
+    const hyperparameters = check(() => readHyperparameters());
+    const zipName = check(() => {
+        const given = readInput('zip-name');
+        if (given !== '')
+            return parseZipName(given);
+        // Without a valid name and version the default means nothing; their own problems say why.
+        if (name === undefined || name === '' || version === undefined)
+            return '';
+        return defaultZipName(name, version);
+    });
+    const wait = check(() => parseBoolean('wait', readInput('wait') || 'true'));
+    const timeoutMinutes = check(() => parseBoundedNumber('timeout-minutes', readInput('timeout-minutes') || '120', 0, MAX_TIMEOUT_MINUTES, true));
+    const pollIntervalSeconds = check(() => parseBoundedNumber('poll-interval-seconds', readInput('poll-interval-seconds') || '30', MIN_POLL_INTERVAL_SECONDS, MAX_POLL_INTERVAL_SECONDS, false));
+    const requestTimeoutSeconds = check(() => parseBoundedNumber('request-timeout-seconds', readInput('request-timeout-seconds') || '60', MIN_REQUEST_TIMEOUT_SECONDS, MAX_REQUEST_TIMEOUT_SECONDS, false));
+    const cacheClassImages = check(() => parseBoolean('cache-class-images', readInput('cache-class-images') || 'true'));
+    const dryRun = check(() => parseBoolean('dry-run', readInput('dry-run') || 'false'));
+    const artifactName = check(() => optional(readInput('artifact-name'), parseArtifactName));
+    const commentOnPr = check(() => parseBoolean('comment-on-pr', readInput('comment-on-pr') || 'false'));
+    const samplePrompts = check(() => parseSamplePrompts(readInput('sample-prompts', { trim: false })));
+    const classImageGeneratorUrl = check(() => optional(readInput('class-image-generator-url'), (url) => parseServiceUrl('class-image-generator-url', url)));
+    if (jobId !== undefined && dryRun === true) {
+        problems.push({
+            input: 'job-id',
+            message: 'job-id: cannot be used with dry-run: true, since a dry run makes no network call and so has no job to attach to; remove one of them'
+        });
+    }
+    if (problems.length > 0) {
+        throw new InputError(problems.map((p) => ({ input: p.input, message: hideSecrets(p.message, [rawApiKey, rawGithubToken]) })));
+    }
+    return {
+        apiKey,
+        apiUrl,
+        instanceImages,
+        classImages,
+        name,
+        version,
+        description,
+        instancePrompt,
+        classPrompt,
+        hyperparameters,
+        zipName,
+        wait,
+        timeoutMs: Math.round(timeoutMinutes * 60_000),
+        pollIntervalMs: Math.round(pollIntervalSeconds * 1000),
+        requestTimeoutMs: Math.round(requestTimeoutSeconds * 1000),
+        jobId,
+        cacheClassImages,
+        dryRun,
+        artifactName,
+        githubToken,
+        commentOnPr,
+        samplePrompts,
+        classImageGeneratorUrl
+    };
+}
+function maskSecret(secret) {
+    if (secret === '')
+        return;
+    core/* setSecret */.Pq(secret);
+    // The runner may not match a multi-line mask on the lines it prints one by one.
+    for (const line of secret.split(/\r?\n/))
+        if (line.trim() !== '' && line !== secret)
+            core/* setSecret */.Pq(line);
+}
+/** Removes the secrets from a message, both as given and as JSON-quoted by `show`. */
+function hideSecrets(message, secrets) {
+    const forms = secrets.filter((s) => s !== '').flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
+    // the longest first, so a secret that contains another is hidden whole
+    return redact(message, [...new Set(forms)].sort((a, b) => b.length - a.length));
+}
+/** core.getInput (trimmed unless told), refusing a NUL character, which no field can carry. */
+function readInput(name, options = {}) {
+    return withoutNul(name, core/* getInput */.V4(name, { trimWhitespace: options.trim ?? true }));
+}
+function withoutNul(name, value) {
+    if (value.includes('\0'))
+        throw problem(name, 'contains a NUL character (\\u0000); remove it');
+    return value;
+}
+/** Whitespace-only counts as missing; otherwise the value is kept exactly as given. */
+function required(name, value) {
+    if (value.trim() === '')
+        throw problem(name, 'is required and was not given (or only whitespace)');
+    return value;
+}
+function optional(value, parse) {
+    return value.trim() === '' ? undefined : parse(value);
+}
+function parseApiKey(raw) {
+    const key = required('api-key', raw);
+    // fetch refuses such a header value later, with a less helpful error; never echo the key
+    if (/[^\x20-\x7e]/.test(key)) {
+        throw problem('api-key', 'contains a line break, control or non-ASCII character, which an Authorization header cannot carry; check the secret (its value is not shown)');
+    }
+    return key;
+}
+/** Model version when the input is empty: the commit's short SHA, else `1`. */
+function defaultVersion(env) {
+    const sha = (env.GITHUB_SHA ?? '').trim();
+    return sha === '' ? '1' : sha.slice(0, 7);
+}
+const ZIP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.zip$/;
+const ZIP_NAME_ALLOWED = 'letters, digits, ".", "_" and "-", starting with a letter or digit and ending in ".zip"';
+/**
+ * `<name>-<version>.zip` reduced to [A-Za-z0-9._-]: each run of other characters (with the
+ * dashes beside it) becomes one `-`, leading dots and dashes go, `.zip` is added if missing.
+ */
+function defaultZipName(name, version) {
+    const stem = `${name}-${version}`.replace(/[^A-Za-z0-9._]*[^A-Za-z0-9._-][^A-Za-z0-9._]*/g, '-').replace(/^[.-]+/, '');
+    const zipName = stem.endsWith('.zip') ? stem : `${stem}.zip`;
+    if (!ZIP_NAME.test(zipName)) {
+        throw problem('zip-name', `the default made from name and version, ${show(zipName)}, is not usable (it needs ${ZIP_NAME_ALLOWED}); set zip-name`);
+    }
+    return zipName;
+}
+/** An explicit zip-name is used as given or refused, never changed. */
+function parseZipName(raw) {
+    if (!ZIP_NAME.test(raw))
+        throw problem('zip-name', `${show(raw)} is not allowed; use ${ZIP_NAME_ALLOWED}`);
+    return raw;
+}
+/** True for the hosts where plain http cannot leave the machine. */
+function isLoopbackHost(hostname) {
+    return (hostname === 'localhost' ||
+        hostname === '[::1]' ||
+        // WHATWG URL has already normalised IPv4 forms such as 127.1 to dotted quads
+        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
+}
+/** An absolute https URL, or http on a loopback host, without credentials. Returns its href. */
+function parseServiceUrl(inputName, raw) {
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        throw problem(inputName, `${show(raw)} is not an absolute URL; give an https:// URL`);
+    }
+    if (url.username !== '' || url.password !== '') {
+        url.username = url.username && '***';
+        url.password = url.password && '***';
+        throw problem(inputName, `${show(url.href)} holds a user name or password, which would show in logs; remove it (the API key goes in api-key)`);
+    }
+    if (url.protocol === 'https:')
+        return url.href;
+    if (url.protocol === 'http:' && isLoopbackHost(url.hostname))
+        return url.href;
+    const why = url.protocol === 'http:'
+        ? 'http is only allowed for localhost, 127.0.0.0/8 and [::1]'
+        : `${url.protocol} is not supported`;
+    throw problem(inputName, `${show(raw)}: https is required (${why})`);
+}
+const BOOLEAN_TRUE = ['true', 'True', 'TRUE'];
+const BOOLEAN_FALSE = ['false', 'False', 'FALSE'];
+const BOOLEAN_ALLOWED = 'true or false (also True, TRUE, False, FALSE)';
+/** The values core.getBooleanInput accepts. */
+function parseBoolean(inputName, raw, label = inputName) {
+    if (BOOLEAN_TRUE.includes(raw))
+        return true;
+    if (BOOLEAN_FALSE.includes(raw))
+        return false;
+    throw problem(inputName, `${show(raw)} is not a boolean; use ${BOOLEAN_ALLOWED}`, label);
+}
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** A finite decimal number such as `5`, `.5`, `1e-6`; no hex, NaN or Infinity. */
+function parseDecimal(text) {
+    if (!DECIMAL.test(text))
+        return undefined;
+    const value = Number(text);
+    return Number.isFinite(value) ? value : undefined;
+}
+/** A decimal number in (min, max] when minExclusive, else [min, max]. */
+function parseBoundedNumber(inputName, raw, min, max, minExclusive) {
+    const allowed = `a number ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'and up to' : 'to'} ${max} (fractions allowed)`;
+    const value = parseDecimal(raw);
+    if (value === undefined)
+        throw problem(inputName, `${show(raw)} is not a decimal number; use ${allowed}`);
+    if (value > max || value < min || (minExclusive && value === min)) {
+        throw problem(inputName, `${raw} is out of range; use ${allowed}`);
+    }
+    return value;
+}
+const JOB_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+function parseJobId(raw) {
+    if (!JOB_ID.test(raw)) {
+        throw problem('job-id', `${show(raw)} is not a job ID; use 1 to 128 letters, digits, ".", "_", ":" or "-"`);
+    }
+    return raw;
+}
+// The characters actions/artifact refuses in an artifact name.
+const ARTIFACT_NAME_FORBIDDEN = ['"', ':', '<', '>', '|', '*', '?', '\\', '/', '\r', '\n'];
+function parseArtifactName(raw) {
+    const found = ARTIFACT_NAME_FORBIDDEN.filter((c) => raw.includes(c));
+    if (found.length > 0) {
+        throw problem('artifact-name', `${show(raw)} contains ${found.map(show).join(', ')}; an artifact name cannot contain " : < > | * ? \\ / or line breaks`);
+    }
+    return raw;
+}
+/** One prompt a non-empty line, kept as written except a trailing \r. */
+function parseSamplePrompts(raw) {
+    const prompts = raw
+        .split('\n')
+        .map((line) => line.replace(/\r$/, ''))
+        .filter((line) => line.trim() !== '');
+    if (prompts.length > MAX_SAMPLE_PROMPTS) {
+        throw problem('sample-prompts', `has ${prompts.length} prompts; at most ${MAX_SAMPLE_PROMPTS} are allowed (one a line)`);
+    }
+    return prompts;
+}
+// ---------------------------------------------------------------------------------------------
+// Hyperparameters: the 21 optional DreamBoothInput fields, each its own input and a key of the
+// `hyperparameters` mapping.
+const SPEC_BY_KEY = new Map(HYPERPARAMETERS.map((s) => [s.key, s]));
+/** In words, what a hyperparameter accepts. */
+function describeAllowed(spec) {
+    switch (spec.type) {
+        case 'Boolean':
+            return BOOLEAN_ALLOWED;
+        case 'String':
+            return spec.oneOf ? `one of ${spec.oneOf.join(', ')}` : 'a non-empty string';
+        case 'Int': {
+            const multiple = spec.multipleOf === undefined ? '' : `, a multiple of ${spec.multipleOf}`;
+            return `an integer (decimal digits, optional sign)${describeRange(spec)}${multiple}`;
+        }
+        case 'Float':
+            return `a decimal number (like 0.5 or 5e-6)${describeRange(spec)}`;
+    }
+}
+function describeRange(spec) {
+    const { min, max, minExclusive, maxExclusive } = spec;
+    if (min !== undefined && max !== undefined) {
+        if (!minExclusive && !maxExclusive)
+            return ` from ${min} to ${max}`;
+        return ` with ${min} ${minExclusive ? '<' : '<='} x ${maxExclusive ? '<' : '<='} ${max}`;
+    }
+    if (min !== undefined)
+        return ` ${minExclusive ? '>' : '>='} ${min}`;
+    if (max !== undefined)
+        return ` ${maxExclusive ? '<' : '<='} ${max}`;
+    return '';
+}
+function inRange(spec, value) {
+    const { min, max, minExclusive, maxExclusive } = spec;
+    if (min !== undefined && (value < min || (minExclusive && value === min)))
+        return false;
+    if (max !== undefined && (value > max || (maxExclusive && value === max)))
+        return false;
+    return true;
+}
+/**
+ * Parses one hyperparameter from its text, as written in its input (already trimmed) or as a
+ * string in the `hyperparameters` mapping. `inputName` names it in the error.
+ */
+function parseHyperparameterValue(spec, raw, inputName) {
+    const fail = (what) => problem(inputName, `${what}; allowed: ${describeAllowed(spec)}`);
+    switch (spec.type) {
+        case 'Boolean':
+            return parseBoolean(inputName, raw);
+        case 'String': {
+            if (raw.trim() === '')
+                throw fail('is empty');
+            if (spec.oneOf && !spec.oneOf.includes(raw)) {
+                const near = suggest(raw, spec.oneOf);
+                throw fail(`${show(raw)} is not allowed${near === undefined ? '' : ` (did you mean ${show(near)}?)`}`);
+            }
+            return raw;
+        }
+        case 'Int': {
+            if (!INTEGER.test(raw))
+                throw fail(`${show(raw)} is not an integer`);
+            const value = Number(raw) || 0; // no -0
+            if (!inRange(spec, value))
+                throw fail(`${raw} is out of range`);
+            if (spec.multipleOf !== undefined && value % spec.multipleOf !== 0) {
+                throw fail(`${raw} is not a multiple of ${spec.multipleOf}`);
+            }
+            return value;
+        }
+        case 'Float': {
+            const parsed = parseDecimal(raw);
+            if (parsed === undefined)
+                throw fail(`${show(raw)} is not a finite decimal number`);
+            const value = parsed || 0; // no -0
+            if (!inRange(spec, value))
+                throw fail(`${raw} is out of range`);
+            return value;
+        }
+    }
+}
+/** The 21 hyperparameter inputs, then the `hyperparameters` mapping, merged; a key set twice is an error. */
+function readHyperparameters() {
+    const problems = [];
+    const fromInputs = new Map();
+    const inputsGiven = new Set(); // even those whose value is refused
+    for (const spec of HYPERPARAMETERS) {
+        try {
+            const raw = readInput(spec.input);
+            if (raw === '')
+                continue;
+            inputsGiven.add(spec.key);
+            fromInputs.set(spec.key, parseHyperparameterValue(spec, raw, spec.input));
+        }
+        catch (error) {
+            if (!(error instanceof InputError))
+                throw error;
+            problems.push(...error.problems);
+        }
+    }
+    let fromMapping = { values: new Map(), keysGiven: [], problems: [] };
+    try {
+        fromMapping = readMapping(readInput('hyperparameters', { trim: false }));
+    }
+    catch (error) {
+        if (!(error instanceof InputError))
+            throw error;
+        problems.push(...error.problems);
+    }
+    problems.push(...fromMapping.problems);
+    for (const key of fromMapping.keysGiven) {
+        if (inputsGiven.has(key)) {
+            problems.push({
+                input: INPUT,
+                message: `${INPUT}: ${key} is set twice, by the input ${SPEC_BY_KEY.get(key)?.input} and by the key ${key} in hyperparameters; keep one`
+            });
+        }
+    }
+    if (problems.length > 0)
+        throw new InputError(problems);
+    // In the seed's order, so the parameters sent read the same way every run.
+    const merged = {};
+    for (const { key } of HYPERPARAMETERS) {
+        const value = fromInputs.get(key) ?? fromMapping.values.get(key);
+        if (value !== undefined)
+            merged[key] = value;
+    }
+    return merged;
+}
+/**
+ * Parses the `hyperparameters` input: a YAML or JSON mapping of snake_case keys to values.
+ * Returns only the keys set; throws an InputError listing every problem.
+ */
+function parseHyperparameters(text) {
+    const { values, problems } = readMapping(text);
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return Object.fromEntries(values);
+}
+const INPUT = 'hyperparameters';
+const EXAMPLE = 'like "learning_rate: 5e-6" on each line, or {"learning_rate": 5e-6}';
+// DreamBoothInput fields that have their own inputs and are not training parameters.
+const FIELDS_WITH_OWN_INPUT = {
+    name: 'name',
+    version: 'version',
+    desc: 'description',
+    instance_prompt: 'instance-prompt',
+    class_prompt: 'class-prompt',
+    datasets3objname: 'zip-name'
+};
+function readMapping(text) {
+    const values = new Map();
+    const keysGiven = [];
+    const problems = [];
+    const add = (message) => void problems.push({ input: INPUT, message: `${INPUT}: ${message}` });
+    if (text.trim() === '')
+        return { values, keysGiven, problems };
+    // uniqueKeys (the default) makes a duplicate key an error
+    const doc = (0,dist/* parseDocument */.Tp)(text, { prettyErrors: true });
+    for (const error of [...doc.errors, ...doc.warnings]) {
+        // the first line names the fault and its line and column; the rest quotes the text
+        add(`not valid YAML or JSON: ${error.message.split('\n')[0]}`);
+    }
+    if (problems.length > 0)
+        return { values, keysGiven, problems };
+    const contents = doc.contents;
+    if (contents === null)
+        return { values, keysGiven, problems }; // only comments
+    if (!(0,dist/* isMap */.jh)(contents)) {
+        add(`must be a mapping of parameter names to values (${EXAMPLE}), not ${describeNode(contents)}`);
+        return { values, keysGiven, problems };
+    }
+    for (const pair of contents.items) {
+        const keyNode = pair.key;
+        if (!(0,dist/* isScalar */.jn)(keyNode) || typeof keyNode.value !== 'string') {
+            add(`the key ${(0,dist/* isScalar */.jn)(keyNode) ? show(String(keyNode.value)) : describeNode(keyNode)} is not a parameter name; use snake_case names (${EXAMPLE})`);
+            continue;
+        }
+        const key = keyNode.value;
+        const spec = SPEC_BY_KEY.get(key);
+        if (!spec) {
+            add(unknownKeyMessage(key));
+            continue;
+        }
+        const label = `${INPUT}.${key}`;
+        const valueNode = pair.value;
+        if (valueNode === null || ((0,dist/* isScalar */.jn)(valueNode) && valueNode.value === null))
+            continue; // no value: not sent
+        if (!(0,dist/* isScalar */.jn)(valueNode)) {
+            keysGiven.push(key);
+            add(`${key} is ${describeNode(valueNode)}; allowed: ${describeAllowed(spec)}`);
+            continue;
+        }
+        const value = valueNode.value;
+        if (typeof value === 'string' && value.trim() === '')
+            continue; // empty, as for an input: not sent
+        keysGiven.push(key);
+        try {
+            values.set(key, parseMappingScalar(spec, value, valueNode.source, label));
+        }
+        catch (error) {
+            if (!(error instanceof InputError))
+                throw error;
+            problems.push(...error.problems.map((p) => ({ input: INPUT, message: p.message })));
+        }
+    }
+    return { values, keysGiven, problems };
+}
+/**
+ * A YAML scalar keeps its type: a string is read like the input's text, a number must suit an
+ * Int or Float as written (so 0x10 or 1.0 is no Int), a boolean only suits a Boolean.
+ */
+function parseMappingScalar(spec, value, source, label) {
+    const wrongType = (what) => problem(INPUT, `${what}; allowed: ${describeAllowed(spec)}${spec.type === 'String' ? ' (quote it)' : ''}`, label);
+    if (typeof value === 'string')
+        return parseHyperparameterValue(spec, value.trim(), label);
+    if (typeof value === 'number') {
+        if (spec.type !== 'Int' && spec.type !== 'Float')
+            throw wrongType(`${source ?? value} is a number`);
+        return parseHyperparameterValue(spec, source ?? String(value), label);
+    }
+    if (typeof value === 'boolean') {
+        if (spec.type !== 'Boolean')
+            throw wrongType(`${source ?? value} is a boolean`);
+        return value;
+    }
+    throw wrongType(`${show(String(source ?? value))} is not a number, boolean or string`);
+}
+function describeNode(node) {
+    if ((0,dist/* isMap */.jh)(node))
+        return 'a mapping';
+    if ((0,dist/* isScalar */.jn)(node))
+        return `the single value ${show(String(node.source ?? node.value))}`;
+    if (node && typeof node === 'object' && 'items' in node)
+        return 'a list';
+    return 'an alias or other YAML node';
+}
+function unknownKeyMessage(key) {
+    const snake = key.toLowerCase().replaceAll('-', '_');
+    if (SPEC_BY_KEY.has(snake))
+        return `unknown key ${show(key)}; did you mean ${show(snake)}? (keys are snake_case)`;
+    const ownInput = FIELDS_WITH_OWN_INPUT[snake];
+    if (ownInput)
+        return `${show(key)} is not a training parameter; set it with the input ${ownInput}`;
+    const near = suggest(snake, [...SPEC_BY_KEY.keys()]);
+    const hint = near === undefined ? `use one of ${[...SPEC_BY_KEY.keys()].join(', ')}` : `did you mean ${show(near)}?`;
+    return `unknown key ${show(key)}; ${hint}`;
+}
+// ---------------------------------------------------------------------------------------------
+/**
+ * The candidate nearest to `word` (case-insensitive edit distance, a swap of two neighbours
+ * counting as one edit), when it is near enough to be a likely typo.
+ */
+function suggest(word, candidates) {
+    const target = word.toLowerCase();
+    let best;
+    let bestDistance = Infinity;
+    for (const candidate of candidates) {
+        const distance = editDistance(target, candidate.toLowerCase());
+        if (distance < bestDistance) {
+            best = candidate;
+            bestDistance = distance;
+        }
+    }
+    return bestDistance <= Math.max(2, Math.floor(target.length / 3)) ? best : undefined;
+}
+/** Levenshtein distance with adjacent transpositions (optimal string alignment). */
+function editDistance(a, b) {
+    const rows = a.length + 1;
+    const cols = b.length + 1;
+    const d = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i < rows; i++) {
+        for (let j = 1; j < cols; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return d[rows - 1][cols - 1];
+}
+
+;// CONCATENATED MODULE: ./src/shared/concurrency.ts
+// A few tasks at a time: enough to hide each call's latency without flooding a paid service.
+/**
+ * Runs `task` for every item with at most `limit` running at once; the results come in the
+ * items' order. After a task throws, no new task starts and the first error is thrown once the
+ * running ones have ended.
+ */
+async function mapWithConcurrency(items, limit, task) {
+    const results = new Array(items.length);
+    let next = 0;
+    let failure;
+    const worker = async () => {
+        while (failure === undefined && next < items.length) {
+            const index = next++;
+            try {
+                results[index] = await task(items[index], index);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    const workers = Math.max(1, Math.min(Math.floor(limit), items.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (failure)
+        throw failure.error;
+    return results;
+}
+
 ;// CONCATENATED MODULE: ./node_modules/graphql-request/build/legacy/classes/ClientError.js
 class ClientError extends Error {
     response;
@@ -62110,6 +64549,7 @@ async function withRetries(options, attemptOnce) {
 // NO_PROXY, a timeout per request, and the sorting of failures into transient or not.
 
 
+
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const dispatchers = new Map();
 /**
@@ -62179,14 +64619,6 @@ const TRANSIENT_CODES = new Set([
     'UND_ERR_HEADERS_TIMEOUT',
     'UND_ERR_BODY_TIMEOUT'
 ]);
-function errorCode(error) {
-    for (let e = error, depth = 0; e && depth < 5; depth++) {
-        if (typeof e.code === 'string')
-            return e.code;
-        e = e.cause;
-    }
-    return undefined;
-}
 /**
  * Turns a failed request into a TransientError when repeating it may help (connection lost,
  * request timed out); other errors come back as they are. A cancelled run is not transient.
@@ -62231,44 +64663,6 @@ function bodyGist(body, max = 200) {
         .replace(/\s+/g, ' ')
         .trim();
     return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-
-;// CONCATENATED MODULE: ./src/shared/secrets.ts
-
-/**
- * Masks a presigned URL before anything can print it: the whole URL, its query string and
- * each query value long enough to be a credential (signatures, tokens, credentials).
- */
-function maskUrl(url) {
-    core/* setSecret */.Pq(url);
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return;
-    }
-    if (parsed.search.length > 1) {
-        core/* setSecret */.Pq(parsed.search.slice(1));
-        core/* setSecret */.Pq(parsed.search);
-    }
-    for (const value of parsed.searchParams.values()) {
-        if (value.length >= 16) {
-            core/* setSecret */.Pq(value);
-            const encoded = encodeURIComponent(value);
-            if (encoded !== value)
-                core/* setSecret */.Pq(encoded);
-        }
-    }
-}
-/** Replaces every occurrence of the given secrets in a message, for errors built from others' text. */
-function redact(text, secrets) {
-    let result = text;
-    for (const secret of secrets) {
-        if (secret && secret.length >= 4)
-            result = result.split(secret).join('***');
-    }
-    return result;
 }
 
 ;// CONCATENATED MODULE: ./src/tiyaro/api.ts
@@ -62458,1988 +64852,18 @@ class TiyaroApi {
     }
 }
 
-;// CONCATENATED MODULE: ./src/shared/image-info.ts
-// Recognises JPEG, PNG and WebP by their magic bytes and reads the pixel size from the header,
-// without decoding. `sniffImage` is pure; `readImageInfo` is the thin file reader around it,
-// which reads the first 64 KiB and, for a JPEG whose frame header lies further on (camera
-// files put EXIF, ICC and maker segments first), hops from segment to segment by offset
-// instead of reading what it skips.
-
-/** Bytes read at the start of every file: enough for PNG, WebP and most JPEGs. */
-const HEADER_BYTES = 64 * 1024;
-/** Bytes read per hop while following a JPEG's segments past the first read. */
-const JPEG_HOP_BYTES = 4 * 1024;
-/** Most bytes read from one file in all; a frame header not found by then is "unknown size". */
-const MAX_HEADER_READ_BYTES = 1024 * 1024;
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-function sniffImage(header) {
-    if (startsWith(header, PNG_SIGNATURE))
-        return { format: 'png', ...pngSize(header) };
-    if (isJpeg(header)) {
-        const step = walkJpegMarkers(header, 0, 2);
-        return step.kind === 'frame' ? { format: 'jpeg', ...step.size } : { format: 'jpeg' };
-    }
-    if (ascii(header, 0, 4) === 'RIFF' && ascii(header, 8, 4) === 'WEBP') {
-        return { format: 'webp', ...webpSize(header) };
-    }
-    return undefined;
-}
-/** Reads as little of the file as it takes; never the whole of a large file. */
-async function readImageInfo(path) {
-    const file = await (0,promises_.open)(path, 'r');
-    try {
-        const header = await readAt(file, 0, HEADER_BYTES);
-        const info = sniffImage(header);
-        if (info?.format !== 'jpeg' || info.width !== undefined)
-            return info;
-        return { format: 'jpeg', ...(await findJpegSize(file, header)) };
-    }
-    finally {
-        await file.close();
-    }
-}
-/** Follows the segments past the first read, one small read per hop, within a byte budget. */
-async function findJpegSize(file, header) {
-    let step = walkJpegMarkers(header, 0, 2);
-    let budget = MAX_HEADER_READ_BYTES - header.length;
-    while (step.kind === 'more' && budget > 0) {
-        const wanted = Math.min(JPEG_HOP_BYTES, budget);
-        const window = await readAt(file, step.at, wanted);
-        budget -= wanted;
-        step = walkJpegMarkers(window, step.at, step.at);
-        if (step.kind === 'more' && window.length < wanted)
-            return undefined; // the file ends first
-    }
-    return step.kind === 'frame' ? step.size : undefined;
-}
-async function readAt(file, position, length) {
-    const buffer = Buffer.alloc(length);
-    let filled = 0;
-    while (filled < length) {
-        const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);
-        if (bytesRead === 0)
-            break;
-        filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
-}
-function isJpeg(bytes) {
-    return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-}
-// SOF0-3, 5-7, 9-11, 13-15: C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frames.
-function isStartOfFrame(marker) {
-    return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-}
-/**
- * Walks JPEG markers from file offset `at`, over `bytes`, which hold the file's bytes from
- * offset `base` on. Answers the frame size, or the offset it needs to read next.
- */
-function walkJpegMarkers(bytes, base, at) {
-    let position = at;
-    for (;;) {
-        const i = position - base;
-        if (i + 1 >= bytes.length)
-            return { kind: 'more', at: position };
-        if (bytes[i] !== 0xff)
-            return { kind: 'invalid' };
-        const marker = bytes[i + 1];
-        if (marker === 0xff) {
-            position += 1; // fill byte before a marker
-            continue;
-        }
-        // markers without a length: SOI, TEM, RST0-7
-        if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-            position += 2;
-            continue;
-        }
-        // the image data (SOS) or its end (EOI) before any frame header: no size to find
-        if (marker === 0xda || marker === 0xd9)
-            return { kind: 'invalid' };
-        if (i + 3 >= bytes.length)
-            return { kind: 'more', at: position };
-        const length = readUint16BE(bytes, i + 2);
-        if (length < 2)
-            return { kind: 'invalid' };
-        if (isStartOfFrame(marker)) {
-            // FF Cn, length (2), precision (1), height (2), width (2)
-            if (i + 8 >= bytes.length)
-                return { kind: 'more', at: position };
-            const height = readUint16BE(bytes, i + 5);
-            const width = readUint16BE(bytes, i + 7);
-            // a height of 0 is set later by a DNL marker: leave the size unknown
-            return { kind: 'frame', size: width > 0 && height > 0 ? { width, height } : undefined };
-        }
-        position += 2 + length;
-    }
-}
-function pngSize(bytes) {
-    // signature (8), IHDR length (4), "IHDR" (4), width (4), height (4)
-    if (bytes.length < 24 || ascii(bytes, 12, 4) !== 'IHDR')
-        return undefined;
-    const width = readUint32BE(bytes, 16);
-    const height = readUint32BE(bytes, 20);
-    return width > 0 && height > 0 ? { width, height } : undefined;
-}
-function webpSize(bytes) {
-    // "RIFF", size (4), "WEBP", then the first chunk: FourCC (4), size (4), data from offset 20
-    const chunk = ascii(bytes, 12, 4);
-    if (chunk === 'VP8 ') {
-        // frame tag (3 bytes; bit 0 clear on a key frame), start code 9D 01 2A, 14-bit width, height
-        if (bytes.length < 30 || (bytes[20] & 1) !== 0)
-            return undefined;
-        if (bytes[23] !== 0x9d || bytes[24] !== 0x01 || bytes[25] !== 0x2a)
-            return undefined;
-        return positive(readUint16LE(bytes, 26) & 0x3fff, readUint16LE(bytes, 28) & 0x3fff);
-    }
-    if (chunk === 'VP8L') {
-        // signature 0x2F, then 14 bits width-1 and 14 bits height-1, little-endian
-        if (bytes.length < 25 || bytes[20] !== 0x2f)
-            return undefined;
-        const bits = readUint32LE(bytes, 21);
-        return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
-    }
-    if (chunk === 'VP8X') {
-        // flags (1), reserved (3), canvas width-1 (24 bits LE), canvas height-1 (24 bits LE)
-        if (bytes.length < 30)
-            return undefined;
-        return { width: readUint24LE(bytes, 24) + 1, height: readUint24LE(bytes, 27) + 1 };
-    }
-    return undefined;
-}
-function positive(width, height) {
-    return width > 0 && height > 0 ? { width, height } : undefined;
-}
-function startsWith(bytes, prefix) {
-    return bytes.length >= prefix.length && prefix.every((byte, i) => bytes[i] === byte);
-}
-function ascii(bytes, offset, length) {
-    if (bytes.length < offset + length)
-        return '';
-    return String.fromCharCode(...bytes.subarray(offset, offset + length));
-}
-function readUint16BE(bytes, i) {
-    return (bytes[i] << 8) | bytes[i + 1];
-}
-function readUint16LE(bytes, i) {
-    return bytes[i] | (bytes[i + 1] << 8);
-}
-function readUint24LE(bytes, i) {
-    return bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16);
-}
-function readUint32BE(bytes, i) {
-    return ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0;
-}
-function readUint32LE(bytes, i) {
-    return (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0;
-}
-
-;// CONCATENATED MODULE: ./src/shared/format.ts
-// Formatting shared by the log, the summary and the comment: sizes, durations, counted nouns.
-function formatBytes(bytes) {
-    const units = ['bytes', 'KiB', 'MiB', 'GiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return unit === 0 ? `${bytes} bytes` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
-}
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    const seconds = ms / 1000;
-    if (seconds < 60)
-        return `${seconds.toFixed(1)} s`;
-    const minutes = Math.floor(seconds / 60);
-    return `${minutes} min ${Math.round(seconds - minutes * 60)} s`;
-}
-/** "1 image", "3 images". */
-function plural(count, noun, nouns = `${noun}s`) {
-    return `${count} ${count === 1 ? noun : nouns}`;
-}
-
-;// CONCATENATED MODULE: ./src/dataset/scan.ts
-
-
-
-
-/** Largest image accepted; far above any photo a trainer crops to 512-1024 px. */
-const MAX_IMAGE_BYTES = 50 * 1024 * 1024;
-/** Largest total of the images in one zip. */
-const MAX_ZIP_BYTES = 5 * 1024 * 1024 * 1024;
-/** The zip's folder for class images. */
-const CLASS_FOLDER = 'dataset_class';
-/** The training resolution when the `resolution` input is not set. */
-const DEFAULT_RESOLUTION = 512;
-const MIN_INSTANCE_IMAGES = 3;
-const MAX_INSTANCE_IMAGES = 50;
-/** Problems listed in one error message before "and N more". */
-const MAX_LISTED_PROBLEMS = 20;
-/** Files whose headers are read at the same time. */
-const READ_CONCURRENCY = 8;
-/** A dataset that cannot be zipped; the message starts with the input to fix. */
-class DatasetError extends Error {
-    input;
-    constructor(input, message) {
-        super(`${input}: ${message}`);
-        this.input = input;
-        this.name = 'DatasetError';
-    }
-}
-async function scanDataset({ instanceDir, classDir }) {
-    const instanceRoot = await resolveFolder(instanceDir, 'instance-images');
-    if (instanceRoot === undefined)
-        throw new DatasetError('instance-images', `folder not found: ${instanceDir}`);
-    const classRoot = classDir === undefined ? undefined : await resolveFolder(classDir, 'class-images');
-    if (classRoot === instanceRoot) {
-        throw new DatasetError('class-images', `is the same folder as instance-images (${instanceDir})`);
-    }
-    // The vendor template's layout keeps class images in <instance>/dataset_class: flattened into
-    // the instance images they would train the wrong concept, so ask for them as class-images.
-    const nestedClassDir = (0,external_node_path_.join)(instanceDir, CLASS_FOLDER);
-    const nestedClassRoot = await resolveFolder(nestedClassDir, 'instance-images').catch(() => undefined);
-    if (nestedClassRoot !== undefined && nestedClassRoot !== classRoot) {
-        throw new DatasetError('instance-images', `${nestedClassDir} looks like class images in the zip's layout; give it as class-images (class-images: ${nestedClassDir}) so its images go to dataset_class/ and not among the instance images`);
-    }
-    // when one folder holds the other, the inner one's images belong to the inner one only
-    const instanceImages = await scanFolder(instanceDir, instanceRoot, 'instance', classRoot);
-    if (instanceImages.length === 0) {
-        throw new DatasetError('instance-images', `no JPEG, PNG or WebP image in ${instanceDir}`);
-    }
-    const classImages = classDir === undefined || classRoot === undefined
-        ? []
-        : await scanFolder(classDir, classRoot, 'class', instanceRoot);
-    const instanceBytes = sumBytes(instanceImages);
-    const classBytes = sumBytes(classImages);
-    const totalBytes = instanceBytes + classBytes;
-    if (totalBytes > MAX_ZIP_BYTES) {
-        const input = instanceBytes > MAX_ZIP_BYTES ? 'instance-images' : 'class-images';
-        throw new DatasetError(input, `the images come to ${formatBytes(totalBytes)} (instance-images ${formatBytes(instanceBytes)}, ` +
-            `class-images ${formatBytes(classBytes)}), more than the ${formatBytes(MAX_ZIP_BYTES)} allowed in one zip`);
-    }
-    return { instanceDir, classDir, instance: instanceImages, class: classImages, totalBytes };
-}
-/** The folder's real path; undefined when it does not exist. */
-async function resolveFolder(dir, input) {
-    let real;
-    try {
-        real = await (0,promises_.realpath)(dir);
-    }
-    catch (error) {
-        if (scan_errorCode(error) === 'ENOENT')
-            return undefined;
-        throw new DatasetError(input, `cannot open ${dir}: ${scan_errorCode(error) ?? String(error)}`);
-    }
-    if (!(await (0,promises_.stat)(real)).isDirectory())
-        throw new DatasetError(input, `not a folder: ${dir}`);
-    return real;
-}
-async function scanFolder(dir, root, kind, otherRoot) {
-    const input = kind === 'instance' ? 'instance-images' : 'class-images';
-    const { files, problems } = await listFiles(root, otherRoot);
-    const images = [];
-    for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
-        const batch = files.slice(i, i + READ_CONCURRENCY);
-        for (const result of await Promise.all(batch.map((file) => inspectFile(file, dir, kind)))) {
-            if ('reason' in result)
-                problems.push(result);
-            else
-                images.push(result);
-        }
-    }
-    problems.push(...nameClashes(images));
-    if (problems.length > 0)
-        throw new DatasetError(input, describeProblems(dir, problems));
-    return images.sort((a, b) => compareNames(a.entryName, b.entryName));
-}
-/** Walks the folder depth-first in name order; links are followed when they stay inside. */
-async function listFiles(root, skip) {
-    const files = [];
-    const problems = [];
-    const visited = new Set();
-    async function visit(realDir, relDir) {
-        if (visited.has(realDir) || realDir === skip)
-            return; // a loop, a second link, or the other input's folder
-        visited.add(realDir);
-        let entries;
-        try {
-            entries = await (0,promises_.readdir)(realDir, { withFileTypes: true });
-        }
-        catch (error) {
-            problems.push({ paths: [relDir || '.'], reason: `cannot read the folder (${scan_errorCode(error) ?? String(error)})` });
-            return;
-        }
-        const shown = entries.filter((entry) => !entry.name.startsWith('.'));
-        for (const entry of shown.sort((a, b) => compareNames(a.name, b.name))) {
-            const relPath = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
-            const target = await resolveEntry(root, realDir, entry);
-            if ('reason' in target)
-                problems.push({ paths: [relPath], reason: target.reason });
-            else if (target.type === 'dir')
-                await visit(target.path, relPath);
-            else if (target.type === 'file')
-                files.push({ path: target.path, relPath, name: entry.name });
-            else
-                problems.push({ paths: [relPath], reason: 'not a regular file' });
-        }
-    }
-    await visit(root, '');
-    return { files, problems };
-}
-async function resolveEntry(root, realDir, entry) {
-    const path = (0,external_node_path_.join)(realDir, entry.name);
-    if (!entry.isSymbolicLink()) {
-        return { path, type: entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' };
-    }
-    let target;
-    try {
-        target = await (0,promises_.realpath)(path);
-    }
-    catch {
-        return { reason: 'broken symbolic link' };
-    }
-    if (!isInside(root, target))
-        return { reason: `symbolic link to ${target}, outside the folder` };
-    const stats = await (0,promises_.stat)(target);
-    return { path: target, type: stats.isDirectory() ? 'dir' : stats.isFile() ? 'file' : 'other' };
-}
-function isInside(root, path) {
-    const rel = (0,external_node_path_.relative)(root, path);
-    return rel === '' || (rel.split(external_node_path_.sep)[0] !== '..' && !(0,external_node_path_.isAbsolute)(rel));
-}
-// Characters that the zip writer would turn into folders or drop (\ and a drive-like "x:"),
-// or that a Windows trainer could not extract.
-const UNPORTABLE_NAME = /[\\:*?"<>|\u0000-\u001f\u007f]/;
-async function inspectFile(file, dir, kind) {
-    const problem = (reason) => ({ paths: [file.relPath], reason });
-    if (UNPORTABLE_NAME.test(file.name)) {
-        return problem('the name has a character a zip entry cannot keep (\\ : * ? " < > | or a control character)');
-    }
-    if (kind === 'instance' && file.name.toLowerCase() === CLASS_FOLDER) {
-        return problem(`the name is taken by the zip's ${CLASS_FOLDER}/ folder`);
-    }
-    let bytes;
-    let info;
-    try {
-        bytes = (await (0,promises_.stat)(file.path)).size;
-        info = await readImageInfo(file.path);
-    }
-    catch (error) {
-        return problem(`cannot read it (${scan_errorCode(error) ?? String(error)})`);
-    }
-    if (info === undefined)
-        return problem('not a JPEG, PNG or WebP image');
-    if (bytes > MAX_IMAGE_BYTES) {
-        return problem(`${formatBytes(bytes)}, more than the ${formatBytes(MAX_IMAGE_BYTES)} allowed for one image`);
-    }
+;// CONCATENATED MODULE: ./src/tiyaro/dreambooth-input.ts
+/** The DreamBoothInput sent to the start: the required fields, then what the user set. */
+function dreamboothInput(config) {
     return {
-        kind,
-        sourcePath: (0,external_node_path_.join)(dir, ...file.relPath.split('/')),
-        relPath: file.relPath,
-        entryName: kind === 'instance' ? file.name : `${CLASS_FOLDER}/${file.name}`,
-        bytes,
-        format: info.format,
-        width: info.width,
-        height: info.height
+        name: config.name,
+        version: config.version,
+        ...(config.description ? { desc: config.description } : {}),
+        datasetS3ObjName: config.zipName,
+        class_prompt: config.classPrompt,
+        instance_prompt: config.instancePrompt,
+        ...config.hyperparameters
     };
-}
-/** Images that flatten to the same entry name, compared without case. */
-function nameClashes(images) {
-    const byName = new Map();
-    for (const image of images) {
-        const key = image.entryName.toLowerCase();
-        byName.set(key, [...(byName.get(key) ?? []), image.relPath]);
-    }
-    return [...byName.entries()]
-        .filter(([, paths]) => paths.length > 1)
-        .map(([, paths]) => ({
-        paths: paths.sort(compareNames),
-        reason: `each would be stored as ${paths[0].split('/').pop()} (sub-folders are flattened; names are compared without case)`
-    }));
-}
-function describeProblems(dir, problems) {
-    const sorted = [...problems].sort((a, b) => compareNames(a.paths[0], b.paths[0]));
-    const listed = sorted.slice(0, MAX_LISTED_PROBLEMS).map((p) => `\n  ${p.paths.join(', ')}: ${p.reason}`);
-    const more = problems.length > MAX_LISTED_PROBLEMS ? `\n  and ${problems.length - MAX_LISTED_PROBLEMS} more` : '';
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    return (`${count} in ${dir}:${listed.join('')}${more}\n` +
-        `Only JPEG, PNG and WebP images may be in the folder (files and folders whose names start with '.' are skipped).`);
-}
-/**
- * Warnings that do not stop the run. Duplicates are found from the hashes the archive step
- * took; without `archive` (undefined) they are not looked for.
- */
-function checkDataset(dataset, archive, { resolution = DEFAULT_RESOLUTION } = {}) {
-    const duplicates = archive === undefined ? [] : duplicateWarnings(dataset, archive);
-    return [...countWarnings(dataset), ...sizeWarnings(dataset, resolution), ...duplicates];
-}
-function countWarnings(dataset) {
-    const count = dataset.instance.length;
-    if (count < MIN_INSTANCE_IMAGES) {
-        return [
-            {
-                message: `only ${count} instance image${count === 1 ? '' : 's'}: DreamBooth needs ${MIN_INSTANCE_IMAGES} to ${MAX_INSTANCE_IMAGES} to learn a subject`
-            }
-        ];
-    }
-    if (count > MAX_INSTANCE_IMAGES) {
-        return [{ message: `${count} instance images: more than ${MAX_INSTANCE_IMAGES} add training time for little gain` }];
-    }
-    return [];
-}
-function sizeWarnings(dataset, resolution) {
-    const warnings = [];
-    for (const image of allImages(dataset)) {
-        if (image.width === undefined || image.height === undefined) {
-            warnings.push({
-                message: `${describe(image)}: its pixel size could not be read from the header`,
-                file: image.sourcePath
-            });
-        }
-        else if (Math.min(image.width, image.height) < resolution) {
-            warnings.push({
-                message: `${describe(image)} is ${image.width}x${image.height}: its short side is below the training resolution of ${resolution} px, so it will be scaled up`,
-                file: image.sourcePath
-            });
-        }
-    }
-    return warnings;
-}
-/** One warning per image whose content an earlier one (instance first, then class) has. */
-function duplicateWarnings(dataset, archive) {
-    const hashByName = new Map(archive.entries.map((entry) => [entry.name, entry.fingerprint]));
-    const firstByHash = new Map();
-    const warnings = [];
-    for (const image of allImages(dataset)) {
-        const hash = hashByName.get(image.entryName);
-        if (hash === undefined)
-            continue;
-        const first = firstByHash.get(hash);
-        if (first === undefined)
-            firstByHash.set(hash, image);
-        else
-            warnings.push({
-                message: `${describe(image)} has the same content as ${describe(first)}`,
-                file: image.sourcePath
-            });
-    }
-    return warnings;
-}
-function allImages(dataset) {
-    return [...dataset.instance, ...dataset.class];
-}
-function describe(image) {
-    return image.kind === 'instance' ? image.relPath : `${image.relPath} (class-images)`;
-}
-function sumBytes(images) {
-    return images.reduce((total, image) => total + image.bytes, 0);
-}
-/** Code-unit order: the same on every machine, unlike localeCompare. */
-function compareNames(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-function scan_errorCode(error) {
-    return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(38522);
-;// CONCATENATED MODULE: ./src/dataset/zip-writer.ts
-// The zip format (PKWARE's APPNOTE.TXT), STORE only: entries appended to an open file in one
-// pass, each file read in chunks through two reused buffers (one is read into while the other
-// is written out), its CRC-32 taken on the way (the zip needs it), and every byte of the zip
-// through a sha256 on the way out. Memory stays the same whatever the sizes, and no chunk is left for the
-// garbage collector.
-//
-// The bytes are those archiver (zip-stream) writes for the same entries: a data descriptor after
-// each entry, fixed date and mode, no extra fields, ZIP64 records only where an offset, the
-// central directory or the entry count passes the 32- or 16-bit limits.
-
-
-
-/** Every entry's timestamp: the earliest a DOS date can hold, in UTC. */
-const ZIP_ENTRY_DATE = new Date(Date.UTC(1980, 0, 1, 0, 0, 0));
-/** Every entry's Unix mode (rw-r--r--), whatever the source file's mode. */
-const ZIP_ENTRY_MODE = 0o644;
-/** Big enough that a read or a write costs little per byte, small enough to stay in cache. */
-const CHUNK_BYTES = 1024 * 1024;
-const LOCAL_HEADER = 0x04034b50;
-const DATA_DESCRIPTOR = 0x08074b50;
-const CENTRAL_HEADER = 0x02014b50;
-const ZIP64_END = 0x06064b50;
-const ZIP64_LOCATOR = 0x07064b50;
-const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
-const ZIP64_EXTRA = 0x0001;
-/** A 32-bit field whose value is in a ZIP64 record instead. */
-const ZIP64_MAGIC = 0xffffffff;
-const ZIP64_MAGIC_SHORT = 0xffff;
-/** 2.0: a data descriptor follows the data; 4.5: ZIP64. */
-const VERSION_DATA_DESCRIPTOR = 20;
-const VERSION_ZIP64 = 45;
-/** Unix (3) in the high byte, 4.5 in the low one. */
-const VERSION_MADE_BY = (3 << 8) | VERSION_ZIP64;
-/** Bit 3: CRC-32 and sizes are in the data descriptor; bit 11: the name is UTF-8. */
-const FLAG_DATA_DESCRIPTOR = 0x0008;
-const FLAG_UTF8 = 0x0800;
-/** ZIP_ENTRY_DATE as DOS time (00:00:00) and date (1980-01-01). */
-const DOS_TIME = 0;
-const DOS_DATE = (0 << 9) | (1 << 5) | 1;
-/** A regular file with ZIP_ENTRY_MODE in the high 16 bits, the DOS archive bit in the low ones. */
-const EXTERNAL_ATTRIBUTES = (((0o100000 | ZIP_ENTRY_MODE) << 16) | 0x20) >>> 0;
-/** Appends entries to an open file; call finish() once after the last one. */
-class ZipWriter {
-    output;
-    /** written so far */
-    bytes = 0;
-    digest = (0,external_node_crypto_.createHash)('sha256');
-    records = [];
-    buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
-    constructor(output) {
-        this.output = output;
-    }
-    /** Adds the file at `sourcePath` as `entryName`; its CRC-32 and size. */
-    async addFile(entryName, sourcePath) {
-        const name = Buffer.from(entryName, 'utf8');
-        // as zip-stream: the UTF-8 flag only when the name is not plain ASCII
-        const flags = FLAG_DATA_DESCRIPTOR | (name.length === entryName.length ? 0 : FLAG_UTF8);
-        const offset = this.bytes;
-        await this.write(localHeader(name, flags));
-        const { crc, bytes } = await this.copyFrom(sourcePath);
-        if (bytes >= ZIP64_MAGIC)
-            throw new Error(`${sourcePath} is 4 GiB or more, too large for one entry`);
-        await this.write(dataDescriptor(crc, bytes));
-        this.records.push({ name, flags, crc, bytes, offset });
-        return { crc32: crc, bytes };
-    }
-    /** Writes the central directory and the end records. */
-    async finish() {
-        await this.write(centralDirectory(this.records, this.bytes));
-    }
-    /** Of every byte written; valid once after finish(). */
-    sha256() {
-        return this.digest.digest('hex');
-    }
-    /** The file's bytes into the zip; its CRC-32 and size. */
-    async copyFrom(sourcePath) {
-        const input = await (0,promises_.open)(sourcePath, 'r');
-        let crc = 0;
-        let bytes = 0;
-        let writing = Promise.resolve();
-        try {
-            for (let turn = 0;; turn ^= 1) {
-                // this buffer's last write was awaited before the other buffer's write began: it is free
-                const buffer = this.buffers[turn];
-                const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
-                if (bytesRead === 0)
-                    break;
-                const chunk = buffer.subarray(0, bytesRead);
-                crc = (0,external_node_zlib_.crc32)(chunk, crc);
-                bytes += bytesRead;
-                await writing;
-                writing = this.write(chunk);
-            }
-            await writing;
-        }
-        finally {
-            await writing.catch(() => undefined);
-            await input.close();
-        }
-        return { crc, bytes };
-    }
-    /** Appends bytes to the file. Calls do not overlap: each waits for the one before. */
-    async write(bytes) {
-        this.digest.update(bytes);
-        this.bytes += bytes.length;
-        for (let done = 0; done < bytes.length;) {
-            done += (await this.output.write(bytes, done, bytes.length - done)).bytesWritten;
-        }
-    }
-}
-function localHeader(name, flags) {
-    const header = Buffer.alloc(30 + name.length);
-    header.writeUInt32LE(LOCAL_HEADER, 0);
-    header.writeUInt16LE(VERSION_DATA_DESCRIPTOR, 4);
-    header.writeUInt16LE(flags, 6);
-    // method 0 (STORE) at 8
-    header.writeUInt16LE(DOS_TIME, 10);
-    header.writeUInt16LE(DOS_DATE, 12);
-    // CRC-32 and sizes (14-25) stay 0: the data descriptor gives them
-    header.writeUInt16LE(name.length, 26);
-    // extra field length 0 at 28
-    name.copy(header, 30);
-    return header;
-}
-function dataDescriptor(crc, bytes) {
-    const descriptor = Buffer.alloc(16);
-    descriptor.writeUInt32LE(DATA_DESCRIPTOR, 0);
-    descriptor.writeUInt32LE(crc, 4);
-    descriptor.writeUInt32LE(bytes, 8);
-    descriptor.writeUInt32LE(bytes, 12);
-    return descriptor;
-}
-/**
- * The central directory that starts at `centralOffset`, then the ZIP64 end record and locator
- * when needed, then the end of central directory record.
- */
-function centralDirectory(records, centralOffset) {
-    const headers = records.map(centralHeader);
-    const centralBytes = headers.reduce((sum, header) => sum + header.length, 0);
-    const count = records.length;
-    const zip64 = count > ZIP64_MAGIC_SHORT || centralBytes > ZIP64_MAGIC || centralOffset > ZIP64_MAGIC;
-    const parts = [...headers];
-    if (zip64) {
-        const end64 = Buffer.alloc(56 + 20);
-        end64.writeUInt32LE(ZIP64_END, 0);
-        end64.writeBigUInt64LE(44n, 4); // the size of the rest of this record
-        end64.writeUInt16LE(VERSION_ZIP64, 12);
-        end64.writeUInt16LE(VERSION_ZIP64, 14);
-        // disk numbers (16-23) are 0
-        end64.writeBigUInt64LE(BigInt(count), 24);
-        end64.writeBigUInt64LE(BigInt(count), 32);
-        end64.writeBigUInt64LE(BigInt(centralBytes), 40);
-        end64.writeBigUInt64LE(BigInt(centralOffset), 48);
-        end64.writeUInt32LE(ZIP64_LOCATOR, 56);
-        // the disk of the ZIP64 end record (60-63) is 0
-        end64.writeBigUInt64LE(BigInt(centralOffset + centralBytes), 64);
-        end64.writeUInt32LE(1, 72); // disks in all
-        parts.push(end64);
-    }
-    const end = Buffer.alloc(22);
-    end.writeUInt32LE(END_OF_CENTRAL_DIRECTORY, 0);
-    // disk numbers (4-7) are 0
-    end.writeUInt16LE(zip64 ? ZIP64_MAGIC_SHORT : count, 8);
-    end.writeUInt16LE(zip64 ? ZIP64_MAGIC_SHORT : count, 10);
-    end.writeUInt32LE(zip64 ? ZIP64_MAGIC : centralBytes, 12);
-    end.writeUInt32LE(zip64 ? ZIP64_MAGIC : centralOffset, 16);
-    // comment length 0 at 20
-    parts.push(end);
-    return Buffer.concat(parts);
-}
-/** One entry's central header; a ZIP64 extra field only when its offset needs one. */
-function centralHeader({ name, flags, crc, bytes, offset }) {
-    const zip64 = offset > ZIP64_MAGIC;
-    const extraBytes = zip64 ? 4 + 24 : 0;
-    const header = Buffer.alloc(46 + name.length + extraBytes);
-    header.writeUInt32LE(CENTRAL_HEADER, 0);
-    header.writeUInt16LE(VERSION_MADE_BY, 4);
-    header.writeUInt16LE(zip64 ? VERSION_ZIP64 : VERSION_DATA_DESCRIPTOR, 6);
-    header.writeUInt16LE(flags, 8);
-    // method 0 (STORE) at 10
-    header.writeUInt16LE(DOS_TIME, 12);
-    header.writeUInt16LE(DOS_DATE, 14);
-    header.writeUInt32LE(crc, 16);
-    header.writeUInt32LE(zip64 ? ZIP64_MAGIC : bytes, 20);
-    header.writeUInt32LE(zip64 ? ZIP64_MAGIC : bytes, 24);
-    header.writeUInt16LE(name.length, 28);
-    header.writeUInt16LE(extraBytes, 30);
-    // comment length, disk number and internal attributes (32-37) are 0
-    header.writeUInt32LE(EXTERNAL_ATTRIBUTES, 38);
-    header.writeUInt32LE(zip64 ? ZIP64_MAGIC : offset, 42);
-    name.copy(header, 46);
-    if (zip64) {
-        // as zip-stream: size, compressed size and offset, all three
-        const at = 46 + name.length;
-        header.writeUInt16LE(ZIP64_EXTRA, at);
-        header.writeUInt16LE(24, at + 2);
-        header.writeBigUInt64LE(BigInt(bytes), at + 4);
-        header.writeBigUInt64LE(BigInt(bytes), at + 12);
-        header.writeBigUInt64LE(BigInt(offset), at + 20);
-    }
-    return header;
-}
-
-;// CONCATENATED MODULE: ./src/dataset/archive.ts
-// Writes the dataset as a zip in the seed's layout, in one pass: each image is read once, its
-// CRC-32 taken on the way in, and the zip's sha256 on the way out to the file (zip-writer.ts).
-// The same images give the same bytes on every run and machine: fixed entry order, fixed
-// date, fixed mode, STORE for every entry (images are compressed already), no extra fields
-// (ZIP64 ones only when offsets pass 4 GiB, which depends on the content alone).
-
-
-
-
-
-async function buildArchive(dataset, { outputPath }) {
-    const images = zipOrder(dataset);
-    await (0,promises_.mkdir)((0,external_node_path_.dirname)(outputPath), { recursive: true });
-    const output = await (0,promises_.open)(outputPath, 'w');
-    try {
-        const zip = new ZipWriter(output);
-        const entries = [];
-        for (const image of images) {
-            const { crc32, bytes } = await zip.addFile(image.entryName, image.sourcePath);
-            entries.push({ name: image.entryName, fingerprint: contentFingerprint(bytes, crc32), bytes });
-        }
-        await zip.finish();
-        await output.close();
-        return { path: outputPath, bytes: zip.bytes, sha256: zip.sha256(), entries };
-    }
-    catch (error) {
-        await output.close().catch(() => undefined);
-        await (0,promises_.rm)(outputPath, { force: true }).catch(() => undefined); // never a folder: no `recursive`
-        throw error;
-    }
-}
-function contentFingerprint(bytes, crc32) {
-    return `${bytes}-${crc32.toString(16).padStart(8, '0')}`;
-}
-/** Instance images by name, then class images by name: the order is part of the zip's bytes. */
-function zipOrder(dataset) {
-    const byName = (a, b) => compareNames(a.entryName, b.entryName);
-    const images = [...[...dataset.instance].sort(byName), ...[...dataset.class].sort(byName)];
-    const seen = new Map();
-    for (const image of images) {
-        const key = image.entryName.toLowerCase();
-        const earlier = seen.get(key);
-        if (earlier !== undefined)
-            throw new Error(`${earlier} and ${image.entryName} would be one entry in the zip`);
-        seen.set(key, image.entryName);
-    }
-    return images;
-}
-
-;// CONCATENATED MODULE: ./src/report/report.ts
-// The run's result as outputs, and as a job summary a person reads: status, model links,
-// the parameters sent and the timings. Neither holds the API key or an upload URL.
-
-
-
-/** "2 supplied, 4 generated": the sources that gave images; undefined when none did. */
-function describeClassImageSources(sources) {
-    const parts = [
-        sources.supplied > 0 ? `${sources.supplied} supplied` : '',
-        sources.restored > 0 ? `${sources.restored} restored from the cache` : '',
-        sources.generated > 0 ? `${sources.generated} generated` : ''
-    ].filter(Boolean);
-    return parts.length > 0 ? parts.join(', ') : undefined;
-}
-function newReport() {
-    return { models: [], timings: [], notes: [] };
-}
-/** Output name → value, for every output that applies. */
-function reportOutputs(report) {
-    const outputs = {};
-    const set = (name, value) => {
-        if (value !== undefined && value !== null)
-            outputs[name] = String(value);
-    };
-    // "cancelled" is not a status of the contract: the job goes on, so it is still running.
-    set('status', report.status === 'cancelled' ? 'running' : report.status);
-    set('job-id', report.jobId);
-    set('error-message', report.errorMessage);
-    const [first] = report.models;
-    if (first) {
-        set('model-url', first.url);
-        set('model-card', first.modelCard);
-        set('model-name', first.name);
-        set('model-version', first.version);
-        set('model-vendor', first.vendor);
-    }
-    if (report.models.length > 0 || report.status === 'done') {
-        set('models', JSON.stringify(report.models.map(({ vendor, version, name, url, modelCard }) => ({ vendor, version, name, url, modelCard }))));
-    }
-    set('created', report.jobStatus?.created);
-    set('finished', report.jobStatus?.finished);
-    set('zip-path', report.zip?.path);
-    set('zip-sha256', report.zip?.sha256);
-    set('zip-bytes', report.zip?.bytes);
-    set('instance-image-count', report.instanceImageCount);
-    set('class-image-count', report.classImageCount);
-    set('class-images-cache-hit', report.classImagesCacheHit);
-    set('artifact-id', report.artifactId);
-    if (report.sampleImages)
-        set('sample-images', JSON.stringify(report.sampleImages.map((sample) => sample.path)));
-    return outputs;
-}
-function writeOutputs(report) {
-    for (const [name, value] of Object.entries(reportOutputs(report)))
-        core/* setOutput */.uH(name, value);
-}
-const STATUS_ICON = {
-    done: '✅',
-    failed: '❌',
-    notfound: '❌',
-    'timed-out': '⏱️',
-    running: '🏃',
-    cancelled: '🛑',
-    'dry-run': '🧪'
-};
-/** Markdown cell text: no line breaks, no table pipes, no HTML. */
-function cell(value) {
-    return String(value)
-        .replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`)
-        .replace(/\r?\n/g, ' ⏎ ');
-}
-/** The job summary as Markdown. */
-function renderSummary(report, title = 'DreamBooth training') {
-    const lines = [];
-    const status = report.status ?? 'failed';
-    lines.push(`## ${STATUS_ICON[status] ?? ''} ${cell(title)}: ${status}`, '');
-    // [label, value]; a value made by code() is Markdown already, anything else is escaped.
-    const facts = [
-        ['Job', report.jobId && code(report.jobId)],
-        ['Status', status],
-        [
-            'Attached to',
-            report.attachedTo === 'job-id'
-                ? 'an existing job (job-id)'
-                : report.attachedTo === 're-run'
-                    ? 'the job an earlier attempt started'
-                    : undefined
-        ],
-        ['Created', report.jobStatus?.created],
-        ['Finished', report.jobStatus?.finished],
-        ['Error', report.errorMessage],
-        ['Zip', report.zip && new Markdown(`${report.zip.bytes} bytes, sha256 ${code(report.zip.sha256).text}`)],
-        [
-            'Images',
-            report.instanceImageCount !== undefined
-                ? `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class`
-                : undefined
-        ],
-        [
-            'Class images from cache',
-            report.classImagesCacheHit === undefined ? undefined : report.classImagesCacheHit ? 'yes' : 'no'
-        ],
-        ['Class images', report.classImageSources && describeClassImageSources(report.classImageSources)],
-        ['API revision', report.apiRevision],
-        ['Artifact', report.artifactId]
-    ];
-    lines.push('| | |', '| --- | --- |');
-    for (const [label, value] of facts) {
-        if (value === undefined || value === null || value === '')
-            continue;
-        lines.push(`| ${label} | ${value instanceof Markdown ? value.text : cell(value)} |`);
-    }
-    lines.push('');
-    if (report.models.length > 0) {
-        lines.push('### Models', '', '| Name | Version | Vendor | API | Model card |', '| --- | --- | --- | --- | --- |');
-        for (const model of report.models) {
-            lines.push(`| ${cell(model.name)} | ${cell(model.version)} | ${cell(model.vendor)} | ${report_link(model.url)} | ${report_link(model.modelCard)} |`);
-        }
-        lines.push('');
-    }
-    if (report.sampleImages && report.sampleImages.length > 0) {
-        lines.push('### Sample images', '', '| Prompt | File |', '| --- | --- |');
-        for (const sample of report.sampleImages)
-            lines.push(`| ${cell(sample.prompt)} | ${code((0,external_node_path_.basename)(sample.path)).text} |`);
-        // A job summary cannot show files from the runner: say where they are.
-        const where = report.artifactId !== undefined
-            ? `The images are in the samples folder of the run's artifact (ID ${report.artifactId}), under the run's Artifacts.`
-            : `The images are on the runner in ${(0,external_node_path_.dirname)(report.sampleImages[0].path)}; set artifact-name to keep them with the run.`;
-        lines.push('', `> ${cell(where)}`, '');
-    }
-    else if (report.sampleImages) {
-        lines.push('### Sample images', '', '> No sample image was made: the warnings in the log say why.', '');
-    }
-    if (report.parametersSent) {
-        const heading = report.status === 'dry-run' ? 'Parameters to send (dry run: nothing was sent)' : 'Parameters sent';
-        lines.push(`### ${heading}`, '', '| Field | Value |', '| --- | --- |');
-        for (const [key, value] of Object.entries(report.parametersSent)) {
-            if (value !== undefined)
-                lines.push(`| ${cell(key)} | ${cell(JSON.stringify(value))} |`);
-        }
-        lines.push('');
-    }
-    if (report.jobStatus?.jobInput) {
-        lines.push('### Input the service recorded', '', '```json', report.jobStatus.jobInput.replaceAll('```', '`\u200b``'), '```', '');
-    }
-    if (report.timings.length > 0) {
-        lines.push('### Timings', '', '| Phase | Time |', '| --- | --- |');
-        for (const { phase, ms } of report.timings)
-            lines.push(`| ${cell(phase)} | ${formatDuration(ms)} |`);
-        lines.push('');
-    }
-    for (const note of report.notes)
-        lines.push(`> ${cell(note)}`, '');
-    return lines.join('\n');
-}
-/** Text that is Markdown already. */
-class Markdown {
-    text;
-    constructor(text) {
-        this.text = text;
-    }
-}
-function code(text) {
-    return new Markdown(`\`${text.replaceAll('`', "'")}\``);
-}
-function report_link(url) {
-    return /^https?:\/\//.test(url) ? `[link](${url.replace(/[()\s]/g, encodeURIComponent)})` : cell(url);
-}
-async function writeSummary(report) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return;
-    await core/* summary */.z.addRaw(renderSummary(report), true).write();
-}
-
-;// CONCATENATED MODULE: ./src/shared/errors.ts
-// One way to turn anything thrown into text: a thrown non-Error (a string, an object) still reads.
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    return typeof error === 'string' ? error : String(error);
-}
-
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(48161);
-;// CONCATENATED MODULE: ./src/shared/paths.ts
-
-
-/** The runner's temporary folder (RUNNER_TEMP), or the system's outside a runner. */
-function runnerTemp(env = process.env) {
-    return env.RUNNER_TEMP || (0,external_node_os_.tmpdir)();
-}
-/** The action's folder under RUNNER_TEMP: the zip, generated class images, sample images. */
-function workDir(env = process.env) {
-    return (0,external_node_path_.join)(runnerTemp(env), 'tiyaro-dreambooth');
-}
-
-;// CONCATENATED MODULE: ./src/github/artifact.ts
-// The workflow artifact (`artifact-name`): the zip that was sent, a result.json that says what
-// became of it, and the sample images when there are any. Made at the end of every run that got
-// as far as a zip or a job, a failed or timed-out one included (that is when it helps most);
-// an artifact that cannot be made is a warning, never a failed run.
-
-
-
-
-
-
-
-
-
-const RESULT_FILE = 'result.json';
-const SAMPLES_FOLDER = 'samples';
-/** The sample images' names in the artifact, in the report's order; a repeated name gets a number. */
-function sampleFileNames(samples) {
-    const taken = new Set();
-    return samples.map(({ path }, index) => {
-        const name = (0,external_node_path_.basename)(path);
-        const unique = taken.has(name) ? `${index + 1}-${name}` : name;
-        taken.add(unique);
-        return `${SAMPLES_FOLDER}/${unique}`;
-    });
-}
-/**
- * result.json: what a person debugging the run wants. No API key (the parameters sent never
- * hold it, and texts from elsewhere are redacted), no upload URL, no runner-local path.
- */
-function resultJson(report, config) {
-    const secrets = [config.apiKey, config.githubToken];
-    const samples = report.sampleImages ?? [];
-    const sampleFiles = sampleFileNames(samples);
-    const result = {
-        jobId: report.jobId ?? null,
-        status: reportOutputs(report).status ?? null,
-        jobStatus: report.jobStatus?.statusEnum ?? null,
-        errorMessage: report.errorMessage === undefined ? null : redact(report.errorMessage, secrets),
-        attachedTo: report.attachedTo ?? null,
-        created: report.jobStatus?.created ?? null,
-        finished: report.jobStatus?.finished ?? null,
-        models: report.models.map(({ vendor, version, name, url, modelCard }) => ({
-            vendor,
-            version,
-            name,
-            url,
-            modelCard
-        })),
-        parametersSent: report.parametersSent ?? null,
-        zip: report.zip
-            ? { name: config.zipName || (0,external_node_path_.basename)(report.zip.path), sha256: report.zip.sha256, bytes: report.zip.bytes }
-            : null,
-        instanceImageCount: report.instanceImageCount ?? null,
-        classImageCount: report.classImageCount ?? null,
-        classImagesCacheHit: report.classImagesCacheHit ?? null,
-        apiRevision: report.apiRevision ?? null,
-        sampleImages: samples.map((sample, index) => ({ prompt: sample.prompt, file: sampleFiles[index] })),
-        timings: report.timings.map(({ phase, ms }) => ({ phase, ms }))
-    };
-    return result;
-}
-/** Uploads the artifact when `artifact-name` is set and sets `report.artifactId`. Never throws. */
-async function uploadResultArtifact(config, report, env = process.env) {
-    if (!config.artifactName || config.dryRun)
-        return;
-    if (!report.zip && !report.jobId)
-        return; // nothing was built or started: nothing to keep
-    const name = config.artifactName;
-    if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
-        core/* warning */.$e(`artifact-name: this runner offers no artifact service, so no artifact "${name}" was uploaded.`);
-        return;
-    }
-    const started = Date.now();
-    const folder = (0,external_node_path_.join)(runnerTemp(env), `tiyaro-dreambooth-artifact-${(0,external_node_crypto_.randomUUID)()}`);
-    try {
-        await core/* group */.Os(`Upload artifact ${name}`, async () => {
-            const files = await stageFiles(folder, config, report, env);
-            const { DefaultArtifactClient } = await Promise.all(/* import() */[__nccwpck_require__.e(147), __nccwpck_require__.e(351), __nccwpck_require__.e(203)]).then(__nccwpck_require__.bind(__nccwpck_require__, 75203));
-            // the zip's images are compressed already: packing them again only costs time
-            const uploaded = await new DefaultArtifactClient().uploadArtifact(name, files, folder, { compressionLevel: 0 });
-            report.artifactId = uploaded.id;
-            const shown = files.map((file) => file.slice(folder.length + 1)).join(', ');
-            core/* info */.pq(`Uploaded artifact "${name}" (id ${uploaded.id}, ${uploaded.size} bytes: ${shown}) in ${formatDuration(Date.now() - started)}.`);
-        });
-    }
-    catch (error) {
-        core/* warning */.$e(`Could not upload the artifact "${name}": ${redact(errorMessage(error), [config.apiKey, config.githubToken])}`);
-    }
-    finally {
-        report.timings.push({ phase: 'Upload artifact', ms: Date.now() - started });
-        await (0,promises_.rm)(folder, { recursive: true, force: true }).catch(() => undefined);
-    }
-}
-/** Puts the files into one folder (the artifact's root): links where possible, no copies of big files. */
-async function stageFiles(folder, config, report, env) {
-    const samples = report.sampleImages ?? [];
-    await (0,promises_.mkdir)(samples.length > 0 ? (0,external_node_path_.join)(folder, SAMPLES_FOLDER) : folder, { recursive: true });
-    const files = [];
-    if (report.zip) {
-        const target = (0,external_node_path_.join)(folder, config.zipName || (0,external_node_path_.basename)(report.zip.path));
-        await placeFile(report.zip.path, target);
-        files.push(target);
-    }
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const names = sampleFileNames(samples);
-    for (const [index, sample] of samples.entries()) {
-        const target = (0,external_node_path_.join)(folder, ...names[index].split('/'));
-        await placeFile((0,external_node_path_.resolve)(workspace, sample.path), target);
-        files.push(target);
-    }
-    const result = (0,external_node_path_.join)(folder, RESULT_FILE);
-    await (0,promises_.writeFile)(result, `${JSON.stringify(resultJson(report, config), null, 2)}\n`);
-    files.push(result);
-    return files;
-}
-async function placeFile(source, target) {
-    try {
-        await (0,promises_.link)(source, target);
-    }
-    catch {
-        await (0,promises_.copyFile)(source, target);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/github/cache-store.ts
-// The Actions cache (@actions/cache), as the class-image cache and the re-run record use it:
-// one folder saved or restored under one key.
-//
-// Why a staging root: @actions/cache writes each path into its tar relative to GITHUB_WORKSPACE
-// and extracts it relative to GITHUB_WORKSPACE again, and an entry's "version" (part of its
-// identity) is a hash of the path strings exactly as given. An absolute path under RUNNER_TEMP
-// would give another version wherever RUNNER_TEMP lies elsewhere (self-hosted runners, tests),
-// and a path relative to the workspace would restore into the saving job's folder. So each call
-// runs with one fixed folder under RUNNER_TEMP as both the working directory and GITHUB_WORKSPACE,
-// and names the cached folder by a fixed relative name inside it: the same path string, tar
-// entries and version on every runner. Callers link or copy files in before a save and move them
-// out after a restore. The root is a subfolder: in RUNNER_TEMP itself the library writes its
-// archive while tar reads the folder.
-
-
-
-
-const CACHE_ROOT_NAME = 'tiyaro-dreambooth-cache';
-/** The staging root of every cached folder. */
-function cacheRoot(env = process.env) {
-    return (0,external_node_path_.join)(runnerTemp(env), CACHE_ROOT_NAME);
-}
-/** Where a cached folder of this name lives while it is saved or restored. */
-function cachedFolderPath(name, env = process.env) {
-    return (0,external_node_path_.join)(cacheRoot(env), name);
-}
-/**
- * Whether the runner offers a cache service, told from the environment alone (the URLs
- * @actions/cache looks for, and its token), so a run without one does not load the library.
- */
-function cacheServiceAvailable(env = process.env) {
-    return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_RESULTS_URL || env.ACTIONS_CACHE_URL));
-}
-// The working directory and GITHUB_WORKSPACE are process-wide: one call at a time.
-let queue = Promise.resolve();
-async function inCacheRoot(body) {
-    const run = queue.then(async () => {
-        const cache = await Promise.all(/* import() */[__nccwpck_require__.e(147), __nccwpck_require__.e(91)]).then(__nccwpck_require__.bind(__nccwpck_require__, 18091));
-        const root = cacheRoot();
-        await (0,promises_.mkdir)(root, { recursive: true });
-        const previousCwd = process.cwd();
-        const previousWorkspace = process.env.GITHUB_WORKSPACE;
-        process.chdir(root);
-        process.env.GITHUB_WORKSPACE = root;
-        try {
-            return await body(cache);
-        }
-        finally {
-            process.chdir(previousCwd);
-            if (previousWorkspace === undefined)
-                delete process.env.GITHUB_WORKSPACE;
-            else
-                process.env.GITHUB_WORKSPACE = previousWorkspace;
-        }
-    });
-    queue = run.catch(() => undefined);
-    return run;
-}
-/**
- * Restores the newest entry whose key starts with `keyPrefix` (or is it) into the cached folder
- * `name`, emptied first. Returns the key restored, or undefined on a miss. With `lookupOnly`,
- * only asks whether such an entry exists. The library logs its own failures as warnings.
- */
-async function restoreFolder(name, keyPrefix, options = {}) {
-    const folder = cachedFolderPath(name);
-    if (!options.lookupOnly)
-        await (0,promises_.rm)(folder, { recursive: true, force: true });
-    return inCacheRoot((cache) => cache.restoreCache([name], keyPrefix, [], { lookupOnly: options.lookupOnly === true }));
-}
-/**
- * Saves the cached folder `name` under `key`. True when saved; false when not (another job
- * saved the key first, which the library logs as info, or an error it logs as a warning).
- */
-async function saveFolder(name, key) {
-    const id = await inCacheRoot((cache) => cache.saveCache([name], key));
-    return id > 0;
-}
-/** Removes the cached folder; a leftover is harmless, so a failure only shows in the debug log. */
-async function removeCachedFolder(name) {
-    await (0,promises_.rm)(cachedFolderPath(name), { recursive: true, force: true }).catch((error) => core/* debug */.Yz(`Could not remove ${name}: ${error.message}`));
-}
-
-;// CONCATENATED MODULE: ./src/github/class-cache.ts
-// The class-image cache: one set of class images per (model, class prompt, resolution), kept in
-// the Actions cache so that later runs and the other concepts of a matrix reuse it.
-//
-// Key: tiyaro-dreambooth-class-v1-<hash of model, class prompt, resolution>-<hash of the images>.
-// The images' hash is taken over their names and the fingerprint (size and CRC-32) the archive
-// step took of each entry, so saving reads no image a second time. A run whose `class-images` is missing or empty
-// restores the newest entry of the same first hash; a run that brings images saves them when
-// their key is new. The images are cached flat, under the names they have in the zip, so a
-// restore gives the same `dataset_class/` entries.
-
-
-
-
-
-
-
-
-
-const CLASS_CACHE_KEY_PREFIX = 'tiyaro-dreambooth-class-v1-';
-/** The cached folder's name under the cache root (part of every entry's version: never change it). */
-const CLASS_CACHE_FOLDER = 'class-images';
-function classImagePurpose(config) {
-    const { model, resolution } = config.hyperparameters;
-    return {
-        model: typeof model === 'string' ? model : undefined,
-        classPrompt: config.classPrompt,
-        resolution: typeof resolution === 'number' ? resolution : DEFAULT_RESOLUTION
-    };
-}
-/** The part of the key every entry for this purpose shares, ending in '-'. */
-function classCacheKeyPrefix(purpose) {
-    const hash = sha256([purpose.model ?? null, purpose.classPrompt, purpose.resolution].map((part) => JSON.stringify(part)).join('\n'));
-    return `${CLASS_CACHE_KEY_PREFIX}${hash.slice(0, 16)}-`;
-}
-/** Hash of the images' names and contents, in name order; `images` are zip entries or cached files. */
-function classImagesHash(images) {
-    const lines = images.map(({ name, fingerprint }) => `${name}\u0000${fingerprint}\n`).sort();
-    return sha256(lines.join('')).slice(0, 32);
-}
-/** The class images' entries of the archive, named as in the class folder of the zip. */
-function classEntries(entries) {
-    const prefix = `${CLASS_FOLDER}/`;
-    return entries
-        .filter((entry) => entry.name.startsWith(prefix))
-        .map((entry) => ({ name: entry.name.slice(prefix.length), fingerprint: entry.fingerprint }));
-}
-function classCacheKey(purpose, images) {
-    return `${classCacheKeyPrefix(purpose)}${classImagesHash(images)}`;
-}
-/**
- * Before the scan: when the cache is on and `class-images` is not set, or names a missing or
- * empty folder, restores the newest cached class images for this purpose into it (or, when not
- * set, into a folder under RUNNER_TEMP). Never fails the run: on a miss or an error the folder
- * stays as it was.
- */
-async function restoreClassImages(config) {
-    const given = { classDir: config.classImages, fromCache: false };
-    if (!config.cacheClassImages || config.dryRun)
-        return given;
-    if (config.classImages !== undefined && (await holdsFiles(config.classImages)))
-        return given;
-    if (!cacheServiceAvailable()) {
-        core/* info */.pq('Class-image cache: this runner offers no Actions cache service; nothing to restore.');
-        return given;
-    }
-    return core/* group */.Os('Restore class images', () => restoreInto(config, given));
-}
-async function restoreInto(config, given) {
-    const started = Date.now();
-    const prefix = classCacheKeyPrefix(classImagePurpose(config));
-    try {
-        const key = await restoreFolder(CLASS_CACHE_FOLDER, prefix);
-        if (key === undefined) {
-            core/* info */.pq(`Class-image cache: no entry for ${prefix}* (same model, class prompt and resolution); no class images restored.`);
-            return given;
-        }
-        const classDir = config.classImages ?? restoredClassFolder();
-        // a folder of our own is emptied first: an earlier step of the job may have left images in it
-        if (config.classImages === undefined)
-            await (0,promises_.rm)(classDir, { recursive: true, force: true });
-        const count = await moveFiles(cachedFolderPath(CLASS_CACHE_FOLDER), classDir);
-        core/* info */.pq(`Class-image cache: restored ${count} class images from key ${key} into ${classDir} in ${formatDuration(Date.now() - started)}.`);
-        return { classDir, fromCache: true, restoredKey: key };
-    }
-    catch (error) {
-        core/* warning */.$e(`Class-image cache: could not restore (${errorMessage(error)}); going on without cached class images.`);
-        return given;
-    }
-    finally {
-        await removeCachedFolder(CLASS_CACHE_FOLDER);
-    }
-}
-/** Where restored class images go when `class-images` is not set. */
-function restoredClassFolder(env = process.env) {
-    return (0,external_node_path_.join)(runnerTemp(env), 'tiyaro-dreambooth-class-images');
-}
-/**
- * After the zip is built: saves the class images under their key when it is new. Skipped when
- * they are exactly what was restored (images added to a restored set make a new key); a save
- * that fails or loses a race only logs.
- */
-async function saveClassImages(config, dataset, archive, source) {
-    if (!config.cacheClassImages || config.dryRun || dataset.class.length === 0)
-        return;
-    const key = classCacheKey(classImagePurpose(config), classEntries(archive.entries));
-    if (key === source.restoredKey)
-        return;
-    if (!cacheServiceAvailable()) {
-        core/* info */.pq('Class-image cache: this runner offers no Actions cache service; the class images are not cached.');
-        return;
-    }
-    await core/* group */.Os('Cache class images', () => saveImages(key, dataset));
-}
-async function saveImages(key, dataset) {
-    const started = Date.now();
-    const count = dataset.class.length;
-    try {
-        // one small request instead of packing and uploading the images for nothing
-        if ((await restoreFolder(CLASS_CACHE_FOLDER, key, { lookupOnly: true })) === key) {
-            core/* info */.pq(`Class-image cache: the ${count} class images are cached already under key ${key}.`);
-            return;
-        }
-        const folder = cachedFolderPath(CLASS_CACHE_FOLDER);
-        await (0,promises_.rm)(folder, { recursive: true, force: true });
-        await (0,promises_.mkdir)(folder, { recursive: true });
-        for (const image of dataset.class)
-            await class_cache_placeFile(image.sourcePath, (0,external_node_path_.join)(folder, image.entryName.slice(CLASS_FOLDER.length + 1)));
-        if (await saveFolder(CLASS_CACHE_FOLDER, key)) {
-            core/* info */.pq(`Class-image cache: saved ${count} class images under key ${key} in ${formatDuration(Date.now() - started)}.`);
-        }
-        else {
-            core/* info */.pq(`Class-image cache: the class images were not saved under key ${key} (see above); the run goes on.`);
-        }
-    }
-    catch (error) {
-        core/* warning */.$e(`Class-image cache: could not save the class images (${errorMessage(error)}); the run goes on.`);
-    }
-    finally {
-        await removeCachedFolder(CLASS_CACHE_FOLDER);
-    }
-}
-/** Whether the folder exists and holds a file that the scan would look at (not hidden). */
-async function holdsFiles(dir) {
-    let entries;
-    try {
-        entries = await (0,promises_.readdir)(dir, { withFileTypes: true });
-    }
-    catch (error) {
-        if (error.code === 'ENOENT')
-            return false;
-        return true; // not ours to judge: the scan reports what is wrong with it
-    }
-    for (const entry of entries) {
-        if (entry.name.startsWith('.'))
-            continue;
-        if (!entry.isDirectory() || (await holdsFiles((0,external_node_path_.join)(dir, entry.name))))
-            return true;
-    }
-    return false;
-}
-async function class_cache_listFiles(dir) {
-    return (await (0,promises_.readdir)(dir, { withFileTypes: true })).filter((entry) => entry.isFile()).map((entry) => entry.name);
-}
-/** Moves the restored images into the user's folder; returns how many. */
-async function moveFiles(from, to) {
-    await (0,promises_.mkdir)(to, { recursive: true });
-    const names = await class_cache_listFiles(from);
-    for (const name of names) {
-        try {
-            await (0,promises_.rename)((0,external_node_path_.join)(from, name), (0,external_node_path_.join)(to, name));
-        }
-        catch (error) {
-            if (error.code !== 'EXDEV')
-                throw error;
-            await (0,promises_.copyFile)((0,external_node_path_.join)(from, name), (0,external_node_path_.join)(to, name));
-        }
-    }
-    return names.length;
-}
-/** A hard link where the file system allows it (no bytes copied), else a copy. */
-async function class_cache_placeFile(source, target) {
-    const real = await (0,promises_.realpath)(source);
-    try {
-        await (0,promises_.link)(real, target);
-    }
-    catch {
-        await (0,promises_.copyFile)(real, target);
-    }
-}
-function sha256(text) {
-    return (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
-}
-
-;// CONCATENATED MODULE: ./src/shared/concurrency.ts
-// A few tasks at a time: enough to hide each call's latency without flooding a paid service.
-/**
- * Runs `task` for every item with at most `limit` running at once; the results come in the
- * items' order. After a task throws, no new task starts and the first error is thrown once the
- * running ones have ended.
- */
-async function mapWithConcurrency(items, limit, task) {
-    const results = new Array(items.length);
-    let next = 0;
-    let failure;
-    const worker = async () => {
-        while (failure === undefined && next < items.length) {
-            const index = next++;
-            try {
-                results[index] = await task(items[index], index);
-            }
-            catch (error) {
-                failure ??= { error };
-            }
-        }
-    };
-    const workers = Math.max(1, Math.min(Math.floor(limit), items.length));
-    await Promise.all(Array.from({ length: workers }, worker));
-    if (failure)
-        throw failure.error;
-    return results;
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(38815);
-;// CONCATENATED MODULE: ./src/inputs/hyperparameters.ts
-// The 21 optional DreamBoothInput training parameters of the seed, with the GraphQL type each
-// is sent as and the values the training script accepts (ranges from the later revision and
-// the diffusers DreamBooth script it follows).
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-const spec = (key, type, rest = {}) => ({ key, input: key.replaceAll('_', '-'), type, ...rest });
-const LR_SCHEDULERS = [
-    'linear',
-    'cosine',
-    'cosine_with_restarts',
-    'polynomial',
-    'constant',
-    'constant_with_warmup'
-];
-const MIXED_PRECISIONS = ['no', 'fp16', 'bf16'];
-/** In the seed's order. */
-const HYPERPARAMETERS = [
-    spec('model', 'String'),
-    spec('vae', 'String'),
-    spec('seed', 'Int', { min: INT32_MIN, max: INT32_MAX }),
-    spec('prior_loss_weight', 'Float', { min: 0 }),
-    spec('resolution', 'Int', { min: 64, max: 4096, multipleOf: 8 }),
-    spec('train_batch_size', 'Int', { min: 1, max: 1024 }),
-    spec('lr_warmup_steps', 'Int', { min: 0, max: INT32_MAX }),
-    spec('lr_scheduler', 'String', { oneOf: LR_SCHEDULERS }),
-    spec('num_class_images', 'Int', { min: 0, max: 100000 }),
-    spec('learning_rate', 'Float', { min: 0, max: 1, minExclusive: true }),
-    spec('gradient_accumulation_steps', 'Int', { min: 1, max: INT32_MAX }),
-    spec('max_train_steps', 'Int', { min: 1, max: INT32_MAX }),
-    spec('train_text_encoder', 'Boolean'),
-    spec('use_8bit_adam', 'Boolean'),
-    spec('mixed_precision', 'String', { oneOf: MIXED_PRECISIONS }),
-    spec('with_prior_preservation', 'Boolean'),
-    spec('adam_beta1', 'Float', { min: 0, max: 1, maxExclusive: true }),
-    spec('adam_beta2', 'Float', { min: 0, max: 1, maxExclusive: true }),
-    spec('adam_weight_decay', 'Float', { min: 0 }),
-    spec('adam_epsilon', 'Float', { min: 0, minExclusive: true }),
-    spec('max_grad_norm', 'Float', { min: 0, minExclusive: true })
-];
-
-;// CONCATENATED MODULE: ./src/inputs/read.ts
-// The action's inputs: the only module that calls getInput. It reads every input of action.yml,
-// checks them all, and either returns one typed Config or throws one InputError that lists
-// every problem, so the user fixes the workflow in one go. No I/O beyond reading the env.
-
-
-
-
-
-const DEFAULT_API_URL = 'https://tbi56pnorvhbzbalsqal2is7dy.appsync-api.us-west-2.amazonaws.com/graphql';
-const MAX_SAMPLE_PROMPTS = 20;
-/** a week: longer waits are a mistake in the workflow, not a training run */
-const MAX_TIMEOUT_MINUTES = 360 * 24;
-const MIN_POLL_INTERVAL_SECONDS = 0.1;
-const MAX_POLL_INTERVAL_SECONDS = 3600;
-const MIN_REQUEST_TIMEOUT_SECONDS = 0.5;
-const MAX_REQUEST_TIMEOUT_SECONDS = 600;
-/** Bad inputs. Carries every problem found; the message lists them one a line. */
-class InputError extends Error {
-    name = 'InputError';
-    problems;
-    constructor(problems) {
-        const list = Array.isArray(problems) ? problems : [problems];
-        if (list.length === 0)
-            throw new RangeError('an InputError needs at least one problem');
-        super(list.length === 1
-            ? list[0].message
-            : [`${list.length} problems with the inputs:`, ...list.map((p) => p.message)].join('\n'));
-        this.problems = list;
-    }
-    /** the input of the first problem (the only one when there is one) */
-    get input() {
-        return this.problems[0].input;
-    }
-}
-const problem = (input, message, label = input) => new InputError({ input, message: `${label}: ${message}` });
-/** A value as the user wrote it, quoted so that spaces, line breaks and control characters show. */
-const show = (value) => JSON.stringify(value);
-/**
- * Reads and checks every input. `env` supplies GITHUB_SHA and GITHUB_WORKSPACE; the inputs
- * themselves come through @actions/core, which reads `INPUT_*` from process.env.
- */
-function getConfig(env = process.env) {
-    // Mask the secrets before anything can print them, even an error about them.
-    const rawApiKey = core/* getInput */.V4('api-key');
-    maskSecret(rawApiKey);
-    const rawGithubToken = core/* getInput */.V4('github-token');
-    maskSecret(rawGithubToken);
-    const problems = [];
-    // Runs one check; on failure records its problems and returns a placeholder that is never
-    // seen, since getConfig throws once any problem is recorded.
-    const check = (read) => {
-        try {
-            return read();
-        }
-        catch (error) {
-            if (!(error instanceof InputError))
-                throw error;
-            problems.push(...error.problems);
-            return undefined;
-        }
-    };
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const jobId = check(() => optional(readInput('job-id'), parseJobId));
-    // Attaching to a job skips the dataset, so what only describes the dataset may be left out.
-    const needed = (name, value) => jobId !== undefined && value.trim() === '' ? '' : required(name, value);
-    const apiKey = check(() => parseApiKey(rawApiKey));
-    const githubToken = check(() => (rawGithubToken === '' ? undefined : withoutNul('github-token', rawGithubToken)));
-    const apiUrl = check(() => parseServiceUrl('api-url', readInput('api-url') || DEFAULT_API_URL));
-    const instanceImages = check(() => {
-        const given = needed('instance-images', readInput('instance-images'));
-        return given === '' ? '' : (0,external_node_path_.resolve)(workspace, given);
-    });
-    const classImages = check(() => optional(readInput('class-images'), (path) => (0,external_node_path_.resolve)(workspace, path)));
-    const name = check(() => needed('name', readInput('name')));
-    const version = check(() => readInput('version') || defaultVersion(env));
-    const description = check(() => optional(readInput('description', { trim: false }), (text) => text));
-    const instancePrompt = check(() => needed('instance-prompt', readInput('instance-prompt', { trim: false })));
-    const classPrompt = check(() => needed('class-prompt', readInput('class-prompt', { trim: false })));
-    const hyperparameters = check(() => readHyperparameters());
-    const zipName = check(() => {
-        const given = readInput('zip-name');
-        if (given !== '')
-            return parseZipName(given);
-        // Without a valid name and version the default means nothing; their own problems say why.
-        if (name === undefined || name === '' || version === undefined)
-            return '';
-        return defaultZipName(name, version);
-    });
-    const wait = check(() => parseBoolean('wait', readInput('wait') || 'true'));
-    const timeoutMinutes = check(() => parseBoundedNumber('timeout-minutes', readInput('timeout-minutes') || '120', 0, MAX_TIMEOUT_MINUTES, true));
-    const pollIntervalSeconds = check(() => parseBoundedNumber('poll-interval-seconds', readInput('poll-interval-seconds') || '30', MIN_POLL_INTERVAL_SECONDS, MAX_POLL_INTERVAL_SECONDS, false));
-    const requestTimeoutSeconds = check(() => parseBoundedNumber('request-timeout-seconds', readInput('request-timeout-seconds') || '60', MIN_REQUEST_TIMEOUT_SECONDS, MAX_REQUEST_TIMEOUT_SECONDS, false));
-    const cacheClassImages = check(() => parseBoolean('cache-class-images', readInput('cache-class-images') || 'true'));
-    const dryRun = check(() => parseBoolean('dry-run', readInput('dry-run') || 'false'));
-    const artifactName = check(() => optional(readInput('artifact-name'), parseArtifactName));
-    const commentOnPr = check(() => parseBoolean('comment-on-pr', readInput('comment-on-pr') || 'false'));
-    const samplePrompts = check(() => parseSamplePrompts(readInput('sample-prompts', { trim: false })));
-    const classImageGeneratorUrl = check(() => optional(readInput('class-image-generator-url'), (url) => parseServiceUrl('class-image-generator-url', url)));
-    if (jobId !== undefined && dryRun === true) {
-        problems.push({
-            input: 'job-id',
-            message: 'job-id: cannot be used with dry-run: true, since a dry run makes no network call and so has no job to attach to; remove one of them'
-        });
-    }
-    if (problems.length > 0) {
-        throw new InputError(problems.map((p) => ({ input: p.input, message: hideSecrets(p.message, [rawApiKey, rawGithubToken]) })));
-    }
-    return {
-        apiKey,
-        apiUrl,
-        instanceImages,
-        classImages,
-        name,
-        version,
-        description,
-        instancePrompt,
-        classPrompt,
-        hyperparameters,
-        zipName,
-        wait,
-        timeoutMs: Math.round(timeoutMinutes * 60_000),
-        pollIntervalMs: Math.round(pollIntervalSeconds * 1000),
-        requestTimeoutMs: Math.round(requestTimeoutSeconds * 1000),
-        jobId,
-        cacheClassImages,
-        dryRun,
-        artifactName,
-        githubToken,
-        commentOnPr,
-        samplePrompts,
-        classImageGeneratorUrl
-    };
-}
-function maskSecret(secret) {
-    if (secret === '')
-        return;
-    core/* setSecret */.Pq(secret);
-    // The runner may not match a multi-line mask on the lines it prints one by one.
-    for (const line of secret.split(/\r?\n/))
-        if (line.trim() !== '' && line !== secret)
-            core/* setSecret */.Pq(line);
-}
-/** Removes the secrets from a message, both as given and as JSON-quoted by `show`. */
-function hideSecrets(message, secrets) {
-    const forms = secrets.filter((s) => s !== '').flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
-    // the longest first, so a secret that contains another is hidden whole
-    return redact(message, [...new Set(forms)].sort((a, b) => b.length - a.length));
-}
-/** core.getInput (trimmed unless told), refusing a NUL character, which no field can carry. */
-function readInput(name, options = {}) {
-    return withoutNul(name, core/* getInput */.V4(name, { trimWhitespace: options.trim ?? true }));
-}
-function withoutNul(name, value) {
-    if (value.includes('\0'))
-        throw problem(name, 'contains a NUL character (\\u0000); remove it');
-    return value;
-}
-/** Whitespace-only counts as missing; otherwise the value is kept exactly as given. */
-function required(name, value) {
-    if (value.trim() === '')
-        throw problem(name, 'is required and was not given (or only whitespace)');
-    return value;
-}
-function optional(value, parse) {
-    return value.trim() === '' ? undefined : parse(value);
-}
-function parseApiKey(raw) {
-    const key = required('api-key', raw);
-    // fetch refuses such a header value later, with a less helpful error; never echo the key
-    if (/[^\x20-\x7e]/.test(key)) {
-        throw problem('api-key', 'contains a line break, control or non-ASCII character, which an Authorization header cannot carry; check the secret (its value is not shown)');
-    }
-    return key;
-}
-/** Model version when the input is empty: the commit's short SHA, else `1`. */
-function defaultVersion(env) {
-    const sha = (env.GITHUB_SHA ?? '').trim();
-    return sha === '' ? '1' : sha.slice(0, 7);
-}
-const ZIP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.zip$/;
-const ZIP_NAME_ALLOWED = 'letters, digits, ".", "_" and "-", starting with a letter or digit and ending in ".zip"';
-/**
- * `<name>-<version>.zip` reduced to [A-Za-z0-9._-]: each run of other characters (with the
- * dashes beside it) becomes one `-`, leading dots and dashes go, `.zip` is added if missing.
- */
-function defaultZipName(name, version) {
-    const stem = `${name}-${version}`.replace(/[^A-Za-z0-9._]*[^A-Za-z0-9._-][^A-Za-z0-9._]*/g, '-').replace(/^[.-]+/, '');
-    const zipName = stem.endsWith('.zip') ? stem : `${stem}.zip`;
-    if (!ZIP_NAME.test(zipName)) {
-        throw problem('zip-name', `the default made from name and version, ${show(zipName)}, is not usable (it needs ${ZIP_NAME_ALLOWED}); set zip-name`);
-    }
-    return zipName;
-}
-/** An explicit zip-name is used as given or refused, never changed. */
-function parseZipName(raw) {
-    if (!ZIP_NAME.test(raw))
-        throw problem('zip-name', `${show(raw)} is not allowed; use ${ZIP_NAME_ALLOWED}`);
-    return raw;
-}
-/** True for the hosts where plain http cannot leave the machine. */
-function isLoopbackHost(hostname) {
-    return (hostname === 'localhost' ||
-        hostname === '[::1]' ||
-        // WHATWG URL has already normalised IPv4 forms such as 127.1 to dotted quads
-        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
-}
-/** An absolute https URL, or http on a loopback host, without credentials. Returns its href. */
-function parseServiceUrl(inputName, raw) {
-    let url;
-    try {
-        url = new URL(raw);
-    }
-    catch {
-        throw problem(inputName, `${show(raw)} is not an absolute URL; give an https:// URL`);
-    }
-    if (url.username !== '' || url.password !== '') {
-        url.username = url.username && '***';
-        url.password = url.password && '***';
-        throw problem(inputName, `${show(url.href)} holds a user name or password, which would show in logs; remove it (the API key goes in api-key)`);
-    }
-    if (url.protocol === 'https:')
-        return url.href;
-    if (url.protocol === 'http:' && isLoopbackHost(url.hostname))
-        return url.href;
-    const why = url.protocol === 'http:'
-        ? 'http is only allowed for localhost, 127.0.0.0/8 and [::1]'
-        : `${url.protocol} is not supported`;
-    throw problem(inputName, `${show(raw)}: https is required (${why})`);
-}
-const BOOLEAN_TRUE = ['true', 'True', 'TRUE'];
-const BOOLEAN_FALSE = ['false', 'False', 'FALSE'];
-const BOOLEAN_ALLOWED = 'true or false (also True, TRUE, False, FALSE)';
-/** The values core.getBooleanInput accepts. */
-function parseBoolean(inputName, raw, label = inputName) {
-    if (BOOLEAN_TRUE.includes(raw))
-        return true;
-    if (BOOLEAN_FALSE.includes(raw))
-        return false;
-    throw problem(inputName, `${show(raw)} is not a boolean; use ${BOOLEAN_ALLOWED}`, label);
-}
-const INTEGER = /^[+-]?\d+$/;
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-/** A finite decimal number such as `5`, `.5`, `1e-6`; no hex, NaN or Infinity. */
-function parseDecimal(text) {
-    if (!DECIMAL.test(text))
-        return undefined;
-    const value = Number(text);
-    return Number.isFinite(value) ? value : undefined;
-}
-/** A decimal number in (min, max] when minExclusive, else [min, max]. */
-function parseBoundedNumber(inputName, raw, min, max, minExclusive) {
-    const allowed = `a number ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'and up to' : 'to'} ${max} (fractions allowed)`;
-    const value = parseDecimal(raw);
-    if (value === undefined)
-        throw problem(inputName, `${show(raw)} is not a decimal number; use ${allowed}`);
-    if (value > max || value < min || (minExclusive && value === min)) {
-        throw problem(inputName, `${raw} is out of range; use ${allowed}`);
-    }
-    return value;
-}
-const JOB_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-function parseJobId(raw) {
-    if (!JOB_ID.test(raw)) {
-        throw problem('job-id', `${show(raw)} is not a job ID; use 1 to 128 letters, digits, ".", "_", ":" or "-"`);
-    }
-    return raw;
-}
-// The characters actions/artifact refuses in an artifact name.
-const ARTIFACT_NAME_FORBIDDEN = ['"', ':', '<', '>', '|', '*', '?', '\\', '/', '\r', '\n'];
-function parseArtifactName(raw) {
-    const found = ARTIFACT_NAME_FORBIDDEN.filter((c) => raw.includes(c));
-    if (found.length > 0) {
-        throw problem('artifact-name', `${show(raw)} contains ${found.map(show).join(', ')}; an artifact name cannot contain " : < > | * ? \\ / or line breaks`);
-    }
-    return raw;
-}
-/** One prompt a non-empty line, kept as written except a trailing \r. */
-function parseSamplePrompts(raw) {
-    const prompts = raw
-        .split('\n')
-        .map((line) => line.replace(/\r$/, ''))
-        .filter((line) => line.trim() !== '');
-    if (prompts.length > MAX_SAMPLE_PROMPTS) {
-        throw problem('sample-prompts', `has ${prompts.length} prompts; at most ${MAX_SAMPLE_PROMPTS} are allowed (one a line)`);
-    }
-    return prompts;
-}
-// ---------------------------------------------------------------------------------------------
-// Hyperparameters: the 21 optional DreamBoothInput fields, each its own input and a key of the
-// `hyperparameters` mapping.
-const SPEC_BY_KEY = new Map(HYPERPARAMETERS.map((s) => [s.key, s]));
-/** In words, what a hyperparameter accepts. */
-function describeAllowed(spec) {
-    switch (spec.type) {
-        case 'Boolean':
-            return BOOLEAN_ALLOWED;
-        case 'String':
-            return spec.oneOf ? `one of ${spec.oneOf.join(', ')}` : 'a non-empty string';
-        case 'Int': {
-            const multiple = spec.multipleOf === undefined ? '' : `, a multiple of ${spec.multipleOf}`;
-            return `an integer (decimal digits, optional sign)${describeRange(spec)}${multiple}`;
-        }
-        case 'Float':
-            return `a decimal number (like 0.5 or 5e-6)${describeRange(spec)}`;
-    }
-}
-function describeRange(spec) {
-    const { min, max, minExclusive, maxExclusive } = spec;
-    if (min !== undefined && max !== undefined) {
-        if (!minExclusive && !maxExclusive)
-            return ` from ${min} to ${max}`;
-        return ` with ${min} ${minExclusive ? '<' : '<='} x ${maxExclusive ? '<' : '<='} ${max}`;
-    }
-    if (min !== undefined)
-        return ` ${minExclusive ? '>' : '>='} ${min}`;
-    if (max !== undefined)
-        return ` ${maxExclusive ? '<' : '<='} ${max}`;
-    return '';
-}
-function inRange(spec, value) {
-    const { min, max, minExclusive, maxExclusive } = spec;
-    if (min !== undefined && (value < min || (minExclusive && value === min)))
-        return false;
-    if (max !== undefined && (value > max || (maxExclusive && value === max)))
-        return false;
-    return true;
-}
-/**
- * Parses one hyperparameter from its text, as written in its input (already trimmed) or as a
- * string in the `hyperparameters` mapping. `inputName` names it in the error.
- */
-function parseHyperparameterValue(spec, raw, inputName) {
-    const fail = (what) => problem(inputName, `${what}; allowed: ${describeAllowed(spec)}`);
-    switch (spec.type) {
-        case 'Boolean':
-            return parseBoolean(inputName, raw);
-        case 'String': {
-            if (raw.trim() === '')
-                throw fail('is empty');
-            if (spec.oneOf && !spec.oneOf.includes(raw)) {
-                const near = suggest(raw, spec.oneOf);
-                throw fail(`${show(raw)} is not allowed${near === undefined ? '' : ` (did you mean ${show(near)}?)`}`);
-            }
-            return raw;
-        }
-        case 'Int': {
-            if (!INTEGER.test(raw))
-                throw fail(`${show(raw)} is not an integer`);
-            const value = Number(raw) || 0; // no -0
-            if (!inRange(spec, value))
-                throw fail(`${raw} is out of range`);
-            if (spec.multipleOf !== undefined && value % spec.multipleOf !== 0) {
-                throw fail(`${raw} is not a multiple of ${spec.multipleOf}`);
-            }
-            return value;
-        }
-        case 'Float': {
-            const parsed = parseDecimal(raw);
-            if (parsed === undefined)
-                throw fail(`${show(raw)} is not a finite decimal number`);
-            const value = parsed || 0; // no -0
-            if (!inRange(spec, value))
-                throw fail(`${raw} is out of range`);
-            return value;
-        }
-    }
-}
-/** The 21 hyperparameter inputs, then the `hyperparameters` mapping, merged; a key set twice is an error. */
-function readHyperparameters() {
-    const problems = [];
-    const fromInputs = new Map();
-    const inputsGiven = new Set(); // even those whose value is refused
-    for (const spec of HYPERPARAMETERS) {
-        try {
-            const raw = readInput(spec.input);
-            if (raw === '')
-                continue;
-            inputsGiven.add(spec.key);
-            fromInputs.set(spec.key, parseHyperparameterValue(spec, raw, spec.input));
-        }
-        catch (error) {
-            if (!(error instanceof InputError))
-                throw error;
-            problems.push(...error.problems);
-        }
-    }
-    let fromMapping = { values: new Map(), keysGiven: [], problems: [] };
-    try {
-        fromMapping = readMapping(readInput('hyperparameters', { trim: false }));
-    }
-    catch (error) {
-        if (!(error instanceof InputError))
-            throw error;
-        problems.push(...error.problems);
-    }
-    problems.push(...fromMapping.problems);
-    for (const key of fromMapping.keysGiven) {
-        if (inputsGiven.has(key)) {
-            problems.push({
-                input: INPUT,
-                message: `${INPUT}: ${key} is set twice, by the input ${SPEC_BY_KEY.get(key)?.input} and by the key ${key} in hyperparameters; keep one`
-            });
-        }
-    }
-    if (problems.length > 0)
-        throw new InputError(problems);
-    // In the seed's order, so the parameters sent read the same way every run.
-    const merged = {};
-    for (const { key } of HYPERPARAMETERS) {
-        const value = fromInputs.get(key) ?? fromMapping.values.get(key);
-        if (value !== undefined)
-            merged[key] = value;
-    }
-    return merged;
-}
-/**
- * Parses the `hyperparameters` input: a YAML or JSON mapping of snake_case keys to values.
- * Returns only the keys set; throws an InputError listing every problem.
- */
-function parseHyperparameters(text) {
-    const { values, problems } = readMapping(text);
-    if (problems.length > 0)
-        throw new InputError(problems);
-    return Object.fromEntries(values);
-}
-const INPUT = 'hyperparameters';
-const EXAMPLE = 'like "learning_rate: 5e-6" on each line, or {"learning_rate": 5e-6}';
-// DreamBoothInput fields that have their own inputs and are not training parameters.
-const FIELDS_WITH_OWN_INPUT = {
-    name: 'name',
-    version: 'version',
-    desc: 'description',
-    instance_prompt: 'instance-prompt',
-    class_prompt: 'class-prompt',
-    datasets3objname: 'zip-name'
-};
-function readMapping(text) {
-    const values = new Map();
-    const keysGiven = [];
-    const problems = [];
-    const add = (message) => void problems.push({ input: INPUT, message: `${INPUT}: ${message}` });
-    if (text.trim() === '')
-        return { values, keysGiven, problems };
-    // uniqueKeys (the default) makes a duplicate key an error
-    const doc = (0,dist/* parseDocument */.Tp)(text, { prettyErrors: true });
-    for (const error of [...doc.errors, ...doc.warnings]) {
-        // the first line names the fault and its line and column; the rest quotes the text
-        add(`not valid YAML or JSON: ${error.message.split('\n')[0]}`);
-    }
-    if (problems.length > 0)
-        return { values, keysGiven, problems };
-    const contents = doc.contents;
-    if (contents === null)
-        return { values, keysGiven, problems }; // only comments
-    if (!(0,dist/* isMap */.jh)(contents)) {
-        add(`must be a mapping of parameter names to values (${EXAMPLE}), not ${describeNode(contents)}`);
-        return { values, keysGiven, problems };
-    }
-    for (const pair of contents.items) {
-        const keyNode = pair.key;
-        if (!(0,dist/* isScalar */.jn)(keyNode) || typeof keyNode.value !== 'string') {
-            add(`the key ${(0,dist/* isScalar */.jn)(keyNode) ? show(String(keyNode.value)) : describeNode(keyNode)} is not a parameter name; use snake_case names (${EXAMPLE})`);
-            continue;
-        }
-        const key = keyNode.value;
-        const spec = SPEC_BY_KEY.get(key);
-        if (!spec) {
-            add(unknownKeyMessage(key));
-            continue;
-        }
-        const label = `${INPUT}.${key}`;
-        const valueNode = pair.value;
-        if (valueNode === null || ((0,dist/* isScalar */.jn)(valueNode) && valueNode.value === null))
-            continue; // no value: not sent
-        if (!(0,dist/* isScalar */.jn)(valueNode)) {
-            keysGiven.push(key);
-            add(`${key} is ${describeNode(valueNode)}; allowed: ${describeAllowed(spec)}`);
-            continue;
-        }
-        const value = valueNode.value;
-        if (typeof value === 'string' && value.trim() === '')
-            continue; // empty, as for an input: not sent
-        keysGiven.push(key);
-        try {
-            values.set(key, parseMappingScalar(spec, value, valueNode.source, label));
-        }
-        catch (error) {
-            if (!(error instanceof InputError))
-                throw error;
-            problems.push(...error.problems.map((p) => ({ input: INPUT, message: p.message })));
-        }
-    }
-    return { values, keysGiven, problems };
-}
-/**
- * A YAML scalar keeps its type: a string is read like the input's text, a number must suit an
- * Int or Float as written (so 0x10 or 1.0 is no Int), a boolean only suits a Boolean.
- */
-function parseMappingScalar(spec, value, source, label) {
-    const wrongType = (what) => problem(INPUT, `${what}; allowed: ${describeAllowed(spec)}${spec.type === 'String' ? ' (quote it)' : ''}`, label);
-    if (typeof value === 'string')
-        return parseHyperparameterValue(spec, value.trim(), label);
-    if (typeof value === 'number') {
-        if (spec.type !== 'Int' && spec.type !== 'Float')
-            throw wrongType(`${source ?? value} is a number`);
-        return parseHyperparameterValue(spec, source ?? String(value), label);
-    }
-    if (typeof value === 'boolean') {
-        if (spec.type !== 'Boolean')
-            throw wrongType(`${source ?? value} is a boolean`);
-        return value;
-    }
-    throw wrongType(`${show(String(source ?? value))} is not a number, boolean or string`);
-}
-function describeNode(node) {
-    if ((0,dist/* isMap */.jh)(node))
-        return 'a mapping';
-    if ((0,dist/* isScalar */.jn)(node))
-        return `the single value ${show(String(node.source ?? node.value))}`;
-    if (node && typeof node === 'object' && 'items' in node)
-        return 'a list';
-    return 'an alias or other YAML node';
-}
-function unknownKeyMessage(key) {
-    const snake = key.toLowerCase().replaceAll('-', '_');
-    if (SPEC_BY_KEY.has(snake))
-        return `unknown key ${show(key)}; did you mean ${show(snake)}? (keys are snake_case)`;
-    const ownInput = FIELDS_WITH_OWN_INPUT[snake];
-    if (ownInput)
-        return `${show(key)} is not a training parameter; set it with the input ${ownInput}`;
-    const near = suggest(snake, [...SPEC_BY_KEY.keys()]);
-    const hint = near === undefined ? `use one of ${[...SPEC_BY_KEY.keys()].join(', ')}` : `did you mean ${show(near)}?`;
-    return `unknown key ${show(key)}; ${hint}`;
-}
-// ---------------------------------------------------------------------------------------------
-/**
- * The candidate nearest to `word` (case-insensitive edit distance, a swap of two neighbours
- * counting as one edit), when it is near enough to be a likely typo.
- */
-function suggest(word, candidates) {
-    const target = word.toLowerCase();
-    let best;
-    let bestDistance = Infinity;
-    for (const candidate of candidates) {
-        const distance = editDistance(target, candidate.toLowerCase());
-        if (distance < bestDistance) {
-            best = candidate;
-            bestDistance = distance;
-        }
-    }
-    return bestDistance <= Math.max(2, Math.floor(target.length / 3)) ? best : undefined;
-}
-/** Levenshtein distance with adjacent transpositions (optimal string alignment). */
-function editDistance(a, b) {
-    const rows = a.length + 1;
-    const cols = b.length + 1;
-    const d = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-    for (let i = 1; i < rows; i++) {
-        for (let j = 1; j < cols; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    return d[rows - 1][cols - 1];
 }
 
 ;// CONCATENATED MODULE: ./src/tiyaro/inference.ts
@@ -64552,626 +64976,6 @@ function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-;// CONCATENATED MODULE: ./src/extras/class-generator.ts
-// Class images made once: when the class folder holds fewer than `num-class-images` images
-// (after the cache restore), the missing ones are generated from `class-prompt` through the
-// base model's inference URL, a few at a time, and written into the folder, where the scan,
-// the zip and the cache save find them like any supplied image.
-//
-// Names and seeds: the image made with seed n is "generated-<n>.<ext>". Seeds are taken from 1
-// upwards, skipping every n whose name the folder already holds, so a re-run (or a matrix job)
-// with the same folder asks for the same seeds and gets the same images, and nothing the user
-// supplied is ever overwritten.
-
-
-
-
-
-
-
-/** Calls at once: enough to hide latency, few enough not to queue up a paid GPU service. */
-const GENERATION_CONCURRENCY = 3;
-const GENERATED_PREFIX = 'generated-';
-/**
- * What the folder holds; an empty answer when it does not exist. `exclude` is a folder inside
- * it that is not part of it (the instance folder, when it lies in the class folder).
- */
-async function readClassFolder(dir, exclude) {
-    const excluded = exclude === undefined ? undefined : await (0,promises_.realpath)(exclude).catch(() => undefined);
-    let imageCount = 0;
-    const takenStems = new Set();
-    const walk = async (folder) => {
-        let entries;
-        try {
-            entries = await (0,promises_.readdir)(folder, { withFileTypes: true });
-        }
-        catch (error) {
-            if (error.code === 'ENOENT')
-                return;
-            throw error;
-        }
-        for (const entry of entries) {
-            if (entry.name.startsWith('.'))
-                continue;
-            const path = (0,external_node_path_.join)(folder, entry.name);
-            const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await isFolder(path)));
-            if (isDir) {
-                if (excluded === undefined || (await (0,promises_.realpath)(path)) !== excluded)
-                    await walk(path);
-                continue;
-            }
-            takenStems.add(stem(entry.name).toLowerCase());
-            if (await readImageInfo(path).catch(() => undefined))
-                imageCount++;
-        }
-    };
-    await walk(dir);
-    return { imageCount, takenStems };
-}
-async function isFolder(path) {
-    return (0,promises_.stat)(path).then((info) => info.isDirectory(), () => false);
-}
-function stem(name) {
-    const dot = name.lastIndexOf('.');
-    return dot > 0 ? name.slice(0, dot) : name;
-}
-/** The `count` smallest seeds from 1 up whose "generated-<seed>" name is free. */
-function generationSeeds(count, takenStems) {
-    const seeds = [];
-    for (let seed = 1; seeds.length < count; seed++) {
-        if (!takenStems.has(`${GENERATED_PREFIX}${seed}`))
-            seeds.push(seed);
-    }
-    return seeds;
-}
-function generatedFileName(seed, format) {
-    return `${GENERATED_PREFIX}${seed}.${IMAGE_EXTENSIONS[format]}`;
-}
-/**
- * Generates what the folder lacks. Never throws for a failed generation: the images made so far
- * stay, and the result says why the rest were not (the caller warns; the training can still go).
- */
-async function fillClassFolder(options) {
-    const { classDir, wanted } = options;
-    const folder = await readClassFolder(classDir, options.instanceDir);
-    const existing = folder.imageCount;
-    const missing = Math.max(0, wanted - existing);
-    if (missing === 0) {
-        core/* info */.pq(`${existing} class images in ${classDir}, ${wanted} wanted (num-class-images): none to generate.`);
-        return { existing, missing, generated: [] };
-    }
-    const seeds = generationSeeds(missing, folder.takenStems);
-    if (options.dryRun) {
-        core/* info */.pq(`Dry run: ${existing} class images in ${classDir}, ${wanted} wanted: ${missing} would be generated (seeds ${describeSeeds(seeds)}).`);
-        return { existing, missing, generated: [] };
-    }
-    const concurrency = options.concurrency ?? GENERATION_CONCURRENCY;
-    core/* info */.pq(`${existing} class images in ${classDir}, ${wanted} wanted: generating ${missing} from the class prompt ` +
-        `(seeds ${describeSeeds(seeds)}, ${concurrency} at a time) with ${options.url}`);
-    await (0,promises_.mkdir)(classDir, { recursive: true });
-    const generated = new Map();
-    let error;
-    try {
-        await mapWithConcurrency(seeds, concurrency, async (seed) => {
-            const [image] = await callInference(options.url, { prompt: options.classPrompt, seed, width: options.size, height: options.size }, {
-                apiKey: options.apiKey,
-                what: `class image ${seed}`,
-                requestTimeoutMs: options.requestTimeoutMs,
-                retry: options.retry
-            });
-            const path = (0,external_node_path_.join)(classDir, generatedFileName(seed, image.format));
-            // Written aside under a hidden name, then renamed: a cancelled run leaves no half image.
-            const partial = (0,external_node_path_.join)(classDir, `.${generatedFileName(seed, image.format)}.partial`);
-            try {
-                await (0,promises_.writeFile)(partial, image.bytes);
-                await (0,promises_.rename)(partial, path);
-            }
-            catch (writeError) {
-                await (0,promises_.rm)(partial, { force: true });
-                throw writeError;
-            }
-            generated.set(seed, path);
-            core/* info */.pq(`${path}: seed ${seed}, ${image.format.toUpperCase()} ${image.width ?? '?'}x${image.height ?? '?'}, ${image.bytes.length} bytes`);
-        });
-    }
-    catch (failure) {
-        error = failure instanceof Error ? failure.message : String(failure);
-    }
-    return {
-        existing,
-        missing,
-        generated: seeds.filter((seed) => generated.has(seed)).map((seed) => generated.get(seed)),
-        error
-    };
-}
-/** "1-4" or "1-3, 5, 7-9": the seeds of a log line, short. */
-function describeSeeds(seeds) {
-    const ranges = [];
-    for (let i = 0; i < seeds.length;) {
-        let j = i;
-        while (j + 1 < seeds.length && seeds[j + 1] === seeds[j] + 1)
-            j++;
-        ranges.push(i === j ? `${seeds[i]}` : `${seeds[i]}-${seeds[j]}`);
-        i = j + 1;
-    }
-    return ranges.join(', ');
-}
-/**
- * The run's generation step, between the cache restore and the scan: fills `classDir` up to
- * num-class-images from class-prompt through class-image-generator-url. Undefined when there is
- * nothing to do; a failed generation is a warning, and the run goes on with the images it has.
- */
-async function generateMissingClassImages(config, classDir, retry) {
-    const url = config.classImageGeneratorUrl;
-    if (url === undefined)
-        return undefined;
-    const { num_class_images: wanted, resolution } = config.hyperparameters;
-    if (typeof wanted !== 'number') {
-        core/* warning */.$e('class-image-generator-url is set but num-class-images is not: set num-class-images to say how many class images to have; none were generated.');
-        return undefined;
-    }
-    const result = await fillClassFolder({
-        classDir,
-        wanted,
-        url,
-        apiKey: config.apiKey,
-        classPrompt: config.classPrompt,
-        size: typeof resolution === 'number' ? resolution : DEFAULT_RESOLUTION,
-        instanceDir: config.instanceImages,
-        dryRun: config.dryRun,
-        requestTimeoutMs: config.requestTimeoutMs,
-        retry
-    });
-    // a cancelled run stops here, not at the next call
-    if (retry?.signal?.aborted)
-        throw retry.signal.reason;
-    if (result.error !== undefined) {
-        core/* warning */.$e(`Generated ${result.generated.length} of ${result.missing} missing class images; the rest were not made: ${result.error}. ` +
-            `The zip goes with ${result.existing + result.generated.length} class images; the next run generates the rest.`);
-    }
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/github/pr-comment.ts
-// The pull-request comment (`comment-on-pr`): one comment per model name on the pull request of
-// the run (the event's, or the one a pushed commit merged), found again by a hidden marker and
-// updated, so re-runs and later pushes never pile up comments. A comment that cannot be written
-// is a warning that says which permission to grant, never a failed training.
-
-
-
-
-
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
-/** The hidden line that tells this action's comment for this model apart from any other. */
-function commentMarker(name) {
-    return `<!-- tiyaro-dreambooth:${encodeURIComponent(name)} -->`;
-}
-/** The pull request number of a pull_request or pull_request_target event; undefined otherwise. */
-function pullRequestOfEvent(eventName, payload) {
-    if (!eventName || !PULL_REQUEST_EVENTS.has(eventName))
-        return undefined;
-    const number = payload?.pull_request?.number;
-    return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : undefined;
-}
-/** Of the pull requests a pushed commit belongs to, the one it merged: by merge commit, else any merged one. */
-function mergedPullOfCommit(pulls, sha) {
-    const merged = pulls.filter((pull) => pull.merged_at);
-    return (merged.find((pull) => pull.merge_commit_sha === sha) ?? merged[0])?.number;
-}
-/** The comment's Markdown: marker, status, model links and card, image counts, job. */
-function renderComment(report, config, context = {}) {
-    const status = reportOutputs(report).status ?? 'failed';
-    const icon = STATUS_ICON[report.status ?? 'failed'] ?? '';
-    const rows = [
-        ['Status', cell(status)],
-        ['Job', report.jobId && `\`${report.jobId.replaceAll('`', "'")}\``],
-        [
-            'Attached to',
-            report.attachedTo === 're-run'
-                ? 'the job an earlier attempt of this run started'
-                : report.attachedTo === 'job-id'
-                    ? 'an existing job (job-id)'
-                    : undefined
-        ],
-        ['Error', report.errorMessage && cell(redact(report.errorMessage, [config.apiKey, config.githubToken]))],
-        ['Images', imageCounts(report)],
-        ['Zip', report.zip && `${report.zip.bytes} bytes, sha256 \`${report.zip.sha256}\``],
-        ['Created', report.jobStatus?.created ? cell(report.jobStatus.created) : undefined],
-        ['Finished', report.jobStatus?.finished ? cell(report.jobStatus.finished) : undefined],
-        ['Artifact', context.artifactUrl ? pr_comment_link(context.artifactName ?? 'artifact', context.artifactUrl) : undefined],
-        [
-            'Run',
-            context.runUrl
-                ? pr_comment_link(context.runAttempt && context.runAttempt > 1
-                    ? `workflow run (attempt ${context.runAttempt})`
-                    : 'workflow run', context.runUrl)
-                : undefined
-        ]
-    ];
-    const lines = [
-        commentMarker(config.name),
-        `### ${icon} DreamBooth training ${cell(`${config.name} ${config.version}`)}: ${cell(status)}`,
-        '',
-        '| | |',
-        '| --- | --- |'
-    ];
-    for (const [label, value] of rows)
-        if (value)
-            lines.push(`| ${label} | ${value} |`);
-    lines.push('');
-    if (report.models.length > 0) {
-        lines.push('| Model | Version | API | Model card |', '| --- | --- | --- | --- |');
-        for (const model of report.models) {
-            lines.push(`| ${cell(model.name)} | ${cell(model.version)} | ${pr_comment_link('model URL', model.url)} | ${pr_comment_link('model card', model.modelCard)} |`);
-        }
-        lines.push('');
-    }
-    return lines.join('\n');
-}
-function imageCounts(report) {
-    if (report.instanceImageCount === undefined)
-        return undefined;
-    const fromCache = report.classImagesCacheHit ? ' (class images from the cache)' : '';
-    return `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class${fromCache}`;
-}
-function pr_comment_link(text, url) {
-    return /^https?:\/\//.test(url) ? `[${cell(text)}](${url.replace(/[()\s<>]/g, encodeURIComponent)})` : cell(url);
-}
-/** An HTTP status from an Octokit error, if it has one. */
-function httpStatus(error) {
-    const status = error.status;
-    return typeof status === 'number' ? status : undefined;
-}
-/** Creates or updates the run's comment when `comment-on-pr` is set. Never throws. */
-async function commentOnPullRequest(config, report, env = process.env) {
-    if (!config.commentOnPr || config.dryRun)
-        return;
-    if (!config.githubToken) {
-        core/* warning */.$e('comment-on-pr: github-token is empty, so no comment was written; pass a token (the default is github.token).');
-        return;
-    }
-    const started = Date.now();
-    let pull;
-    try {
-        const { context, getOctokit } = await __nccwpck_require__.e(/* import() */ 351).then(__nccwpck_require__.bind(__nccwpck_require__, 61351));
-        const octokit = getOctokit(config.githubToken);
-        const repo = context.repo;
-        const eventName = context.eventName;
-        pull = pullRequestOfEvent(eventName, context.payload);
-        if (pull === undefined && eventName === 'push' && context.sha) {
-            const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
-                ...repo,
-                commit_sha: context.sha
-            });
-            pull = mergedPullOfCommit(data, context.sha);
-            if (pull === undefined) {
-                core/* info */.pq(`comment-on-pr: commit ${context.sha.slice(0, 7)} did not merge a pull request; no comment.`);
-                return;
-            }
-        }
-        else if (pull === undefined) {
-            core/* info */.pq(`comment-on-pr: the ${eventName ?? 'unknown'} event has no pull request; no comment.`);
-            return;
-        }
-        const body = renderComment(report, config, commentContext(config, report, env, `${repo.owner}/${repo.repo}`));
-        const marker = commentMarker(config.name);
-        let existing;
-        for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
-            ...repo,
-            issue_number: pull,
-            per_page: 100
-        })) {
-            existing = page.data.find((comment) => comment.body?.includes(marker));
-            if (existing)
-                break;
-        }
-        if (existing) {
-            const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body });
-            core/* info */.pq(`Updated the comment on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`);
-        }
-        else {
-            const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: pull, body });
-            core/* info */.pq(`Commented on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`);
-        }
-    }
-    catch (error) {
-        const where = pull === undefined ? 'the pull request' : `pull request #${pull}`;
-        const message = redact(errorMessage(error), [config.apiKey, config.githubToken]);
-        if (httpStatus(error) === 403) {
-            core/* warning */.$e(`comment-on-pr: could not comment on ${where}: the token may not write comments (HTTP 403: ${message}). ` +
-                'Grant it with "permissions: pull-requests: write" (or "issues: write") in the workflow; ' +
-                'on pull requests from forks the token is read-only.');
-        }
-        else {
-            core/* warning */.$e(`comment-on-pr: could not comment on ${where}: ${message}`);
-        }
-    }
-}
-function commentContext(config, report, env, repository) {
-    const server = env.GITHUB_SERVER_URL || 'https://github.com';
-    const runId = env.GITHUB_RUN_ID;
-    const runUrl = runId ? `${server}/${repository}/actions/runs/${runId}` : undefined;
-    const attempt = Number(env.GITHUB_RUN_ATTEMPT);
-    return {
-        runUrl,
-        runAttempt: Number.isInteger(attempt) ? attempt : undefined,
-        artifactName: config.artifactName,
-        artifactUrl: runUrl && report.artifactId !== undefined ? `${runUrl}/artifacts/${report.artifactId}` : undefined
-    };
-}
-
-;// CONCATENATED MODULE: ./src/github/rerun.ts
-// Re-run safety: "Re-run jobs" after a timeout or a lost runner must not pay for a second
-// training. Right after a start succeeds, the job's ID is recorded in the Actions cache under
-//   tiyaro-dreambooth-job-<GITHUB_RUN_ID>-<fingerprint of the zip's sha256 and the parameters>-<attempt>
-// and an attempt above 1 with the same zip and parameters looks up the newest record of its run
-// (the key without the attempt) and attaches to that job instead of creating, uploading and
-// starting another. A recorded job that the service says failed, or does not know, is not
-// attached to: re-running a failed training is asking for a new one.
-
-
-
-
-
-
-const JOB_RECORD_KEY_PREFIX = 'tiyaro-dreambooth-job-';
-/** The cached folder's name under the cache root (part of every entry's version: never change it). */
-const JOB_RECORD_FOLDER = 'job-record';
-const RECORD_FILE = 'job.json';
-/** The same zip and the same parameters give the same fingerprint, whatever the key order. */
-function runFingerprint(zipSha256, parameters) {
-    const sorted = Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    return (0,external_node_crypto_.createHash)('sha256')
-        .update(`${zipSha256}\n${JSON.stringify(sorted)}`)
-        .digest('hex')
-        .slice(0, 32);
-}
-/** The key of every attempt's record of this run and fingerprint, ending in '-'. */
-function jobRecordKeyPrefix(runId, fingerprint) {
-    return `${JOB_RECORD_KEY_PREFIX}${runId}-${fingerprint}-`;
-}
-function jobRecordKey(runId, fingerprint, attempt) {
-    return `${jobRecordKeyPrefix(runId, fingerprint)}${attempt}`;
-}
-/** GITHUB_RUN_ATTEMPT as a number; 1 when not set or not a positive integer. */
-function runAttempt(env = process.env) {
-    const attempt = Number(env.GITHUB_RUN_ATTEMPT);
-    return Number.isInteger(attempt) && attempt > 0 ? attempt : 1;
-}
-function parseJobRecord(text) {
-    try {
-        const value = JSON.parse(text);
-        if (typeof value.jobId !== 'string' || value.jobId === '' || typeof value.zipSha256 !== 'string')
-            return undefined;
-        return value;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** Whether an attempt may attach to a recorded job in this state. */
-function attachable(status) {
-    return status.statusEnum !== 'failed' && status.statusEnum !== 'notfound';
-}
-function identify(report, env) {
-    const runId = env.GITHUB_RUN_ID;
-    if (!runId || !report.zip || !report.parametersSent)
-        return undefined;
-    return {
-        runId,
-        attempt: runAttempt(env),
-        fingerprint: runFingerprint(report.zip.sha256, report.parametersSent),
-        zipSha256: report.zip.sha256
-    };
-}
-/** True when this is a re-run whose earlier attempts may have recorded a job. */
-function isReRun(env = process.env) {
-    return runAttempt(env) > 1 && Boolean(env.GITHUB_RUN_ID);
-}
-/**
- * On a re-run (GITHUB_RUN_ATTEMPT above 1): the job an earlier attempt of this run started with
- * the same zip and parameters, when it may be attached to; else undefined. `jobStatus` asks the
- * service; when it cannot answer, the job is attached to (the wait asks again), since a second
- * training is the worse mistake.
- */
-async function findEarlierAttemptJob(report, jobStatus, env = process.env) {
-    const run = identify(report, env);
-    if (!run || run.attempt <= 1)
-        return undefined;
-    if (!cacheServiceAvailable(env)) {
-        core/* info */.pq('Re-run: this runner offers no Actions cache service, so a job of an earlier attempt cannot be found.');
-        return undefined;
-    }
-    const prefix = jobRecordKeyPrefix(run.runId, run.fingerprint);
-    let record;
-    try {
-        const key = await restoreFolder(JOB_RECORD_FOLDER, prefix);
-        if (key === undefined) {
-            core/* info */.pq(`Re-run (attempt ${run.attempt}): no earlier attempt of run ${run.runId} started a job with this zip and these parameters.`);
-            return undefined;
-        }
-        record = parseJobRecord(await (0,promises_.readFile)((0,external_node_path_.join)(cachedFolderPath(JOB_RECORD_FOLDER), RECORD_FILE), 'utf8'));
-        if (!record || record.zipSha256 !== run.zipSha256) {
-            core/* warning */.$e(`Re-run: the record under cache key ${key} is not usable; starting a new job.`);
-            return undefined;
-        }
-    }
-    catch (error) {
-        core/* warning */.$e(`Re-run: could not read the record of an earlier attempt (${errorMessage(error)}); starting a new job.`);
-        return undefined;
-    }
-    finally {
-        await removeCachedFolder(JOB_RECORD_FOLDER);
-    }
-    try {
-        const status = await jobStatus(record.jobId);
-        if (!attachable(status)) {
-            core/* info */.pq(`Re-run: job ${record.jobId} of attempt ${record.runAttempt} is ${status.statusEnum}; starting a new training.`);
-            return undefined;
-        }
-    }
-    catch (error) {
-        core/* info */.pq(`Re-run: the status of job ${record.jobId} is unknown (${errorMessage(error)}); attaching to it all the same.`);
-    }
-    core/* info */.pq(`Re-run (attempt ${run.attempt}): attempt ${record.runAttempt} started job ${record.jobId} with the same zip and parameters; ` +
-        'attaching to it: no new job is created, uploaded or started.');
-    return record.jobId;
-}
-/** Right after a start succeeded: records the job for later attempts of this run. Never throws. */
-async function recordStartedJob(report, env = process.env) {
-    const run = identify(report, env);
-    if (!run || !report.jobId || !cacheServiceAvailable(env))
-        return;
-    const key = jobRecordKey(run.runId, run.fingerprint, run.attempt);
-    const record = {
-        jobId: report.jobId,
-        runId: run.runId,
-        runAttempt: run.attempt,
-        zipSha256: run.zipSha256,
-        startedAt: new Date().toISOString()
-    };
-    try {
-        const folder = cachedFolderPath(JOB_RECORD_FOLDER);
-        await (0,promises_.mkdir)(folder, { recursive: true });
-        await (0,promises_.writeFile)((0,external_node_path_.join)(folder, RECORD_FILE), `${JSON.stringify(record)}\n`);
-        if (await saveFolder(JOB_RECORD_FOLDER, key))
-            core/* info */.pq(`Recorded job ${report.jobId} for re-runs of this run (cache key ${key}).`);
-        else
-            core/* info */.pq(`Job ${report.jobId} was not recorded for re-runs (see above).`);
-    }
-    catch (error) {
-        core/* warning */.$e(`Could not record job ${report.jobId} for re-runs: ${errorMessage(error)}`);
-    }
-    finally {
-        await removeCachedFolder(JOB_RECORD_FOLDER);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/extras/samples.ts
-// Sample images of the trained model: one inference call per `sample-prompts` line, each image
-// written under RUNNER_TEMP so the summary can list it and the artifact can carry it. A sample
-// that cannot be made is a warning: the training it follows has succeeded all the same.
-//
-// Seeds: a prompt's first occurrence in the list uses seed 1, a second occurrence of the same
-// prompt seed 2, and so on. So a prompt gives the same image on every run of the same model
-// wherever it stands in the list, and the same seed across models, which is what makes two
-// trainings comparable side by side.
-
-
-
-
-
-
-
-/** Calls at once: samples are few, and a GPU service queues the rest anyway. */
-const SAMPLE_CONCURRENCY = 3;
-/**
- * How long the samples may take in all, retries included. timeout-minutes bounds the wait for
- * the training; the samples come after it and get this much time of their own.
- */
-const SAMPLES_TIME_LIMIT_MS = 10 * 60_000;
-const SLUG_MAX_LENGTH = 40;
-/** The folder of a job's samples: RUNNER_TEMP/tiyaro-dreambooth/samples/<job id>. */
-function samplesDir(workDir, jobId) {
-    return (0,external_node_path_.join)(workDir, 'samples', jobId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'job');
-}
-/** Each prompt's seed: 1 + how often the same prompt came earlier in the list. */
-function sampleSeeds(prompts) {
-    const seen = new Map();
-    return prompts.map((prompt) => {
-        const seed = (seen.get(prompt) ?? 0) + 1;
-        seen.set(prompt, seed);
-        return seed;
-    });
-}
-/** Lower-case ASCII words of a prompt joined by '-', for a file name anyone can type. */
-function promptSlug(prompt) {
-    const slug = prompt
-        .normalize('NFKD')
-        .replace(/[\u0300-\u036f]/g, '')
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+/, '')
-        .slice(0, SLUG_MAX_LENGTH)
-        .replace(/-+$/, '');
-    return slug || 'sample';
-}
-/**
- * "01-a-photo-of-sks-dog.png": the prompt's place in the list (so names never clash and sort in
- * list order), its slug, and the extension of the format the service sent. A second image of the
- * same answer gets "-2", and so on.
- */
-function sampleFileName(index, prompt, format, imageIndex = 0, promptCount = 1) {
-    const number = String(index + 1).padStart(Math.max(2, String(promptCount).length), '0');
-    const extra = imageIndex > 0 ? `-${imageIndex + 1}` : '';
-    return `${number}-${promptSlug(prompt)}${extra}.${IMAGE_EXTENSIONS[format]}`;
-}
-/** Makes every sample it can; returns the files written in prompt order, warns about the rest. */
-async function writeSamples(options) {
-    const { prompts, outputDir } = options;
-    const seeds = sampleSeeds(prompts);
-    const signal = options.retry?.signal;
-    try {
-        await (0,promises_.mkdir)(outputDir, { recursive: true });
-    }
-    catch (error) {
-        core/* warning */.$e(`Sample images were not made: cannot create ${outputDir}: ${errorMessage(error)}`);
-        return [];
-    }
-    core/* info */.pq(`${prompts.length} sample prompt${prompts.length === 1 ? '' : 's'}, model ${options.modelUrl}, written to ${outputDir}`);
-    const perPrompt = await mapWithConcurrency(prompts, options.concurrency ?? SAMPLE_CONCURRENCY, async (prompt, index) => {
-        if (signal?.aborted)
-            return [];
-        const what = `sample ${index + 1}`;
-        const input = { prompt, seed: seeds[index], width: options.size, height: options.size };
-        const written = [];
-        try {
-            const images = await callInference(options.modelUrl, input, {
-                apiKey: options.apiKey,
-                what,
-                requestTimeoutMs: options.requestTimeoutMs,
-                retry: options.retry
-            });
-            for (const [imageIndex, image] of images.entries()) {
-                const path = (0,external_node_path_.join)(outputDir, sampleFileName(index, prompt, image.format, imageIndex, prompts.length));
-                await (0,promises_.writeFile)(path, image.bytes);
-                core/* info */.pq(`${path}: ${samples_describe(image)}, seed ${seeds[index]}, prompt ${JSON.stringify(prompt)}`);
-                written.push({ prompt, path });
-            }
-        }
-        catch (error) {
-            if (!signal?.aborted)
-                core/* warning */.$e(`Sample ${index + 1} (${JSON.stringify(prompt)}) was not made: ${errorMessage(error)}`);
-        }
-        return written;
-    });
-    if (signal?.aborted)
-        core/* warning */.$e('Sample images stopped: the run was cancelled.');
-    return perPrompt.flat();
-}
-function samples_describe(image) {
-    const size = image.width && image.height ? ` ${image.width}x${image.height}` : '';
-    return `${image.format.toUpperCase()}${size}, ${image.bytes.length} bytes`;
-}
-/** The run's sample step after `done`: the first model's samples, in RUNNER_TEMP. */
-async function sampleTrainedModel(config, model, outputDir, retry) {
-    if (!model.url) {
-        core/* warning */.$e(`Sample images were not made: the service gave model ${model.name} ${model.version} no URL.`);
-        return [];
-    }
-    const { resolution } = config.hyperparameters;
-    return writeSamples({
-        modelUrl: model.url,
-        prompts: config.samplePrompts,
-        apiKey: config.apiKey,
-        outputDir,
-        size: typeof resolution === 'number' ? resolution : DEFAULT_RESOLUTION,
-        requestTimeoutMs: config.requestTimeoutMs,
-        retry
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/tiyaro/start-job.ts
 // startRetrainingJob is not idempotent and a second start is a second paid training. A start
 // whose answer was lost is therefore never simply repeated: the job's status says first
@@ -65193,7 +64997,7 @@ async function startJobOnce(api, jobId, input, options) {
             if (!(error instanceof TransientError) || attempt >= maxAttempts || signal.aborted)
                 throw error;
             const why = error instanceof AnswerLostError ? 'its answer was lost' : error.message;
-            core/* info */.pq(`Start of job ${jobId} unconfirmed (${why}); checking its status before trying again`);
+            log.info(`Start of job ${jobId} unconfirmed (${why}); checking its status before trying again`);
             const delayMs = Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, baseDelayMs));
             if (Date.now() + delayMs >= deadline)
                 throw error;
@@ -65208,7 +65012,7 @@ async function isStarted(api, jobId) {
     const status = await api.getJobStatus(jobId);
     if (!status.statusEnum || status.statusEnum === 'notfound')
         return false;
-    core/* info */.pq(`Job ${jobId} is ${status.statusEnum}: the start went through.`);
+    log.info(`Job ${jobId} is ${status.statusEnum}: the start went through.`);
     return true;
 }
 
@@ -65385,8 +65189,9 @@ function sleepUntil(when, now, signal) {
     return sleep(Math.max(0, when - now()), signal);
 }
 
-;// CONCATENATED MODULE: ./src/main.ts
-// The whole run: inputs → dataset → archive → api → upload → wait → report.
+;// CONCATENATED MODULE: ./src/tiyaro/index.ts
+// The Tiyaro layer's public face: the GraphQL client, the upload, the one start, the wait and
+// the inference API. It speaks to the service and nothing else: no GitHub, no dataset.
 
 
 
@@ -65394,10 +65199,312 @@ function sleepUntil(when, now, signal) {
 
 
 
+;// CONCATENATED MODULE: ./src/extras/class-generator.ts
 
 
 
 
+
+
+
+/** Calls at once: enough to hide latency, few enough not to queue up a paid GPU service. */
+const GENERATION_CONCURRENCY = 3;
+const GENERATED_PREFIX = 'generated-';
+/**
+ * What the folder holds; an empty answer when it does not exist. `exclude` is a folder inside
+ * it that is not part of it (the instance folder, when it lies in the class folder).
+ */
+async function readClassFolder(dir, exclude) {
+    const excluded = exclude === undefined ? undefined : await (0,promises_.realpath)(exclude).catch(() => undefined);
+    let imageCount = 0;
+    const takenStems = new Set();
+    const walk = async (folder) => {
+        let entries;
+        try {
+            entries = await (0,promises_.readdir)(folder, { withFileTypes: true });
+        }
+        catch (error) {
+            if (error.code === 'ENOENT')
+                return;
+            throw error;
+        }
+        for (const entry of entries) {
+            if (entry.name.startsWith('.'))
+                continue;
+            const path = (0,external_node_path_.join)(folder, entry.name);
+            const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await isFolder(path)));
+            if (isDir) {
+                if (excluded === undefined || (await (0,promises_.realpath)(path)) !== excluded)
+                    await walk(path);
+                continue;
+            }
+            takenStems.add(stem(entry.name).toLowerCase());
+            if (await readImageInfo(path).catch(() => undefined))
+                imageCount++;
+        }
+    };
+    await walk(dir);
+    return { imageCount, takenStems };
+}
+async function isFolder(path) {
+    return (0,promises_.stat)(path).then((info) => info.isDirectory(), () => false);
+}
+function stem(name) {
+    const dot = name.lastIndexOf('.');
+    return dot > 0 ? name.slice(0, dot) : name;
+}
+/** The `count` smallest seeds from 1 up whose "generated-<seed>" name is free. */
+function generationSeeds(count, takenStems) {
+    const seeds = [];
+    for (let seed = 1; seeds.length < count; seed++) {
+        if (!takenStems.has(`${GENERATED_PREFIX}${seed}`))
+            seeds.push(seed);
+    }
+    return seeds;
+}
+function generatedFileName(seed, format) {
+    return `${GENERATED_PREFIX}${seed}.${IMAGE_EXTENSIONS[format]}`;
+}
+/**
+ * Generates what the folder lacks. Never throws for a failed generation: the images made so far
+ * stay, and the result says why the rest were not (the caller warns; the training can still go).
+ */
+async function fillClassFolder(options) {
+    const { classDir, wanted } = options;
+    const folder = await readClassFolder(classDir, options.instanceDir);
+    const existing = folder.imageCount;
+    const missing = Math.max(0, wanted - existing);
+    if (missing === 0) {
+        log.info(`${existing} class images in ${classDir}, ${wanted} wanted (num-class-images): none to generate.`);
+        return { existing, missing, generated: [] };
+    }
+    const seeds = generationSeeds(missing, folder.takenStems);
+    if (options.dryRun) {
+        log.info(`Dry run: ${existing} class images in ${classDir}, ${wanted} wanted: ${missing} would be generated (seeds ${describeSeeds(seeds)}).`);
+        return { existing, missing, generated: [] };
+    }
+    const concurrency = options.concurrency ?? GENERATION_CONCURRENCY;
+    log.info(`${existing} class images in ${classDir}, ${wanted} wanted: generating ${missing} from the class prompt ` +
+        `(seeds ${describeSeeds(seeds)}, ${concurrency} at a time) with ${options.url}`);
+    await (0,promises_.mkdir)(classDir, { recursive: true });
+    const generated = new Map();
+    let error;
+    try {
+        await mapWithConcurrency(seeds, concurrency, async (seed) => {
+            const [image] = await callInference(options.url, { prompt: options.classPrompt, seed, width: options.size, height: options.size }, {
+                apiKey: options.apiKey,
+                what: `class image ${seed}`,
+                requestTimeoutMs: options.requestTimeoutMs,
+                retry: options.retry
+            });
+            const path = (0,external_node_path_.join)(classDir, generatedFileName(seed, image.format));
+            // Written aside under a hidden name, then renamed: a cancelled run leaves no half image.
+            const partial = (0,external_node_path_.join)(classDir, `.${generatedFileName(seed, image.format)}.partial`);
+            try {
+                await (0,promises_.writeFile)(partial, image.bytes);
+                await (0,promises_.rename)(partial, path);
+            }
+            catch (writeError) {
+                await (0,promises_.rm)(partial, { force: true });
+                throw writeError;
+            }
+            generated.set(seed, path);
+            log.info(`${path}: seed ${seed}, ${image.format.toUpperCase()} ${image.width ?? '?'}x${image.height ?? '?'}, ${image.bytes.length} bytes`);
+        });
+    }
+    catch (failure) {
+        error = failure instanceof Error ? failure.message : String(failure);
+    }
+    return {
+        existing,
+        missing,
+        generated: seeds.filter((seed) => generated.has(seed)).map((seed) => generated.get(seed)),
+        error
+    };
+}
+/** "1-4" or "1-3, 5, 7-9": the seeds of a log line, short. */
+function describeSeeds(seeds) {
+    const ranges = [];
+    for (let i = 0; i < seeds.length;) {
+        let j = i;
+        while (j + 1 < seeds.length && seeds[j + 1] === seeds[j] + 1)
+            j++;
+        ranges.push(i === j ? `${seeds[i]}` : `${seeds[i]}-${seeds[j]}`);
+        i = j + 1;
+    }
+    return ranges.join(', ');
+}
+/**
+ * The run's generation step, between the cache restore and the scan: fills `classDir` up to
+ * num-class-images from class-prompt through class-image-generator-url. Undefined when there is
+ * nothing to do; a failed generation is a warning, and the run goes on with the images it has.
+ */
+async function generateMissingClassImages(config, classDir, retry) {
+    const url = config.classImageGeneratorUrl;
+    if (url === undefined)
+        return undefined;
+    const { num_class_images: wanted, resolution } = config.hyperparameters;
+    if (typeof wanted !== 'number') {
+        log.warning('class-image-generator-url is set but num-class-images is not: set num-class-images to say how many class images to have; none were generated.');
+        return undefined;
+    }
+    const result = await fillClassFolder({
+        classDir,
+        wanted,
+        url,
+        apiKey: config.apiKey,
+        classPrompt: config.classPrompt,
+        size: typeof resolution === 'number' ? resolution : DEFAULT_RESOLUTION,
+        instanceDir: config.instanceImages,
+        dryRun: config.dryRun,
+        requestTimeoutMs: config.requestTimeoutMs,
+        retry
+    });
+    // a cancelled run stops here, not at the next call
+    if (retry?.signal?.aborted)
+        throw retry.signal.reason;
+    if (result.error !== undefined) {
+        log.warning(`Generated ${result.generated.length} of ${result.missing} missing class images; the rest were not made: ${result.error}. ` +
+            `The zip goes with ${result.existing + result.generated.length} class images; the next run generates the rest.`);
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/extras/samples.ts
+// Sample images of the trained model: one inference call per `sample-prompts` line, each image
+// written under RUNNER_TEMP so the summary can list it and the artifact can carry it. A sample
+// that cannot be made is a warning: the training it follows has succeeded all the same.
+//
+// Seeds: a prompt's first occurrence in the list uses seed 1, a second occurrence of the same
+// prompt seed 2, and so on. So a prompt gives the same image on every run of the same model
+// wherever it stands in the list, and the same seed across models, which is what makes two
+// trainings comparable side by side.
+
+
+
+
+
+
+
+/** Calls at once: samples are few, and a GPU service queues the rest anyway. */
+const SAMPLE_CONCURRENCY = 3;
+/**
+ * How long the samples may take in all, retries included. timeout-minutes bounds the wait for
+ * the training; the samples come after it and get this much time of their own.
+ */
+const SAMPLES_TIME_LIMIT_MS = 10 * 60_000;
+const SLUG_MAX_LENGTH = 40;
+/** The folder of a job's samples: RUNNER_TEMP/tiyaro-dreambooth/samples/<job id>. */
+function samplesDir(workDir, jobId) {
+    return (0,external_node_path_.join)(workDir, 'samples', jobId.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'job');
+}
+/** Each prompt's seed: 1 + how often the same prompt came earlier in the list. */
+function sampleSeeds(prompts) {
+    const seen = new Map();
+    return prompts.map((prompt) => {
+        const seed = (seen.get(prompt) ?? 0) + 1;
+        seen.set(prompt, seed);
+        return seed;
+    });
+}
+/** Lower-case ASCII words of a prompt joined by '-', for a file name anyone can type. */
+function promptSlug(prompt) {
+    const slug = prompt
+        .normalize('NFKD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+/, '')
+        .slice(0, SLUG_MAX_LENGTH)
+        .replace(/-+$/, '');
+    return slug || 'sample';
+}
+/**
+ * "01-a-photo-of-sks-dog.png": the prompt's place in the list (so names never clash and sort in
+ * list order), its slug, and the extension of the format the service sent. A second image of the
+ * same answer gets "-2", and so on.
+ */
+function sampleFileName(index, prompt, format, imageIndex = 0, promptCount = 1) {
+    const number = String(index + 1).padStart(Math.max(2, String(promptCount).length), '0');
+    const extra = imageIndex > 0 ? `-${imageIndex + 1}` : '';
+    return `${number}-${promptSlug(prompt)}${extra}.${IMAGE_EXTENSIONS[format]}`;
+}
+/** Makes every sample it can; returns the files written in prompt order, warns about the rest. */
+async function writeSamples(options) {
+    const { prompts, outputDir } = options;
+    const seeds = sampleSeeds(prompts);
+    const signal = options.retry?.signal;
+    try {
+        await (0,promises_.mkdir)(outputDir, { recursive: true });
+    }
+    catch (error) {
+        log.warning(`Sample images were not made: cannot create ${outputDir}: ${errorMessage(error)}`);
+        return [];
+    }
+    log.info(`${prompts.length} sample prompt${prompts.length === 1 ? '' : 's'}, model ${options.modelUrl}, written to ${outputDir}`);
+    const perPrompt = await mapWithConcurrency(prompts, options.concurrency ?? SAMPLE_CONCURRENCY, async (prompt, index) => {
+        if (signal?.aborted)
+            return [];
+        const what = `sample ${index + 1}`;
+        const input = { prompt, seed: seeds[index], width: options.size, height: options.size };
+        const written = [];
+        try {
+            const images = await callInference(options.modelUrl, input, {
+                apiKey: options.apiKey,
+                what,
+                requestTimeoutMs: options.requestTimeoutMs,
+                retry: options.retry
+            });
+            for (const [imageIndex, image] of images.entries()) {
+                const path = (0,external_node_path_.join)(outputDir, sampleFileName(index, prompt, image.format, imageIndex, prompts.length));
+                await (0,promises_.writeFile)(path, image.bytes);
+                log.info(`${path}: ${samples_describe(image)}, seed ${seeds[index]}, prompt ${JSON.stringify(prompt)}`);
+                written.push({ prompt, path });
+            }
+        }
+        catch (error) {
+            if (!signal?.aborted)
+                log.warning(`Sample ${index + 1} (${JSON.stringify(prompt)}) was not made: ${errorMessage(error)}`);
+        }
+        return written;
+    });
+    if (signal?.aborted)
+        log.warning('Sample images stopped: the run was cancelled.');
+    return perPrompt.flat();
+}
+function samples_describe(image) {
+    const size = image.width && image.height ? ` ${image.width}x${image.height}` : '';
+    return `${image.format.toUpperCase()}${size}, ${image.bytes.length} bytes`;
+}
+/** The run's sample step after `done`: the first model's samples, in RUNNER_TEMP. */
+async function sampleTrainedModel(config, model, outputDir, retry) {
+    if (!model.url) {
+        log.warning(`Sample images were not made: the service gave model ${model.name} ${model.version} no URL.`);
+        return [];
+    }
+    const { resolution } = config.hyperparameters;
+    return writeSamples({
+        modelUrl: model.url,
+        prompts: config.samplePrompts,
+        apiKey: config.apiKey,
+        outputDir,
+        size: typeof resolution === 'number' ? resolution : DEFAULT_RESOLUTION,
+        requestTimeoutMs: config.requestTimeoutMs,
+        retry
+    });
+}
+
+;// CONCATENATED MODULE: ./src/extras/index.ts
+// The paid extras' public face: class images generated from the class prompt before the
+// training, sample images from the trained model after it. Both call the inference API.
+
+
+
+;// CONCATENATED MODULE: ./src/pipeline.ts
+// The run itself: inputs → dataset → archive → tiyaro (create, upload, start, wait) → report,
+// with the GitHub-side extras (class-image cache, re-run record) and the paid extras (class-image
+// generation, sample images) beside it. `obtainJob` decides how this run gets its job; the rest
+// of the run follows from the mode it returns.
 
 
 
@@ -65411,122 +65518,82 @@ function sleepUntil(when, now, signal) {
 /** Raised to end the run with a failed step; its message is the step's error. */
 class RunFailure extends Error {
 }
-async function run() {
-    const report = newReport();
-    const cancel = new AbortController();
-    const onSignal = (signal) => {
-        if (!cancel.signal.aborted)
-            core/* warning */.$e(`Received ${signal}: stopping.`);
-        cancel.abort(new Error(`cancelled by ${signal}`));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    let config;
-    try {
-        config = getConfig();
-        await execute(config, report, cancel.signal);
-    }
-    catch (error) {
-        fail(report, error);
-    }
-    finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        // after a failure too: the artifact and the comment say what went wrong; neither throws
-        if (config) {
-            await uploadResultArtifact(config, report);
-            await commentOnPullRequest(config, report);
-        }
-        writeOutputs(report);
-        await writeSummary(report).catch((error) => core/* warning */.$e(`Could not write the job summary: ${error.message}`));
-        await closeHttp();
-    }
-}
-function fail(report, error) {
-    const message = errorMessage(error);
-    report.errorMessage ??= message;
-    if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof InputError) && error.stack) {
-        core/* debug */.Yz(error.stack);
-    }
-    core/* setFailed */.C1(message);
-}
-/** Times a phase and shows it as one log group. */
-async function phase(report, name, body) {
-    const started = Date.now();
-    try {
-        return await core/* group */.Os(name, body);
-    }
-    finally {
-        report.timings.push({ phase: name, ms: Date.now() - started });
-    }
-}
-async function execute(config, report, signal) {
-    const runStarted = Date.now();
-    const deadline = runStarted + config.timeoutMs;
+/** The run's shared parts; the deadline starts now. */
+function newRunContext(config, report, signal) {
+    const deadline = Date.now() + config.timeoutMs;
     const retry = retryOptions(deadline, signal);
-    const api = new TiyaroApi({
-        url: config.apiUrl,
-        apiKey: config.apiKey,
-        requestTimeoutMs: config.requestTimeoutMs,
-        retry
-    });
+    const { apiUrl: url, apiKey, requestTimeoutMs } = config;
+    const api = new TiyaroApi({ url, apiKey, requestTimeoutMs, retry });
+    return { config, report, api, signal, deadline, retry };
+}
+async function runPipeline(config, report, signal) {
+    const context = newRunContext(config, report, signal);
+    const { api } = context;
+    const mode = await obtainJob(context);
+    switch (mode.kind) {
+        case 'dry-run':
+            report.status = 'dry-run';
+            log.info('Dry run: inputs and images are valid and the zip is built. No request was made.');
+            return;
+        case 'attached':
+        case 're-run':
+            report.attachedTo = mode.kind === 'attached' ? 'job-id' : 're-run';
+            break;
+        case 'started':
+            break;
+    }
+    report.jobId = mode.jobId;
+    // a job given as job-id is attached to in order to wait for it; wait: false is for new starts
+    if (!config.wait && mode.kind !== 'attached') {
+        report.status = 'running';
+        log.info(`Not waiting (wait: false). Attach to the job later with job-id: ${mode.jobId}`);
+        return;
+    }
+    const outcome = await phase(report, 'Wait for training', () => waitWithLog(context, mode.jobId));
+    report.apiRevision = api.apiRevision;
+    await finish(context, mode.jobId, outcome);
+}
+/** Decides how this run gets its job, and does what that takes (zip, create, upload, start). */
+async function obtainJob(context) {
+    const { config, report, api } = context;
+    if (config.jobId) {
+        report.jobId = config.jobId;
+        log.info(`Attaching to job ${config.jobId}: no images are uploaded and no training is started.`);
+        return { kind: 'attached', jobId: config.jobId };
+    }
     // Once the images have passed their checks, the job is created (and the API revision asked)
     // while the zip is being written: a created job costs nothing until it is started.
+    const reRun = isReRun();
     let newJob;
     const createJobEarly = () => {
-        if (config.dryRun || isReRun())
+        if (config.dryRun || reRun)
             return;
         newJob = api.newJobId();
         newJob.catch(() => undefined); // awaited in 'Create job'; a failure is reported there
         api.detectRevision().catch(() => undefined);
     };
-    if (config.jobId) {
-        report.jobId = config.jobId;
-        report.attachedTo = 'job-id';
-        core/* info */.pq(`Attaching to job ${config.jobId}: no images are uploaded and no training is started.`);
-    }
-    else {
-        await prepareZip(config, report, retry, createJobEarly);
-        report.parametersSent = dreamboothInput(config);
-        if (config.dryRun) {
-            report.status = 'dry-run';
-            core/* info */.pq('Dry run: inputs and images are valid and the zip is built. No request was made.');
-            return;
-        }
-    }
-    if (!config.jobId && isReRun()) {
+    const zip = await prepareZip(context, createJobEarly);
+    const parameters = dreamboothInput(config);
+    report.parametersSent = parameters;
+    if (config.dryRun)
+        return { kind: 'dry-run' };
+    if (reRun) {
         const earlierJob = await phase(report, 'Find the job of an earlier attempt', () => findEarlierAttemptJob(report, (id) => api.getJobStatus(id)));
-        if (earlierJob) {
-            report.jobId = earlierJob;
-            report.attachedTo = 're-run';
-            if (!config.wait) {
-                report.status = 'running';
-                core/* info */.pq(`Not waiting (wait: false). Attach to the job later with job-id: ${earlierJob}`);
-                return;
-            }
-        }
+        if (earlierJob)
+            return { kind: 're-run', jobId: earlierJob };
     }
-    if (!config.jobId && !report.attachedTo) {
-        await phase(report, 'Create job', async () => {
-            report.jobId = await (newJob ?? api.newJobId());
-            core/* info */.pq(`Job ID: ${report.jobId}`);
-        });
-        const jobId = report.jobId;
-        await phase(report, 'Upload', () => uploadDataset(api, config, report, jobId, retry));
-        await phase(report, 'Start training', () => startJobOnce(api, jobId, report.parametersSent, { deadline, signal }));
-        await recordStartedJob(report);
-        report.apiRevision = api.apiRevision;
-        core/* info */.pq(`Training started (API revision: ${report.apiRevision}).`);
-        if (!config.wait) {
-            report.status = 'running';
-            core/* info */.pq(`Not waiting (wait: false). Attach to the job later with job-id: ${jobId}`);
-            return;
-        }
-    }
-    const jobId = report.jobId;
-    const outcome = await phase(report, 'Wait for training', () => waitWithLog(api, config, jobId, deadline, signal));
+    const jobId = await phase(report, 'Create job', async () => {
+        const id = await (newJob ?? api.newJobId());
+        log.info(`Job ID: ${id}`);
+        return id;
+    });
+    report.jobId = jobId;
+    await phase(report, 'Upload', () => uploadDataset(context, jobId, zip));
+    await phase(report, 'Start training', () => startJobOnce(api, jobId, parameters, { deadline: context.deadline, signal: context.signal }));
+    await recordStartedJob(report);
     report.apiRevision = api.apiRevision;
-    await finish(api, report, outcome, config, signal);
+    log.info(`Training started (API revision: ${report.apiRevision}).`);
+    return { kind: 'started', jobId };
 }
 function retryOptions(deadline, signal) {
     return {
@@ -65535,11 +65602,11 @@ function retryOptions(deadline, signal) {
         onRetry: ({ what, attempt, delayMs, error }) => {
             // errors made here already start with the call's name
             const reason = error.message.startsWith(`${what}:`) ? error.message : `${what}: ${error.message}`;
-            core/* info */.pq(`${reason}; trying again in ${formatDuration(delayMs)} (attempt ${attempt + 1})`);
+            log.info(`${reason}; trying again in ${formatDuration(delayMs)} (attempt ${attempt + 1})`);
         }
     };
 }
-async function prepareZip(config, report, retry, onImagesChecked) {
+async function prepareZip({ config, report, retry }, onImagesChecked) {
     // Class images, in this order: cache restore → generate the missing ones → scan → (after the
     // zip) cache save, so generated images are zipped and cached like supplied ones.
     const restored = await restoreClassImages(config);
@@ -65553,67 +65620,60 @@ async function prepareZip(config, report, retry, onImagesChecked) {
     const classImages = generated > 0 ? { classDir: generationDir, fromCache: false } : restored;
     const dataset = await phase(report, 'Check images', async () => {
         const scanned = await scanDataset({ instanceDir: config.instanceImages, classDir: classImages.classDir });
-        core/* info */.pq(`${scanned.instance.length} instance images, ${scanned.class.length} class images`);
+        log.info(`${scanned.instance.length} instance images, ${scanned.class.length} class images`);
         return scanned;
     });
     report.instanceImageCount = dataset.instance.length;
     report.classImageCount = dataset.class.length;
     onImagesChecked();
     const fromCache = restored.fromCache ? dataset.class.length - generated : 0;
-    report.classImageSources = { supplied: dataset.class.length - generated - fromCache, restored: fromCache, generated };
+    const supplied = dataset.class.length - generated - fromCache;
+    report.classImageSources = { supplied, restored: fromCache, generated };
     if (dataset.class.length > 0 || generation) {
-        core/* info */.pq(`Class images: ${dataset.class.length} (${report.classImageSources.supplied} supplied, ${fromCache} restored from the cache, ${generated} generated)`);
+        log.info(`Class images: ${dataset.class.length} (${supplied} supplied, ${fromCache} restored from the cache, ${generated} generated)`);
     }
     const archive = await phase(report, 'Build zip', async () => {
         const dir = workDir();
         await (0,promises_.mkdir)(dir, { recursive: true });
         const archive = await buildArchive(dataset, { outputPath: (0,external_node_path_.join)(dir, config.zipName) });
-        report.zip = { path: archive.path, sha256: archive.sha256, bytes: archive.bytes };
-        core/* info */.pq(`${archive.path}: ${archive.bytes} bytes, sha256 ${archive.sha256}`);
+        log.info(`${archive.path}: ${archive.bytes} bytes, sha256 ${archive.sha256}`);
         annotate(dataset, archive, config);
         return archive;
     });
-    // after the zip: the archive step took each image's sha256, which the cache key reuses
+    const zip = { path: archive.path, sha256: archive.sha256, bytes: archive.bytes };
+    report.zip = zip;
+    // after the zip: the archive step took each image's fingerprint, which the cache key reuses
     await saveClassImages(config, dataset, archive, classImages);
+    return zip;
 }
 /** Warnings that save a paid training, as file annotations. */
 function annotate(dataset, archive, config) {
     const resolution = typeof config.hyperparameters.resolution === 'number' ? config.hyperparameters.resolution : 512;
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     for (const warning of checkDataset(dataset, archive, { resolution })) {
-        core/* warning */.$e(warning.message, warning.file ? { file: (0,external_node_path_.relative)(workspace, warning.file) } : undefined);
+        log.warning(warning.message, warning.file ? { file: (0,external_node_path_.relative)(workspace, warning.file) } : undefined);
     }
 }
-/** The DreamBoothInput sent to the start: the required fields, then what the user set. */
-function dreamboothInput(config) {
-    return {
-        name: config.name,
-        version: config.version,
-        ...(config.description ? { desc: config.description } : {}),
-        datasetS3ObjName: config.zipName,
-        class_prompt: config.classPrompt,
-        instance_prompt: config.instancePrompt,
-        ...config.hyperparameters
-    };
-}
-async function uploadDataset(api, config, report, jobId, retry) {
-    const zip = report.zip;
-    let url = await api.getJobInputUrl(jobId, config.zipName);
-    try {
+async function uploadDataset({ config, api, retry }, jobId, zip) {
+    const upload = async () => {
+        const url = await api.getJobInputUrl(jobId, config.zipName);
         await uploadZip(url, { path: zip.path, bytes: zip.bytes, idleTimeoutMs: config.requestTimeoutMs, retry });
+    };
+    try {
+        await upload();
     }
     catch (error) {
         if (!(error instanceof UploadRefusedError))
             throw error;
         // An expired or refused URL gets one fresh one: the storage said no, not the network.
-        core/* info */.pq(`${error.message}; asking for a fresh upload URL`);
-        url = await api.getJobInputUrl(jobId, config.zipName);
-        await uploadZip(url, { path: zip.path, bytes: zip.bytes, idleTimeoutMs: config.requestTimeoutMs, retry });
+        log.info(`${error.message}; asking for a fresh upload URL`);
+        await upload();
     }
-    core/* info */.pq(`Uploaded ${zip.bytes} bytes as ${config.zipName}`);
+    log.info(`Uploaded ${zip.bytes} bytes as ${config.zipName}`);
 }
-async function waitWithLog(api, config, jobId, deadline, signal) {
-    core/* info */.pq(`Checking job ${jobId} every ${formatDuration(config.pollIntervalMs)}, until ${new Date(deadline).toISOString()}`);
+async function waitWithLog({ config, api, deadline, signal }, jobId) {
+    const every = formatDuration(config.pollIntervalMs);
+    log.info(`Checking job ${jobId} every ${every}, until ${new Date(deadline).toISOString()}`);
     return waitForJob(api, {
         jobId,
         deadline,
@@ -65622,32 +65682,33 @@ async function waitWithLog(api, config, jobId, deadline, signal) {
         onCheck: ({ check, elapsedMs, status, error }) => {
             const elapsed = formatDuration(elapsedMs);
             if (error)
-                core/* info */.pq(`[${elapsed}] check ${check}: no answer (${error.message}); next check in ${formatDuration(config.pollIntervalMs)}`);
+                log.info(`[${elapsed}] check ${check}: no answer (${error.message}); next check in ${every}`);
             else
-                core/* info */.pq(`[${elapsed}] check ${check}: ${status?.statusEnum ?? 'unknown'}`);
+                log.info(`[${elapsed}] check ${check}: ${status?.statusEnum ?? 'unknown'}`);
         }
     });
 }
-async function finish(api, report, outcome, config, signal) {
+async function finish(context, jobId, outcome) {
+    const { config, report, api, signal } = context;
     report.jobStatus = outcome.status;
-    const jobId = report.jobId;
     const attachHint = `Attach to it later with the input job-id: ${jobId}`;
     switch (outcome.kind) {
         case 'done': {
             report.models = await phase(report, 'Read models', () => api.getModels(jobId));
             report.apiRevision = api.apiRevision;
-            if (report.models.length === 0) {
+            const [first] = report.models;
+            if (!first) {
                 report.status = 'failed';
                 throw new RunFailure(`Job ${jobId} is done but the service lists no retrained model for it.`);
             }
             report.status = 'done';
             for (const model of report.models)
-                core/* info */.pq(`Model ${model.name} ${model.version}: ${model.url} (card: ${model.modelCard})`);
+                log.info(`Model ${model.name} ${model.version}: ${model.url} (card: ${model.modelCard})`);
             if (config.samplePrompts.length > 0) {
                 // a failed sample only warns: the training has succeeded
                 const retry = retryOptions(Date.now() + SAMPLES_TIME_LIMIT_MS, signal);
                 const dir = samplesDir(workDir(), jobId);
-                report.sampleImages = await phase(report, 'Sample images', () => sampleTrainedModel(config, report.models[0], dir, retry));
+                report.sampleImages = await phase(report, 'Sample images', () => sampleTrainedModel(config, first, dir, retry));
             }
             return;
         }
@@ -65668,6 +65729,57 @@ async function finish(api, report, outcome, config, signal) {
             report.errorMessage = `The run was cancelled while job ${jobId} was running; the job goes on. ${attachHint}`;
             throw new RunFailure(report.errorMessage);
     }
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+// The action's run(): reads the inputs, runs the pipeline, and whatever happened writes the
+// outputs, the summary, the artifact and the PR comment. Signals cancel the run, not the job.
+
+
+
+
+
+
+
+
+async function run() {
+    const report = newReport();
+    const cancel = new AbortController();
+    const onSignal = (signal) => {
+        if (!cancel.signal.aborted)
+            log.warning(`Received ${signal}: stopping.`);
+        cancel.abort(new Error(`cancelled by ${signal}`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let config;
+    try {
+        config = getConfig();
+        await runPipeline(config, report, cancel.signal);
+    }
+    catch (error) {
+        fail(report, error);
+    }
+    finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        // after a failure too: the artifact and the comment say what went wrong; neither throws
+        if (config) {
+            await uploadResultArtifact(config, report);
+            await commentOnPullRequest(config, report);
+        }
+        writeOutputs(report);
+        await writeSummary(report).catch((error) => log.warning(`Could not write the job summary: ${errorMessage(error)}`));
+        await closeHttp();
+    }
+}
+function fail(report, error) {
+    const message = errorMessage(error);
+    report.errorMessage ??= message;
+    if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof InputError) && error.stack) {
+        log.debug(error.stack);
+    }
+    core/* setFailed */.C1(message);
 }
 
 

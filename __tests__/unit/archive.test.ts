@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { readZipArchive } from '../../server/zip-reader.js'
 import { ZIP_ENTRY_DATE, buildArchive } from '../../src/dataset/archive.js'
-import { checkDataset, scanDataset } from '../../src/dataset/scan.js'
+import { checkDataset, scanDataset } from '../../src/dataset/index.js'
 import { jpegBytes, pngBytes, webpBytes, writeImageTree, type TreeEntry } from '../../test-support/images.js'
 
 let root: string

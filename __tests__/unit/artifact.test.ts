@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { resultJson, sampleFileNames } from '../../src/github/artifact.js'
-import { newReport, type RunReport } from '../../src/report/report.js'
+import { newReport, type RunReport } from '../../src/report/index.js'
 
 const config = { apiKey: 'tk-secret-key-123456', githubToken: 'ghs_token_abcdef', zipName: 'dog-1.zip' }
 

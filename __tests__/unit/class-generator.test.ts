@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describeSeeds, generatedFileName, generationSeeds, readClassFolder } from '../../src/extras/class-generator.js'
-import { describeClassImageSources, newReport, renderSummary } from '../../src/report/report.js'
+import { describeClassImageSources, newReport, renderSummary } from '../../src/report/index.js'
 import { jpegBytes, pngBytes, writeImageTree } from '../../test-support/images.js'
 
 describe('generationSeeds', () => {

@@ -2,15 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { checkDataset } from '../../src/dataset/checks.js'
+import { scanDataset } from '../../src/dataset/scan.js'
 import {
   DatasetError,
   MAX_IMAGE_BYTES,
   MAX_ZIP_BYTES,
-  checkDataset,
-  scanDataset,
   type Dataset,
   type DatasetImage
-} from '../../src/dataset/scan.js'
+} from '../../src/dataset/types.js'
 import { jpegBytes, pngBytes, webpBytes, writeImageTree } from '../../test-support/images.js'
 
 let root: string

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { commentMarker, mergedPullOfCommit, pullRequestOfEvent, renderComment } from '../../src/github/pr-comment.js'
-import { newReport, type RunReport } from '../../src/report/report.js'
+import { newReport, type RunReport } from '../../src/report/index.js'
 
 const config = {
   name: 'toy-robot',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { formatDuration } from '../../src/shared/format.js'
-import { cell, newReport, renderSummary, reportOutputs } from '../../src/report/report.js'
+import { cell, newReport, renderSummary, reportOutputs } from '../../src/report/index.js'
 
 const model = {
   vendor: 'acme',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { newReport, renderSummary, reportOutputs } from '../../src/report/report.js'
+import { newReport, renderSummary, reportOutputs } from '../../src/report/index.js'
 import { promptSlug, sampleFileName, sampleSeeds, samplesDir } from '../../src/extras/samples.js'
 
 describe('sampleSeeds', () => {

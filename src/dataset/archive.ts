@@ -5,7 +5,7 @@
 // (ZIP64 ones only when offsets pass 4 GiB, which depends on the content alone).
 import { mkdir, open, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { compareNames, type Dataset, type DatasetImage } from './scan.js'
+import { compareNames, type Dataset, type DatasetImage } from './types.js'
 import { ZipWriter } from './zip-writer.js'
 
 export { ZIP_ENTRY_DATE } from './zip-writer.js'

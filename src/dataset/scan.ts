@@ -11,62 +11,24 @@
 import type { Dirent } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { join, relative, sep, isAbsolute } from 'node:path'
-import { readImageInfo, type ImageFormat } from '../shared/image-info.js'
+import { readImageInfo } from '../shared/image-info.js'
+import { errorCode } from '../shared/errors.js'
 import { formatBytes } from '../shared/format.js'
+import {
+  CLASS_FOLDER,
+  DatasetError,
+  MAX_IMAGE_BYTES,
+  MAX_ZIP_BYTES,
+  compareNames,
+  type Dataset,
+  type DatasetImage,
+  type DatasetInput
+} from './types.js'
 
-/** Largest image accepted; far above any photo a trainer crops to 512-1024 px. */
-export const MAX_IMAGE_BYTES = 50 * 1024 * 1024
-/** Largest total of the images in one zip. */
-export const MAX_ZIP_BYTES = 5 * 1024 * 1024 * 1024
-/** The zip's folder for class images. */
-export const CLASS_FOLDER = 'dataset_class'
-/** The training resolution when the `resolution` input is not set. */
-export const DEFAULT_RESOLUTION = 512
-export const MIN_INSTANCE_IMAGES = 3
-export const MAX_INSTANCE_IMAGES = 50
 /** Problems listed in one error message before "and N more". */
 const MAX_LISTED_PROBLEMS = 20
 /** Files whose headers are read at the same time. */
 const READ_CONCURRENCY = 8
-
-export type DatasetInput = 'instance-images' | 'class-images'
-
-/** A dataset that cannot be zipped; the message starts with the input to fix. */
-export class DatasetError extends Error {
-  constructor(
-    readonly input: DatasetInput,
-    message: string
-  ) {
-    super(`${input}: ${message}`)
-    this.name = 'DatasetError'
-  }
-}
-
-export interface DatasetImage {
-  readonly kind: 'instance' | 'class'
-  /** the folder given joined with relPath: the path a user recognises */
-  readonly sourcePath: string
-  /** relative to its folder, '/'-separated */
-  readonly relPath: string
-  /** the path in the zip: "a.jpg", or "dataset_class/b.jpg" for a class image */
-  readonly entryName: string
-  readonly bytes: number
-  readonly format: ImageFormat
-  /** undefined when the header did not tell */
-  readonly width?: number
-  readonly height?: number
-}
-
-export interface Dataset {
-  readonly instanceDir: string
-  readonly classDir?: string
-  /** instance images sorted by entryName, the order they take in the zip */
-  readonly instance: readonly DatasetImage[]
-  /** class images sorted by entryName; empty when there is no class folder */
-  readonly class: readonly DatasetImage[]
-  /** sum of the images' sizes */
-  readonly totalBytes: number
-}
 
 export interface ScanOptions {
   readonly instanceDir: string
@@ -281,104 +243,6 @@ function describeProblems(dir: string, problems: readonly Problem[]): string {
   )
 }
 
-export interface DatasetWarning {
-  readonly message: string
-  /** the image concerned (sourcePath), for a file annotation */
-  readonly file?: string
-}
-
-export interface CheckOptions {
-  /** the training resolution; DEFAULT_RESOLUTION when undefined */
-  readonly resolution?: number
-}
-
-/** The archive's entry fingerprints (ArchiveResult fits), by entry name. */
-export interface HashedEntries {
-  readonly entries: readonly { readonly name: string; readonly fingerprint: string }[]
-}
-
-/**
- * Warnings that do not stop the run. Duplicates are found from the hashes the archive step
- * took; without `archive` (undefined) they are not looked for.
- */
-export function checkDataset(
-  dataset: Dataset,
-  archive: HashedEntries | undefined,
-  { resolution = DEFAULT_RESOLUTION }: CheckOptions = {}
-): DatasetWarning[] {
-  const duplicates = archive === undefined ? [] : duplicateWarnings(dataset, archive)
-  return [...countWarnings(dataset), ...sizeWarnings(dataset, resolution), ...duplicates]
-}
-
-function countWarnings(dataset: Dataset): DatasetWarning[] {
-  const count = dataset.instance.length
-  if (count < MIN_INSTANCE_IMAGES) {
-    return [
-      {
-        message: `only ${count} instance image${count === 1 ? '' : 's'}: DreamBooth needs ${MIN_INSTANCE_IMAGES} to ${MAX_INSTANCE_IMAGES} to learn a subject`
-      }
-    ]
-  }
-  if (count > MAX_INSTANCE_IMAGES) {
-    return [{ message: `${count} instance images: more than ${MAX_INSTANCE_IMAGES} add training time for little gain` }]
-  }
-  return []
-}
-
-function sizeWarnings(dataset: Dataset, resolution: number): DatasetWarning[] {
-  const warnings: DatasetWarning[] = []
-  for (const image of allImages(dataset)) {
-    if (image.width === undefined || image.height === undefined) {
-      warnings.push({
-        message: `${describe(image)}: its pixel size could not be read from the header`,
-        file: image.sourcePath
-      })
-    } else if (Math.min(image.width, image.height) < resolution) {
-      warnings.push({
-        message: `${describe(image)} is ${image.width}x${image.height}: its short side is below the training resolution of ${resolution} px, so it will be scaled up`,
-        file: image.sourcePath
-      })
-    }
-  }
-  return warnings
-}
-
-/** One warning per image whose content an earlier one (instance first, then class) has. */
-function duplicateWarnings(dataset: Dataset, archive: HashedEntries): DatasetWarning[] {
-  const hashByName = new Map(archive.entries.map((entry) => [entry.name, entry.fingerprint]))
-  const firstByHash = new Map<string, DatasetImage>()
-  const warnings: DatasetWarning[] = []
-  for (const image of allImages(dataset)) {
-    const hash = hashByName.get(image.entryName)
-    if (hash === undefined) continue
-    const first = firstByHash.get(hash)
-    if (first === undefined) firstByHash.set(hash, image)
-    else
-      warnings.push({
-        message: `${describe(image)} has the same content as ${describe(first)}`,
-        file: image.sourcePath
-      })
-  }
-  return warnings
-}
-
-function allImages(dataset: Dataset): DatasetImage[] {
-  return [...dataset.instance, ...dataset.class]
-}
-
-function describe(image: DatasetImage): string {
-  return image.kind === 'instance' ? image.relPath : `${image.relPath} (class-images)`
-}
-
 function sumBytes(images: readonly DatasetImage[]): number {
   return images.reduce((total, image) => total + image.bytes, 0)
-}
-
-/** Code-unit order: the same on every machine, unlike localeCompare. */
-export function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined
 }

@@ -7,16 +7,16 @@
 // upwards, skipping every n whose name the folder already holds, so a re-run (or a matrix job)
 // with the same folder asks for the same seeds and gets the same images, and nothing the user
 // supplied is ever overwritten.
-import * as core from '@actions/core'
 import type { Dirent } from 'node:fs'
 import { mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { mapWithConcurrency } from '../shared/concurrency.js'
 import type { Config } from '../inputs/config.js'
-import { DEFAULT_RESOLUTION } from '../dataset/scan.js'
+import { DEFAULT_RESOLUTION } from '../dataset/index.js'
 import { readImageInfo, type ImageFormat } from '../shared/image-info.js'
-import { IMAGE_EXTENSIONS, callInference } from '../tiyaro/inference.js'
+import { IMAGE_EXTENSIONS, callInference } from '../tiyaro/index.js'
 import type { RetryOptions } from '../shared/retry.js'
+import { log } from '../shared/log.js'
 
 /** Calls at once: enough to hide latency, few enough not to queue up a paid GPU service. */
 export const GENERATION_CONCURRENCY = 3
@@ -126,18 +126,18 @@ export async function fillClassFolder(options: FillOptions): Promise<FillResult>
   const existing = folder.imageCount
   const missing = Math.max(0, wanted - existing)
   if (missing === 0) {
-    core.info(`${existing} class images in ${classDir}, ${wanted} wanted (num-class-images): none to generate.`)
+    log.info(`${existing} class images in ${classDir}, ${wanted} wanted (num-class-images): none to generate.`)
     return { existing, missing, generated: [] }
   }
   const seeds = generationSeeds(missing, folder.takenStems)
   if (options.dryRun) {
-    core.info(
+    log.info(
       `Dry run: ${existing} class images in ${classDir}, ${wanted} wanted: ${missing} would be generated (seeds ${describeSeeds(seeds)}).`
     )
     return { existing, missing, generated: [] }
   }
   const concurrency = options.concurrency ?? GENERATION_CONCURRENCY
-  core.info(
+  log.info(
     `${existing} class images in ${classDir}, ${wanted} wanted: generating ${missing} from the class prompt ` +
       `(seeds ${describeSeeds(seeds)}, ${concurrency} at a time) with ${options.url}`
   )
@@ -167,7 +167,7 @@ export async function fillClassFolder(options: FillOptions): Promise<FillResult>
         throw writeError
       }
       generated.set(seed, path)
-      core.info(
+      log.info(
         `${path}: seed ${seed}, ${image.format.toUpperCase()} ${image.width ?? '?'}x${image.height ?? '?'}, ${image.bytes.length} bytes`
       )
     })
@@ -217,7 +217,7 @@ export async function generateMissingClassImages(
   if (url === undefined) return undefined
   const { num_class_images: wanted, resolution } = config.hyperparameters
   if (typeof wanted !== 'number') {
-    core.warning(
+    log.warning(
       'class-image-generator-url is set but num-class-images is not: set num-class-images to say how many class images to have; none were generated.'
     )
     return undefined
@@ -237,7 +237,7 @@ export async function generateMissingClassImages(
   // a cancelled run stops here, not at the next call
   if (retry?.signal?.aborted) throw retry.signal.reason
   if (result.error !== undefined) {
-    core.warning(
+    log.warning(
       `Generated ${result.generated.length} of ${result.missing} missing class images; the rest were not made: ${result.error}. ` +
         `The zip goes with ${result.existing + result.generated.length} class images; the next run generates the rest.`
     )

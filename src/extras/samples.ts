@@ -6,17 +6,17 @@
 // prompt seed 2, and so on. So a prompt gives the same image on every run of the same model
 // wherever it stands in the list, and the same seed across models, which is what makes two
 // trainings comparable side by side.
-import * as core from '@actions/core'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { RetrainedModel } from '../tiyaro/api.js'
+import type { RetrainedModel } from '../tiyaro/index.js'
 import { mapWithConcurrency } from '../shared/concurrency.js'
 import type { Config } from '../inputs/config.js'
-import { DEFAULT_RESOLUTION } from '../dataset/scan.js'
+import { DEFAULT_RESOLUTION } from '../dataset/index.js'
 import type { ImageFormat } from '../shared/image-info.js'
-import { IMAGE_EXTENSIONS, callInference, type InferenceImage, type InferenceInput } from '../tiyaro/inference.js'
+import { IMAGE_EXTENSIONS, callInference, type InferenceImage, type InferenceInput } from '../tiyaro/index.js'
 import type { RetryOptions } from '../shared/retry.js'
 import { errorMessage } from '../shared/errors.js'
+import { log } from '../shared/log.js'
 
 export interface SampleImage {
   readonly prompt: string
@@ -100,10 +100,10 @@ export async function writeSamples(options: SampleOptions): Promise<SampleImage[
   try {
     await mkdir(outputDir, { recursive: true })
   } catch (error) {
-    core.warning(`Sample images were not made: cannot create ${outputDir}: ${errorMessage(error)}`)
+    log.warning(`Sample images were not made: cannot create ${outputDir}: ${errorMessage(error)}`)
     return []
   }
-  core.info(
+  log.info(
     `${prompts.length} sample prompt${prompts.length === 1 ? '' : 's'}, model ${options.modelUrl}, written to ${outputDir}`
   )
 
@@ -125,17 +125,17 @@ export async function writeSamples(options: SampleOptions): Promise<SampleImage[
         for (const [imageIndex, image] of images.entries()) {
           const path = join(outputDir, sampleFileName(index, prompt, image.format, imageIndex, prompts.length))
           await writeFile(path, image.bytes)
-          core.info(`${path}: ${describe(image)}, seed ${seeds[index]}, prompt ${JSON.stringify(prompt)}`)
+          log.info(`${path}: ${describe(image)}, seed ${seeds[index]}, prompt ${JSON.stringify(prompt)}`)
           written.push({ prompt, path })
         }
       } catch (error) {
         if (!signal?.aborted)
-          core.warning(`Sample ${index + 1} (${JSON.stringify(prompt)}) was not made: ${errorMessage(error)}`)
+          log.warning(`Sample ${index + 1} (${JSON.stringify(prompt)}) was not made: ${errorMessage(error)}`)
       }
       return written
     }
   )
-  if (signal?.aborted) core.warning('Sample images stopped: the run was cancelled.')
+  if (signal?.aborted) log.warning('Sample images stopped: the run was cancelled.')
   return perPrompt.flat()
 }
 
@@ -152,7 +152,7 @@ export async function sampleTrainedModel(
   retry?: Omit<RetryOptions, 'what'>
 ): Promise<SampleImage[]> {
   if (!model.url) {
-    core.warning(`Sample images were not made: the service gave model ${model.name} ${model.version} no URL.`)
+    log.warning(`Sample images were not made: the service gave model ${model.name} ${model.version} no URL.`)
     return []
   }
   const { resolution } = config.hyperparameters

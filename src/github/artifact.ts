@@ -2,16 +2,16 @@
 // became of it, and the sample images when there are any. Made at the end of every run that got
 // as far as a zip or a job, a failed or timed-out one included (that is when it helps most);
 // an artifact that cannot be made is a warning, never a failed run.
-import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
 import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import type { Config } from '../inputs/config.js'
-import { reportOutputs, type RunReport } from '../report/report.js'
-import { errorMessage } from '../shared/errors.js'
+import { reportOutputs, type RunReport } from '../report/index.js'
+import { bestEffort } from './best-effort.js'
 import { formatDuration } from '../shared/format.js'
 import { redact } from '../shared/secrets.js'
 import { runnerTemp } from '../shared/paths.js'
+import { log } from '../shared/log.js'
 
 export const RESULT_FILE = 'result.json'
 export const SAMPLES_FOLDER = 'samples'
@@ -77,31 +77,33 @@ export async function uploadResultArtifact(
   if (!report.zip && !report.jobId) return // nothing was built or started: nothing to keep
   const name = config.artifactName
   if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
-    core.warning(`artifact-name: this runner offers no artifact service, so no artifact "${name}" was uploaded.`)
+    log.warning(`artifact-name: this runner offers no artifact service, so no artifact "${name}" was uploaded.`)
     return
   }
   const started = Date.now()
   const folder = join(runnerTemp(env), `tiyaro-dreambooth-artifact-${randomUUID()}`)
-  try {
-    await core.group(`Upload artifact ${name}`, async () => {
+  const failed = {
+    warning: (message: string) =>
+      `Could not upload the artifact "${name}": ${redact(message, [config.apiKey, config.githubToken])}`,
+    fallback: undefined,
+    cleanup: async () => {
+      report.timings.push({ phase: 'Upload artifact', ms: Date.now() - started })
+      await rm(folder, { recursive: true, force: true })
+    }
+  }
+  await bestEffort(failed, () =>
+    log.group(`Upload artifact ${name}`, async () => {
       const files = await stageFiles(folder, config, report, env)
       const { DefaultArtifactClient } = await import('@actions/artifact')
       // the zip's images are compressed already: packing them again only costs time
       const uploaded = await new DefaultArtifactClient().uploadArtifact(name, files, folder, { compressionLevel: 0 })
       report.artifactId = uploaded.id
       const shown = files.map((file) => file.slice(folder.length + 1)).join(', ')
-      core.info(
+      log.info(
         `Uploaded artifact "${name}" (id ${uploaded.id}, ${uploaded.size} bytes: ${shown}) in ${formatDuration(Date.now() - started)}.`
       )
     })
-  } catch (error) {
-    core.warning(
-      `Could not upload the artifact "${name}": ${redact(errorMessage(error), [config.apiKey, config.githubToken])}`
-    )
-  } finally {
-    report.timings.push({ phase: 'Upload artifact', ms: Date.now() - started })
-    await rm(folder, { recursive: true, force: true }).catch(() => undefined)
-  }
+  )
 }
 
 /** Puts the files into one folder (the artifact's root): links where possible, no copies of big files. */

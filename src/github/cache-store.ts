@@ -11,10 +11,10 @@
 // entries and version on every runner. Callers link or copy files in before a save and move them
 // out after a restore. The root is a subfolder: in RUNNER_TEMP itself the library writes its
 // archive while tar reads the folder.
-import * as core from '@actions/core'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runnerTemp } from '../shared/paths.js'
+import { log } from '../shared/log.js'
 
 export const CACHE_ROOT_NAME = 'tiyaro-dreambooth-cache'
 
@@ -87,6 +87,6 @@ export async function saveFolder(name: string, key: string): Promise<boolean> {
 /** Removes the cached folder; a leftover is harmless, so a failure only shows in the debug log. */
 export async function removeCachedFolder(name: string): Promise<void> {
   await rm(cachedFolderPath(name), { recursive: true, force: true }).catch((error: Error) =>
-    core.debug(`Could not remove ${name}: ${error.message}`)
+    log.debug(`Could not remove ${name}: ${error.message}`)
   )
 }

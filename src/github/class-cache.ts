@@ -7,13 +7,12 @@
 // restores the newest entry of the same first hash; a run that brings images saves them when
 // their key is new. The images are cached flat, under the names they have in the zip, so a
 // restore gives the same `dataset_class/` entries.
-import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import type { Dirent } from 'node:fs'
 import { copyFile, link, mkdir, readdir, realpath, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../inputs/config.js'
-import { CLASS_FOLDER, DEFAULT_RESOLUTION, type Dataset } from '../dataset/scan.js'
+import { CLASS_FOLDER, DEFAULT_RESOLUTION, type Dataset } from '../dataset/index.js'
 import {
   cacheServiceAvailable,
   cachedFolderPath,
@@ -21,9 +20,10 @@ import {
   restoreFolder,
   saveFolder
 } from './cache-store.js'
-import { errorMessage } from '../shared/errors.js'
+import { bestEffort } from './best-effort.js'
 import { formatDuration } from '../shared/format.js'
 import { runnerTemp } from '../shared/paths.js'
+import { log } from '../shared/log.js'
 
 export const CLASS_CACHE_KEY_PREFIX = 'tiyaro-dreambooth-class-v1-'
 /** The cached folder's name under the cache root (part of every entry's version: never change it). */
@@ -98,19 +98,25 @@ export async function restoreClassImages(config: Config): Promise<ClassImagesSou
   if (!config.cacheClassImages || config.dryRun) return given
   if (config.classImages !== undefined && (await holdsFiles(config.classImages))) return given
   if (!cacheServiceAvailable()) {
-    core.info('Class-image cache: this runner offers no Actions cache service; nothing to restore.')
+    log.info('Class-image cache: this runner offers no Actions cache service; nothing to restore.')
     return given
   }
-  return core.group('Restore class images', () => restoreInto(config, given))
+  return log.group('Restore class images', () => restoreInto(config, given))
 }
 
 async function restoreInto(config: Config, given: ClassImagesSource): Promise<ClassImagesSource> {
   const started = Date.now()
   const prefix = classCacheKeyPrefix(classImagePurpose(config))
-  try {
+  const failed = {
+    warning: (message: string) =>
+      `Class-image cache: could not restore (${message}); going on without cached class images.`,
+    fallback: given,
+    cleanup: () => removeCachedFolder(CLASS_CACHE_FOLDER)
+  }
+  return bestEffort(failed, async () => {
     const key = await restoreFolder(CLASS_CACHE_FOLDER, prefix)
     if (key === undefined) {
-      core.info(
+      log.info(
         `Class-image cache: no entry for ${prefix}* (same model, class prompt and resolution); no class images restored.`
       )
       return given
@@ -119,16 +125,11 @@ async function restoreInto(config: Config, given: ClassImagesSource): Promise<Cl
     // a folder of our own is emptied first: an earlier step of the job may have left images in it
     if (config.classImages === undefined) await rm(classDir, { recursive: true, force: true })
     const count = await moveFiles(cachedFolderPath(CLASS_CACHE_FOLDER), classDir)
-    core.info(
+    log.info(
       `Class-image cache: restored ${count} class images from key ${key} into ${classDir} in ${formatDuration(Date.now() - started)}.`
     )
     return { classDir, fromCache: true, restoredKey: key }
-  } catch (error) {
-    core.warning(`Class-image cache: could not restore (${errorMessage(error)}); going on without cached class images.`)
-    return given
-  } finally {
-    await removeCachedFolder(CLASS_CACHE_FOLDER)
-  }
+  })
 }
 
 /** Where restored class images go when `class-images` is not set. */
@@ -151,19 +152,24 @@ export async function saveClassImages(
   const key = classCacheKey(classImagePurpose(config), classEntries(archive.entries))
   if (key === source.restoredKey) return
   if (!cacheServiceAvailable()) {
-    core.info('Class-image cache: this runner offers no Actions cache service; the class images are not cached.')
+    log.info('Class-image cache: this runner offers no Actions cache service; the class images are not cached.')
     return
   }
-  await core.group('Cache class images', () => saveImages(key, dataset))
+  await log.group('Cache class images', () => saveImages(key, dataset))
 }
 
 async function saveImages(key: string, dataset: Dataset): Promise<void> {
   const started = Date.now()
   const count = dataset.class.length
-  try {
+  const failed = {
+    warning: (message: string) => `Class-image cache: could not save the class images (${message}); the run goes on.`,
+    fallback: undefined,
+    cleanup: () => removeCachedFolder(CLASS_CACHE_FOLDER)
+  }
+  await bestEffort(failed, async () => {
     // one small request instead of packing and uploading the images for nothing
     if ((await restoreFolder(CLASS_CACHE_FOLDER, key, { lookupOnly: true })) === key) {
-      core.info(`Class-image cache: the ${count} class images are cached already under key ${key}.`)
+      log.info(`Class-image cache: the ${count} class images are cached already under key ${key}.`)
       return
     }
     const folder = cachedFolderPath(CLASS_CACHE_FOLDER)
@@ -172,17 +178,13 @@ async function saveImages(key: string, dataset: Dataset): Promise<void> {
     for (const image of dataset.class)
       await placeFile(image.sourcePath, join(folder, image.entryName.slice(CLASS_FOLDER.length + 1)))
     if (await saveFolder(CLASS_CACHE_FOLDER, key)) {
-      core.info(
+      log.info(
         `Class-image cache: saved ${count} class images under key ${key} in ${formatDuration(Date.now() - started)}.`
       )
     } else {
-      core.info(`Class-image cache: the class images were not saved under key ${key} (see above); the run goes on.`)
+      log.info(`Class-image cache: the class images were not saved under key ${key} (see above); the run goes on.`)
     }
-  } catch (error) {
-    core.warning(`Class-image cache: could not save the class images (${errorMessage(error)}); the run goes on.`)
-  } finally {
-    await removeCachedFolder(CLASS_CACHE_FOLDER)
-  }
+  })
 }
 
 /** Whether the folder exists and holds a file that the scan would look at (not hidden). */

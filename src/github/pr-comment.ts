@@ -2,12 +2,12 @@
 // the run (the event's, or the one a pushed commit merged), found again by a hidden marker and
 // updated, so re-runs and later pushes never pile up comments. A comment that cannot be written
 // is a warning that says which permission to grant, never a failed training.
-import * as core from '@actions/core'
 import type { Config } from '../inputs/config.js'
-import { STATUS_ICON, cell, reportOutputs, type RunReport } from '../report/report.js'
-import { errorMessage } from '../shared/errors.js'
+import { STATUS_ICON, cell, reportOutputs, type RunReport } from '../report/index.js'
+import { bestEffort } from './best-effort.js'
 import { formatDuration } from '../shared/format.js'
 import { redact } from '../shared/secrets.js'
+import { log } from '../shared/log.js'
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
 
@@ -125,17 +125,31 @@ export async function commentOnPullRequest(
   env: NodeJS.ProcessEnv = process.env
 ): Promise<void> {
   if (!config.commentOnPr || config.dryRun) return
-  if (!config.githubToken) {
-    core.warning(
+  const token = config.githubToken
+  if (!token) {
+    log.warning(
       'comment-on-pr: github-token is empty, so no comment was written; pass a token (the default is github.token).'
     )
     return
   }
   const started = Date.now()
   let pull: number | undefined
-  try {
+  const failed = {
+    warning: (text: string, error: unknown): string => {
+      const where = pull === undefined ? 'the pull request' : `pull request #${pull}`
+      const message = redact(text, [config.apiKey, config.githubToken])
+      if (httpStatus(error) !== 403) return `comment-on-pr: could not comment on ${where}: ${message}`
+      return (
+        `comment-on-pr: could not comment on ${where}: the token may not write comments (HTTP 403: ${message}). ` +
+        'Grant it with "permissions: pull-requests: write" (or "issues: write") in the workflow; ' +
+        'on pull requests from forks the token is read-only.'
+      )
+    },
+    fallback: undefined
+  }
+  await bestEffort(failed, async () => {
     const { context, getOctokit } = await import('@actions/github')
-    const octokit = getOctokit(config.githubToken)
+    const octokit = getOctokit(token)
     const repo = context.repo
     const eventName = context.eventName
     pull = pullRequestOfEvent(eventName, context.payload)
@@ -146,11 +160,11 @@ export async function commentOnPullRequest(
       })
       pull = mergedPullOfCommit(data, context.sha)
       if (pull === undefined) {
-        core.info(`comment-on-pr: commit ${context.sha.slice(0, 7)} did not merge a pull request; no comment.`)
+        log.info(`comment-on-pr: commit ${context.sha.slice(0, 7)} did not merge a pull request; no comment.`)
         return
       }
     } else if (pull === undefined) {
-      core.info(`comment-on-pr: the ${eventName ?? 'unknown'} event has no pull request; no comment.`)
+      log.info(`comment-on-pr: the ${eventName ?? 'unknown'} event has no pull request; no comment.`)
       return
     }
     const body = renderComment(report, config, commentContext(config, report, env, `${repo.owner}/${repo.repo}`))
@@ -166,26 +180,14 @@ export async function commentOnPullRequest(
     }
     if (existing) {
       const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body })
-      core.info(
+      log.info(
         `Updated the comment on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`
       )
     } else {
       const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: pull, body })
-      core.info(`Commented on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`)
+      log.info(`Commented on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`)
     }
-  } catch (error) {
-    const where = pull === undefined ? 'the pull request' : `pull request #${pull}`
-    const message = redact(errorMessage(error), [config.apiKey, config.githubToken])
-    if (httpStatus(error) === 403) {
-      core.warning(
-        `comment-on-pr: could not comment on ${where}: the token may not write comments (HTTP 403: ${message}). ` +
-          'Grant it with "permissions: pull-requests: write" (or "issues: write") in the workflow; ' +
-          'on pull requests from forks the token is read-only.'
-      )
-    } else {
-      core.warning(`comment-on-pr: could not comment on ${where}: ${message}`)
-    }
-  }
+  })
 }
 
 function commentContext(config: Config, report: RunReport, env: NodeJS.ProcessEnv, repository: string): CommentContext {

@@ -5,11 +5,10 @@
 // (the key without the attempt) and attaches to that job instead of creating, uploading and
 // starting another. A recorded job that the service says failed, or does not know, is not
 // attached to: re-running a failed training is asking for a new one.
-import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { DreamBoothInput, JobStatus } from '../tiyaro/api.js'
+import type { DreamBoothInput, JobStatus } from '../tiyaro/index.js'
 import {
   cacheServiceAvailable,
   cachedFolderPath,
@@ -17,8 +16,10 @@ import {
   restoreFolder,
   saveFolder
 } from './cache-store.js'
-import type { RunReport } from '../report/report.js'
+import type { RunReport } from '../report/index.js'
 import { errorMessage } from '../shared/errors.js'
+import { bestEffort } from './best-effort.js'
+import { log } from '../shared/log.js'
 
 export const JOB_RECORD_KEY_PREFIX = 'tiyaro-dreambooth-job-'
 /** The cached folder's name under the cache root (part of every entry's version: never change it). */
@@ -110,46 +111,46 @@ export async function findEarlierAttemptJob(
   const run = identify(report, env)
   if (!run || run.attempt <= 1) return undefined
   if (!cacheServiceAvailable(env)) {
-    core.info('Re-run: this runner offers no Actions cache service, so a job of an earlier attempt cannot be found.')
+    log.info('Re-run: this runner offers no Actions cache service, so a job of an earlier attempt cannot be found.')
     return undefined
   }
   const prefix = jobRecordKeyPrefix(run.runId, run.fingerprint)
-  let record: JobRecord | undefined
-  try {
+  const failed = {
+    warning: (message: string) =>
+      `Re-run: could not read the record of an earlier attempt (${message}); starting a new job.`,
+    fallback: undefined,
+    cleanup: () => removeCachedFolder(JOB_RECORD_FOLDER)
+  }
+  const record = await bestEffort(failed, async (): Promise<JobRecord | undefined> => {
     const key = await restoreFolder(JOB_RECORD_FOLDER, prefix)
     if (key === undefined) {
-      core.info(
+      log.info(
         `Re-run (attempt ${run.attempt}): no earlier attempt of run ${run.runId} started a job with this zip and these parameters.`
       )
       return undefined
     }
-    record = parseJobRecord(await readFile(join(cachedFolderPath(JOB_RECORD_FOLDER), RECORD_FILE), 'utf8'))
-    if (!record || record.zipSha256 !== run.zipSha256) {
-      core.warning(`Re-run: the record under cache key ${key} is not usable; starting a new job.`)
+    const found = parseJobRecord(await readFile(join(cachedFolderPath(JOB_RECORD_FOLDER), RECORD_FILE), 'utf8'))
+    if (!found || found.zipSha256 !== run.zipSha256) {
+      log.warning(`Re-run: the record under cache key ${key} is not usable; starting a new job.`)
       return undefined
     }
-  } catch (error) {
-    core.warning(
-      `Re-run: could not read the record of an earlier attempt (${errorMessage(error)}); starting a new job.`
-    )
-    return undefined
-  } finally {
-    await removeCachedFolder(JOB_RECORD_FOLDER)
-  }
+    return found
+  })
+  if (!record) return undefined
   try {
     const status = await jobStatus(record.jobId)
     if (!attachable(status)) {
-      core.info(
+      log.info(
         `Re-run: job ${record.jobId} of attempt ${record.runAttempt} is ${status.statusEnum}; starting a new training.`
       )
       return undefined
     }
   } catch (error) {
-    core.info(
+    log.info(
       `Re-run: the status of job ${record.jobId} is unknown (${errorMessage(error)}); attaching to it all the same.`
     )
   }
-  core.info(
+  log.info(
     `Re-run (attempt ${run.attempt}): attempt ${record.runAttempt} started job ${record.jobId} with the same zip and parameters; ` +
       'attaching to it: no new job is created, uploaded or started.'
   )
@@ -168,16 +169,17 @@ export async function recordStartedJob(report: RunReport, env: NodeJS.ProcessEnv
     zipSha256: run.zipSha256,
     startedAt: new Date().toISOString()
   }
-  try {
+  const failed = {
+    warning: (message: string) => `Could not record job ${report.jobId} for re-runs: ${message}`,
+    fallback: undefined,
+    cleanup: () => removeCachedFolder(JOB_RECORD_FOLDER)
+  }
+  await bestEffort(failed, async () => {
     const folder = cachedFolderPath(JOB_RECORD_FOLDER)
     await mkdir(folder, { recursive: true })
     await writeFile(join(folder, RECORD_FILE), `${JSON.stringify(record)}\n`)
     if (await saveFolder(JOB_RECORD_FOLDER, key))
-      core.info(`Recorded job ${report.jobId} for re-runs of this run (cache key ${key}).`)
-    else core.info(`Job ${report.jobId} was not recorded for re-runs (see above).`)
-  } catch (error) {
-    core.warning(`Could not record job ${report.jobId} for re-runs: ${errorMessage(error)}`)
-  } finally {
-    await removeCachedFolder(JOB_RECORD_FOLDER)
-  }
+      log.info(`Recorded job ${report.jobId} for re-runs of this run (cache key ${key}).`)
+    else log.info(`Job ${report.jobId} was not recorded for re-runs (see above).`)
+  })
 }

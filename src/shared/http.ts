@@ -2,6 +2,7 @@
 // NO_PROXY, a timeout per request, and the sorting of failures into transient or not.
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici'
 import { TransientError, parseRetryAfter } from './retry.js'
+import { errorCode } from './errors.js'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 
@@ -74,14 +75,6 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT'
 ])
-
-function errorCode(error: unknown): string | undefined {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
-    if (typeof e.code === 'string') return e.code
-    e = e.cause as typeof e
-  }
-  return undefined
-}
 
 /**
  * Turns a failed request into a TransientError when repeating it may help (connection lost,

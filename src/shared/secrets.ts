@@ -1,11 +1,12 @@
-import * as core from '@actions/core'
+// Keeps secrets out of what the action shows: masks for the runner's log, redaction for the rest.
+import { log } from './log.js'
 
 /**
  * Masks a presigned URL before anything can print it: the whole URL, its query string and
  * each query value long enough to be a credential (signatures, tokens, credentials).
  */
 export function maskUrl(url: string): void {
-  core.setSecret(url)
+  log.setSecret(url)
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -13,14 +14,14 @@ export function maskUrl(url: string): void {
     return
   }
   if (parsed.search.length > 1) {
-    core.setSecret(parsed.search.slice(1))
-    core.setSecret(parsed.search)
+    log.setSecret(parsed.search.slice(1))
+    log.setSecret(parsed.search)
   }
   for (const value of parsed.searchParams.values()) {
     if (value.length >= 16) {
-      core.setSecret(value)
+      log.setSecret(value)
       const encoded = encodeURIComponent(value)
-      if (encoded !== value) core.setSecret(encoded)
+      if (encoded !== value) log.setSecret(encoded)
     }
   }
 }

@@ -1,9 +1,9 @@
 // startRetrainingJob is not idempotent and a second start is a second paid training. A start
 // whose answer was lost is therefore never simply repeated: the job's status says first
 // whether it went through.
-import * as core from '@actions/core'
 import { AnswerLostError, ApiError, type DreamBoothInput, type TiyaroApi } from './api.js'
 import { TransientError, backoffDelay, sleep } from '../shared/retry.js'
+import { log } from '../shared/log.js'
 
 export interface StartOptions {
   /** epoch ms after which no new try starts */
@@ -31,7 +31,7 @@ export async function startJobOnce(
       if (error instanceof ApiError && attempt > 1 && (await isStarted(api, jobId))) return
       if (!(error instanceof TransientError) || attempt >= maxAttempts || signal.aborted) throw error
       const why = error instanceof AnswerLostError ? 'its answer was lost' : error.message
-      core.info(`Start of job ${jobId} unconfirmed (${why}); checking its status before trying again`)
+      log.info(`Start of job ${jobId} unconfirmed (${why}); checking its status before trying again`)
       const delayMs = Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, baseDelayMs))
       if (Date.now() + delayMs >= deadline) throw error
       await sleep(delayMs, signal)
@@ -44,6 +44,6 @@ export async function startJobOnce(
 async function isStarted(api: StartApi, jobId: string): Promise<boolean> {
   const status = await api.getJobStatus(jobId)
   if (!status.statusEnum || status.statusEnum === 'notfound') return false
-  core.info(`Job ${jobId} is ${status.statusEnum}: the start went through.`)
+  log.info(`Job ${jobId} is ${status.statusEnum}: the start went through.`)
   return true
 }

@@ -1,0 +1,278 @@
+// The run itself: inputs → dataset → archive → tiyaro (create, upload, start, wait) → report,
+// with the GitHub-side extras (class-image cache, re-run record) and the paid extras (class-image
+// generation, sample images) beside it. `obtainJob` decides how this run gets its job; the rest
+// of the run follows from the mode it returns.
+import { mkdir } from 'node:fs/promises'
+import { join, relative } from 'node:path'
+import { buildArchive, checkDataset, scanDataset, type ArchiveResult, type Dataset } from './dataset/index.js'
+import { SAMPLES_TIME_LIMIT_MS, generateMissingClassImages, sampleTrainedModel, samplesDir } from './extras/index.js'
+import {
+  findEarlierAttemptJob,
+  isReRun,
+  recordStartedJob,
+  restoreClassImages,
+  saveClassImages
+} from './github/index.js'
+import type { Config } from './inputs/config.js'
+import { phase, type RunReport, type ZipInfo } from './report/index.js'
+import { formatDuration } from './shared/format.js'
+import { log } from './shared/log.js'
+import { workDir } from './shared/paths.js'
+import type { RetryOptions } from './shared/retry.js'
+import {
+  TiyaroApi,
+  UploadRefusedError,
+  startJobOnce,
+  uploadZip,
+  waitForJob,
+  dreamboothInput,
+  type WaitOutcome
+} from './tiyaro/index.js'
+
+/** Raised to end the run with a failed step; its message is the step's error. */
+export class RunFailure extends Error {}
+
+/** How this run got its job. */
+export type RunMode =
+  /** dry-run: the zip is built, no request is made */
+  | { readonly kind: 'dry-run' }
+  /** the job-id input: no images are uploaded and no training is started */
+  | { readonly kind: 'attached'; readonly jobId: string }
+  /** a re-run of a workflow run whose earlier attempt started the same job */
+  | { readonly kind: 're-run'; readonly jobId: string }
+  /** this run created the job, uploaded the zip and started the training */
+  | { readonly kind: 'started'; readonly jobId: string }
+
+type Retry = Omit<RetryOptions, 'what'>
+
+/** What every step of one run shares. */
+export interface RunContext {
+  readonly config: Config
+  readonly report: RunReport
+  readonly api: TiyaroApi
+  readonly signal: AbortSignal
+  /** epoch ms: the end of timeout-minutes, for the whole run */
+  readonly deadline: number
+  readonly retry: Retry
+}
+
+/** The run's shared parts; the deadline starts now. */
+export function newRunContext(config: Config, report: RunReport, signal: AbortSignal): RunContext {
+  const deadline = Date.now() + config.timeoutMs
+  const retry = retryOptions(deadline, signal)
+  const { apiUrl: url, apiKey, requestTimeoutMs } = config
+  const api = new TiyaroApi({ url, apiKey, requestTimeoutMs, retry })
+  return { config, report, api, signal, deadline, retry }
+}
+
+export async function runPipeline(config: Config, report: RunReport, signal: AbortSignal): Promise<void> {
+  const context = newRunContext(config, report, signal)
+  const { api } = context
+  const mode = await obtainJob(context)
+  switch (mode.kind) {
+    case 'dry-run':
+      report.status = 'dry-run'
+      log.info('Dry run: inputs and images are valid and the zip is built. No request was made.')
+      return
+    case 'attached':
+    case 're-run':
+      report.attachedTo = mode.kind === 'attached' ? 'job-id' : 're-run'
+      break
+    case 'started':
+      break
+  }
+  report.jobId = mode.jobId
+  // a job given as job-id is attached to in order to wait for it; wait: false is for new starts
+  if (!config.wait && mode.kind !== 'attached') {
+    report.status = 'running'
+    log.info(`Not waiting (wait: false). Attach to the job later with job-id: ${mode.jobId}`)
+    return
+  }
+  const outcome = await phase(report, 'Wait for training', () => waitWithLog(context, mode.jobId))
+  report.apiRevision = api.apiRevision
+  await finish(context, mode.jobId, outcome)
+}
+
+/** Decides how this run gets its job, and does what that takes (zip, create, upload, start). */
+export async function obtainJob(context: RunContext): Promise<RunMode> {
+  const { config, report, api } = context
+  if (config.jobId) {
+    report.jobId = config.jobId
+    log.info(`Attaching to job ${config.jobId}: no images are uploaded and no training is started.`)
+    return { kind: 'attached', jobId: config.jobId }
+  }
+  // Once the images have passed their checks, the job is created (and the API revision asked)
+  // while the zip is being written: a created job costs nothing until it is started.
+  const reRun = isReRun()
+  let newJob: Promise<string> | undefined
+  const createJobEarly = (): void => {
+    if (config.dryRun || reRun) return
+    newJob = api.newJobId()
+    newJob.catch(() => undefined) // awaited in 'Create job'; a failure is reported there
+    api.detectRevision().catch(() => undefined)
+  }
+  const zip = await prepareZip(context, createJobEarly)
+  const parameters = dreamboothInput(config)
+  report.parametersSent = parameters
+  if (config.dryRun) return { kind: 'dry-run' }
+
+  if (reRun) {
+    const earlierJob = await phase(report, 'Find the job of an earlier attempt', () =>
+      findEarlierAttemptJob(report, (id) => api.getJobStatus(id))
+    )
+    if (earlierJob) return { kind: 're-run', jobId: earlierJob }
+  }
+  const jobId = await phase(report, 'Create job', async () => {
+    const id = await (newJob ?? api.newJobId())
+    log.info(`Job ID: ${id}`)
+    return id
+  })
+  report.jobId = jobId
+  await phase(report, 'Upload', () => uploadDataset(context, jobId, zip))
+  await phase(report, 'Start training', () =>
+    startJobOnce(api, jobId, parameters, { deadline: context.deadline, signal: context.signal })
+  )
+  await recordStartedJob(report)
+  report.apiRevision = api.apiRevision
+  log.info(`Training started (API revision: ${report.apiRevision}).`)
+  return { kind: 'started', jobId }
+}
+
+function retryOptions(deadline: number, signal: AbortSignal): Retry {
+  return {
+    deadline,
+    signal,
+    onRetry: ({ what, attempt, delayMs, error }) => {
+      // errors made here already start with the call's name
+      const reason = error.message.startsWith(`${what}:`) ? error.message : `${what}: ${error.message}`
+      log.info(`${reason}; trying again in ${formatDuration(delayMs)} (attempt ${attempt + 1})`)
+    }
+  }
+}
+
+async function prepareZip({ config, report, retry }: RunContext, onImagesChecked: () => void): Promise<ZipInfo> {
+  // Class images, in this order: cache restore → generate the missing ones → scan → (after the
+  // zip) cache save, so generated images are zipped and cached like supplied ones.
+  const restored = await restoreClassImages(config)
+  report.classImagesCacheHit = restored.fromCache
+  const generationDir = restored.classDir ?? join(workDir(), 'class-images')
+  const generation = config.classImageGeneratorUrl
+    ? await phase(report, 'Generate class images', () => generateMissingClassImages(config, generationDir, retry))
+    : undefined
+  const generated = generation?.generated.length ?? 0
+  // a restored set that got more images is a new set: it is saved under its own key
+  const classImages = generated > 0 ? { classDir: generationDir, fromCache: false } : restored
+  const dataset = await phase(report, 'Check images', async () => {
+    const scanned = await scanDataset({ instanceDir: config.instanceImages, classDir: classImages.classDir })
+    log.info(`${scanned.instance.length} instance images, ${scanned.class.length} class images`)
+    return scanned
+  })
+  report.instanceImageCount = dataset.instance.length
+  report.classImageCount = dataset.class.length
+  onImagesChecked()
+  const fromCache = restored.fromCache ? dataset.class.length - generated : 0
+  const supplied = dataset.class.length - generated - fromCache
+  report.classImageSources = { supplied, restored: fromCache, generated }
+  if (dataset.class.length > 0 || generation) {
+    log.info(
+      `Class images: ${dataset.class.length} (${supplied} supplied, ${fromCache} restored from the cache, ${generated} generated)`
+    )
+  }
+  const archive = await phase(report, 'Build zip', async () => {
+    const dir = workDir()
+    await mkdir(dir, { recursive: true })
+    const archive = await buildArchive(dataset, { outputPath: join(dir, config.zipName) })
+    log.info(`${archive.path}: ${archive.bytes} bytes, sha256 ${archive.sha256}`)
+    annotate(dataset, archive, config)
+    return archive
+  })
+  const zip: ZipInfo = { path: archive.path, sha256: archive.sha256, bytes: archive.bytes }
+  report.zip = zip
+  // after the zip: the archive step took each image's fingerprint, which the cache key reuses
+  await saveClassImages(config, dataset, archive, classImages)
+  return zip
+}
+
+/** Warnings that save a paid training, as file annotations. */
+function annotate(dataset: Dataset, archive: ArchiveResult, config: Config): void {
+  const resolution = typeof config.hyperparameters.resolution === 'number' ? config.hyperparameters.resolution : 512
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+  for (const warning of checkDataset(dataset, archive, { resolution })) {
+    log.warning(warning.message, warning.file ? { file: relative(workspace, warning.file) } : undefined)
+  }
+}
+
+async function uploadDataset({ config, api, retry }: RunContext, jobId: string, zip: ZipInfo): Promise<void> {
+  const upload = async (): Promise<void> => {
+    const url = await api.getJobInputUrl(jobId, config.zipName)
+    await uploadZip(url, { path: zip.path, bytes: zip.bytes, idleTimeoutMs: config.requestTimeoutMs, retry })
+  }
+  try {
+    await upload()
+  } catch (error) {
+    if (!(error instanceof UploadRefusedError)) throw error
+    // An expired or refused URL gets one fresh one: the storage said no, not the network.
+    log.info(`${error.message}; asking for a fresh upload URL`)
+    await upload()
+  }
+  log.info(`Uploaded ${zip.bytes} bytes as ${config.zipName}`)
+}
+
+async function waitWithLog({ config, api, deadline, signal }: RunContext, jobId: string): Promise<WaitOutcome> {
+  const every = formatDuration(config.pollIntervalMs)
+  log.info(`Checking job ${jobId} every ${every}, until ${new Date(deadline).toISOString()}`)
+  return waitForJob(api, {
+    jobId,
+    deadline,
+    pollIntervalMs: config.pollIntervalMs,
+    signal,
+    onCheck: ({ check, elapsedMs, status, error }) => {
+      const elapsed = formatDuration(elapsedMs)
+      if (error) log.info(`[${elapsed}] check ${check}: no answer (${error.message}); next check in ${every}`)
+      else log.info(`[${elapsed}] check ${check}: ${status?.statusEnum ?? 'unknown'}`)
+    }
+  })
+}
+
+async function finish(context: RunContext, jobId: string, outcome: WaitOutcome): Promise<void> {
+  const { config, report, api, signal } = context
+  report.jobStatus = outcome.status
+  const attachHint = `Attach to it later with the input job-id: ${jobId}`
+  switch (outcome.kind) {
+    case 'done': {
+      report.models = await phase(report, 'Read models', () => api.getModels(jobId))
+      report.apiRevision = api.apiRevision
+      const [first] = report.models
+      if (!first) {
+        report.status = 'failed'
+        throw new RunFailure(`Job ${jobId} is done but the service lists no retrained model for it.`)
+      }
+      report.status = 'done'
+      for (const model of report.models)
+        log.info(`Model ${model.name} ${model.version}: ${model.url} (card: ${model.modelCard})`)
+      if (config.samplePrompts.length > 0) {
+        // a failed sample only warns: the training has succeeded
+        const retry = retryOptions(Date.now() + SAMPLES_TIME_LIMIT_MS, signal)
+        const dir = samplesDir(workDir(), jobId)
+        report.sampleImages = await phase(report, 'Sample images', () => sampleTrainedModel(config, first, dir, retry))
+      }
+      return
+    }
+    case 'failed':
+      report.status = 'failed'
+      report.errorMessage = outcome.status.errMsg || 'the service gave no reason'
+      throw new RunFailure(`Training job ${jobId} failed: ${report.errorMessage}`)
+    case 'notfound':
+      report.status = 'notfound'
+      report.errorMessage = outcome.status.errMsg || `job ${jobId} not found`
+      throw new RunFailure(`Job ${jobId} was not found by the service: ${report.errorMessage}`)
+    case 'timed-out':
+      report.status = 'timed-out'
+      report.errorMessage = `Job ${jobId} did not end within ${config.timeoutMs / 60000} minutes; it goes on running at the service. ${attachHint}`
+      throw new RunFailure(report.errorMessage)
+    case 'cancelled':
+      report.status = 'cancelled'
+      report.errorMessage = `The run was cancelled while job ${jobId} was running; the job goes on. ${attachHint}`
+      throw new RunFailure(report.errorMessage)
+  }
+}

@@ -3,7 +3,7 @@
 // updated, so re-runs and later pushes never pile up comments. A comment that cannot be written
 // is a warning that says which permission to grant, never a failed training.
 import * as core from '@actions/core'
-import type { Config } from '../inputs/config.js'
+import type { Config } from '../inputs/index.js'
 import { STATUS_ICON, cell, reportOutputs, type RunReport } from '../report/report.js'
 import { errorMessage } from '../shared/errors.js'
 import { formatDuration } from '../shared/format.js'

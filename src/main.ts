@@ -2,8 +2,7 @@
 // outputs, the summary, the artifact and the PR comment. Signals cancel the run, not the job.
 import * as core from '@actions/core'
 import { commentOnPullRequest, uploadResultArtifact } from './github/index.js'
-import type { Config } from './inputs/config.js'
-import { InputError, getConfig } from './inputs/read.js'
+import { InputError, getConfig, type Config } from './inputs/index.js'
 import { RunFailure, runPipeline } from './pipeline.js'
 import { newReport, writeOutputs, writeSummary, type RunReport } from './report/index.js'
 import { errorMessage } from './shared/errors.js'

@@ -13,7 +13,7 @@ import {
   restoreClassImages,
   saveClassImages
 } from './github/index.js'
-import type { Config } from './inputs/config.js'
+import type { Config } from './inputs/index.js'
 import { phase, type RunReport, type ZipInfo } from './report/index.js'
 import { formatDuration } from './shared/format.js'
 import { log } from './shared/log.js'

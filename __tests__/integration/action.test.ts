@@ -15,6 +15,7 @@ import {
   startServer
 } from '../../test-support/action-fixture.js'
 import { pngBytes } from '../../test-support/images.js'
+import { HYPERPARAMETER_INPUTS, HYPERPARAMETER_VALUES } from '../../test-support/hyperparameter-cases.js'
 
 let server: TiyaroServer
 const servers: TiyaroServer[] = []
@@ -29,58 +30,10 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()))
 })
 
-const ALL_HYPERPARAMETERS = {
-  model: 'stable-diffusion-v1-5',
-  vae: 'sd-vae-ft-mse',
-  seed: '-42',
-  'prior-loss-weight': '1.5',
-  resolution: '512',
-  'train-batch-size': '2',
-  'lr-warmup-steps': '0',
-  'lr-scheduler': 'cosine_with_restarts',
-  'num-class-images': '4',
-  'learning-rate': '2e-6',
-  'gradient-accumulation-steps': '3',
-  'max-train-steps': '800',
-  'train-text-encoder': 'true',
-  'use-8bit-adam': 'False',
-  'mixed-precision': 'bf16',
-  'with-prior-preservation': 'TRUE',
-  'adam-beta1': '0.9',
-  'adam-beta2': '0.999',
-  'adam-weight-decay': '0.01',
-  'adam-epsilon': '1e-8',
-  'max-grad-norm': '1'
-}
-
-const EXPECTED_TYPED = {
-  model: 'stable-diffusion-v1-5',
-  vae: 'sd-vae-ft-mse',
-  seed: -42,
-  prior_loss_weight: 1.5,
-  resolution: 512,
-  train_batch_size: 2,
-  lr_warmup_steps: 0,
-  lr_scheduler: 'cosine_with_restarts',
-  num_class_images: 4,
-  learning_rate: 2e-6,
-  gradient_accumulation_steps: 3,
-  max_train_steps: 800,
-  train_text_encoder: true,
-  use_8bit_adam: false,
-  mixed_precision: 'bf16',
-  with_prior_preservation: true,
-  adam_beta1: 0.9,
-  adam_beta2: 0.999,
-  adam_weight_decay: 0.01,
-  adam_epsilon: 1e-8,
-  max_grad_norm: 1
-}
-
 describe('the whole workflow', () => {
   it('trains with every hyperparameter, each sent with its GraphQL type and value', async () => {
     const before = server.requests.length
-    const run = await runWith(server, { ...ALL_HYPERPARAMETERS, description: 'all of them' })
+    const run = await runWith(server, { ...HYPERPARAMETER_INPUTS, description: 'all of them' })
     expect(run.stderr).toBe('')
     expect(run.exitCode).toBe(0)
     expect(run.outputs.status).toBe('done')
@@ -96,7 +49,7 @@ describe('the whole workflow', () => {
         datasetS3ObjName: 'toy-robot-v1.zip',
         class_prompt: 'a photo of a toy robot',
         instance_prompt: 'a photo of sks toy robot',
-        ...EXPECTED_TYPED
+        ...HYPERPARAMETER_VALUES
       }
     })
     // The seed's order of calls, each once; revision detection asks the schema first.

@@ -2,20 +2,17 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
-import type { Config } from '../../src/inputs/config.js'
 import { HYPERPARAMETERS } from '../../src/inputs/hyperparameters.js'
+import { parseHyperparameterValue, parseHyperparameters } from '../../src/inputs/hyperparameter-inputs.js'
+import { DEFAULT_API_URL, InputError, actionInputs, getConfig, type Config } from '../../src/inputs/index.js'
+import { defaultZipName, parseServiceUrl } from '../../src/inputs/parsers.js'
+import { defaultVersion } from '../../src/inputs/read.js'
+import { editDistance, suggest } from '../../src/inputs/suggest.js'
 import {
-  DEFAULT_API_URL,
-  InputError,
-  defaultVersion,
-  defaultZipName,
-  editDistance,
-  getConfig,
-  parseHyperparameterValue,
-  parseHyperparameters,
-  parseServiceUrl,
-  suggest
-} from '../../src/inputs/read.js'
+  HYPERPARAMETER_CASES,
+  HYPERPARAMETER_INPUTS,
+  HYPERPARAMETER_VALUES
+} from '../../test-support/hyperparameter-cases.js'
 
 const API_KEY = 'tk_live_0123456789abcdefSECRET'
 const WORKSPACE = '/home/runner/work/repo/repo'
@@ -58,13 +55,13 @@ function setInputs(inputs: Readonly<Record<string, string>>): void {
 
 function configOf(inputs: Readonly<Record<string, string>> = {}, env: NodeJS.ProcessEnv = ENV): Config {
   setInputs({ ...REQUIRED, ...inputs })
-  return getConfig(env)
+  return getConfig(actionInputs, env)
 }
 
 function errorOf(inputs: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv = ENV): InputError {
   setInputs({ ...REQUIRED, ...inputs })
   try {
-    getConfig(env)
+    getConfig(actionInputs, env)
   } catch (error) {
     if (error instanceof InputError) return error
     throw error
@@ -144,12 +141,40 @@ describe('getConfig: defaults', () => {
       }
     })
     try {
-      getConfig(ENV)
+      getConfig(actionInputs, ENV)
     } finally {
       process.env = real
     }
     const expected = Object.keys(action.inputs).map((name) => `INPUT_${name.toUpperCase()}`)
     expect([...read].sort()).toEqual(expected.sort())
+  })
+})
+
+describe('getConfig: another input source', () => {
+  it('reads any InputSource as it reads the runner: same trimming, checks and masking', () => {
+    const inputs: Record<string, string> = {
+      ...REQUIRED,
+      name: '  my-model \n',
+      'instance-prompt': ' a photo of sks dog ',
+      seed: ' 7 '
+    }
+    const source = (name: string): string => inputs[name] ?? ''
+    const config = getConfig(source, ENV)
+    expect(stdout).toContain(`::add-mask::${API_KEY}\n`)
+    expect(config.name).toBe('my-model')
+    expect(config.instancePrompt).toBe(' a photo of sks dog ')
+    expect(config.hyperparameters).toStrictEqual({ seed: 7 })
+    expect(config).toStrictEqual(configOf(inputs))
+    const bad: Record<string, string> = { ...inputs, seed: 'x', version: '1\0' }
+    const error = (() => {
+      try {
+        getConfig((name) => bad[name] ?? '', ENV)
+      } catch (thrown) {
+        return thrown
+      }
+    })()
+    expect(error).toBeInstanceOf(InputError)
+    expect((error as InputError).problems.map((p) => p.input)).toEqual(['version', 'seed'])
   })
 })
 
@@ -168,7 +193,7 @@ describe('getConfig: required inputs and text kept byte-exact', () => {
 
   it('needs only the api-key when attaching to a job with job-id', () => {
     setInputs({ 'api-key': API_KEY, 'job-id': 'job-123' })
-    const config = getConfig(ENV)
+    const config = getConfig(actionInputs, ENV)
     expect(config.jobId).toBe('job-123')
     expect(config.instanceImages).toBe('')
     expect(config.name).toBe('')
@@ -199,52 +224,9 @@ describe('getConfig: required inputs and text kept byte-exact', () => {
 
 describe('getConfig: hyperparameter inputs', () => {
   it('parses each of the 21 to its GraphQL type, in the seed order', () => {
-    const config = configOf({
-      model: 'runwayml/stable-diffusion-v1-5',
-      vae: 'stabilityai/sd-vae-ft-mse',
-      seed: '-42',
-      'prior-loss-weight': '1',
-      resolution: '768',
-      'train-batch-size': '+2',
-      'lr-warmup-steps': '0',
-      'lr-scheduler': 'cosine_with_restarts',
-      'num-class-images': '200',
-      'learning-rate': '5e-6',
-      'gradient-accumulation-steps': '4',
-      'max-train-steps': '800',
-      'train-text-encoder': 'True',
-      'use-8bit-adam': 'FALSE',
-      'mixed-precision': 'bf16',
-      'with-prior-preservation': 'true',
-      'adam-beta1': '.9',
-      'adam-beta2': '0.999',
-      'adam-weight-decay': '1E-2',
-      'adam-epsilon': '1e-08',
-      'max-grad-norm': '1.0'
-    })
-    expect(config.hyperparameters).toStrictEqual({
-      model: 'runwayml/stable-diffusion-v1-5',
-      vae: 'stabilityai/sd-vae-ft-mse',
-      seed: -42,
-      prior_loss_weight: 1,
-      resolution: 768,
-      train_batch_size: 2,
-      lr_warmup_steps: 0,
-      lr_scheduler: 'cosine_with_restarts',
-      num_class_images: 200,
-      learning_rate: 5e-6,
-      gradient_accumulation_steps: 4,
-      max_train_steps: 800,
-      train_text_encoder: true,
-      use_8bit_adam: false,
-      mixed_precision: 'bf16',
-      with_prior_preservation: true,
-      adam_beta1: 0.9,
-      adam_beta2: 0.999,
-      adam_weight_decay: 0.01,
-      adam_epsilon: 1e-8,
-      max_grad_norm: 1
-    })
+    expect(HYPERPARAMETER_CASES.map(([input]) => input)).toEqual(HYPERPARAMETERS.map((s) => s.input))
+    const config = configOf(HYPERPARAMETER_INPUTS)
+    expect(config.hyperparameters).toStrictEqual(HYPERPARAMETER_VALUES)
     expect(Object.keys(config.hyperparameters)).toEqual(HYPERPARAMETERS.map((s) => s.key))
   })
 
@@ -428,17 +410,12 @@ describe('getConfig: the hyperparameters mapping', () => {
     )
   })
 
+  const NOT_A_MAPPING =
+    'must be a mapping of parameter names to values (like "learning_rate: 5e-6" on each line, or {"learning_rate": 5e-6})'
+
   it.each([
-    [
-      'a list',
-      '- learning_rate: 1e-6',
-      'must be a mapping of parameter names to values (like "learning_rate: 5e-6" on each line, or {"learning_rate": 5e-6}), not a list'
-    ],
-    [
-      'a scalar',
-      'learning_rate=1e-6',
-      'must be a mapping of parameter names to values (like "learning_rate: 5e-6" on each line, or {"learning_rate": 5e-6}), not the single value "learning_rate=1e-6"'
-    ],
+    ['a list', '- learning_rate: 1e-6', `${NOT_A_MAPPING}, not a list`],
+    ['a scalar', 'learning_rate=1e-6', `${NOT_A_MAPPING}, not the single value "learning_rate=1e-6"`],
     ['duplicate keys', 'seed: 1\nseed: 2', 'not valid YAML or JSON: Map keys must be unique at line 2, column 1'],
     [
       'duplicate JSON keys',
@@ -558,41 +535,44 @@ describe('getConfig: run options', () => {
     )
   })
 
-  it('converts timeout-minutes and poll-interval-seconds, fractions allowed', () => {
-    const config = configOf({ 'timeout-minutes': '0.5', 'poll-interval-seconds': '0.1' })
+  it('converts timeout-minutes, poll-interval-seconds and request-timeout-seconds, fractions allowed', () => {
+    const config = configOf({
+      'timeout-minutes': '0.5',
+      'poll-interval-seconds': '0.1',
+      'request-timeout-seconds': '0.5'
+    })
     expect(config.timeoutMs).toBe(30_000)
     expect(config.pollIntervalMs).toBe(100)
-    expect(configOf({ 'timeout-minutes': '8640', 'poll-interval-seconds': '3600' }).timeoutMs).toBe(8640 * 60_000)
+    expect(config.requestTimeoutMs).toBe(500)
+    const longest = configOf({
+      'timeout-minutes': '8640',
+      'poll-interval-seconds': '3600',
+      'request-timeout-seconds': '600'
+    })
+    expect([longest.timeoutMs, longest.pollIntervalMs, longest.requestTimeoutMs]).toEqual([
+      8640 * 60_000,
+      3600_000,
+      600_000
+    ])
   })
 
+  // what each number input's error says is allowed
+  const ALLOWED: Readonly<Record<string, string>> = {
+    'timeout-minutes': 'use a number above 0 and up to 8640 (fractions allowed)',
+    'poll-interval-seconds': 'use a number from 0.1 to 3600 (fractions allowed)',
+    'request-timeout-seconds': 'use a number from 0.5 to 600 (fractions allowed)'
+  }
+
   it.each([
-    [
-      'timeout-minutes',
-      '0',
-      'timeout-minutes: 0 is out of range; use a number above 0 and up to 8640 (fractions allowed)'
-    ],
-    [
-      'timeout-minutes',
-      '8641',
-      'timeout-minutes: 8641 is out of range; use a number above 0 and up to 8640 (fractions allowed)'
-    ],
-    [
-      'timeout-minutes',
-      '2h',
-      'timeout-minutes: "2h" is not a decimal number; use a number above 0 and up to 8640 (fractions allowed)'
-    ],
-    [
-      'poll-interval-seconds',
-      '0.05',
-      'poll-interval-seconds: 0.05 is out of range; use a number from 0.1 to 3600 (fractions allowed)'
-    ],
-    [
-      'poll-interval-seconds',
-      'Infinity',
-      'poll-interval-seconds: "Infinity" is not a decimal number; use a number from 0.1 to 3600 (fractions allowed)'
-    ]
-  ])('refuses %s: %s', (input, value, expected) => {
-    expect(errorOf({ [input]: value }).message).toBe(expected)
+    ['timeout-minutes', '0', '0 is out of range'],
+    ['timeout-minutes', '8641', '8641 is out of range'],
+    ['timeout-minutes', '2h', '"2h" is not a decimal number'],
+    ['poll-interval-seconds', '0.05', '0.05 is out of range'],
+    ['poll-interval-seconds', 'Infinity', '"Infinity" is not a decimal number'],
+    ['request-timeout-seconds', '0.4', '0.4 is out of range'],
+    ['request-timeout-seconds', '601', '601 is out of range']
+  ])('refuses %s: %s', (input, value, what) => {
+    expect(errorOf({ [input]: value }).message).toBe(`${input}: ${what}; ${ALLOWED[input]}`)
   })
 
   it('trims job-id and checks its characters', () => {
@@ -637,7 +617,7 @@ describe('getConfig: several problems, secrets', () => {
 
   it('masks the api key and the token before anything else, even when the inputs are bad', () => {
     setInputs({ 'api-key': `  ${API_KEY}\n`, 'github-token': 'ghs_token0123456789' })
-    expect(() => getConfig(ENV)).toThrow(InputError)
+    expect(() => getConfig(actionInputs, ENV)).toThrow(InputError)
     expect(stdout[0]).toBe(`::add-mask::${API_KEY}\n`)
     expect(stdout).toContain('::add-mask::ghs_token0123456789\n')
     expect(configOf({ 'github-token': 'ghs_token0123456789' }).githubToken).toBe('ghs_token0123456789')

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
-import type { Config } from '../inputs/config.js'
+import type { Config } from '../inputs/index.js'
 import { reportOutputs, type RunReport } from '../report/index.js'
 import { bestEffort } from './best-effort.js'
 import { formatDuration } from '../shared/format.js'

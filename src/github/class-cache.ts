@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto'
 import type { Dirent } from 'node:fs'
 import { copyFile, link, mkdir, readdir, realpath, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Config } from '../inputs/config.js'
+import type { Config } from '../inputs/index.js'
 import { CLASS_FOLDER, DEFAULT_RESOLUTION, type Dataset } from '../dataset/index.js'
 import {
   cacheServiceAvailable,

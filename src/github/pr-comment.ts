@@ -2,7 +2,7 @@
 // the run (the event's, or the one a pushed commit merged), found again by a hidden marker and
 // updated, so re-runs and later pushes never pile up comments. A comment that cannot be written
 // is a warning that says which permission to grant, never a failed training.
-import type { Config } from '../inputs/config.js'
+import type { Config } from '../inputs/index.js'
 import { STATUS_ICON, cell, reportOutputs, type RunReport } from '../report/index.js'
 import { bestEffort } from './best-effort.js'
 import { formatDuration } from '../shared/format.js'

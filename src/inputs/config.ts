@@ -1,6 +1,7 @@
+// The typed result of reading the inputs: what every later step of the run is given.
 import type { Hyperparameters } from './hyperparameters.js'
 
-/** Every input of the action, parsed and checked once by `getConfig()` in inputs.ts. */
+/** Every input of the action, parsed and checked once by `getConfig()` in read.ts. */
 export interface Config {
   readonly apiKey: string
   /** GraphQL endpoint: https, or http on a loopback host */

@@ -2,7 +2,7 @@
 // Two revisions of the API exist; the later one renamed the start and models operations and
 // added JobStatus.jobInput. The client asks the schema once which one it speaks.
 import { ClientError, GraphQLClient } from 'graphql-request'
-import type { HyperparameterValue } from '../inputs/hyperparameters.js'
+import type { HyperparameterValue } from '../inputs/index.js'
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   bodyGist,

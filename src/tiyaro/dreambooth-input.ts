@@ -1,5 +1,5 @@
 // The job's parameters as the start sends them: the seed's DreamBoothInput from the config.
-import type { Config } from '../inputs/config.js'
+import type { Config } from '../inputs/index.js'
 import type { DreamBoothInput } from './api.js'
 
 /** The DreamBoothInput sent to the start: the required fields, then what the user set. */

@@ -9,7 +9,7 @@ import {
   transientStatusError
 } from '../shared/http.js'
 import { sniffImage, type ImageFormat, type ImageInfo } from '../shared/image-info.js'
-import { isLoopbackHost } from '../inputs/read.js'
+import { isLoopbackHost } from '../shared/urls.js'
 import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
 import { redact } from '../shared/secrets.js'
 

@@ -61167,7 +61167,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(52253);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(58923);
 
 // An explicit exit, so that a socket left open by a library cannot keep the step alive.
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -61178,7 +61178,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 52253:
+/***/ 58923:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63035,25 +63035,23 @@ const HYPERPARAMETERS = [
     spec('max_grad_norm', 'Float', { min: 0, minExclusive: true })
 ];
 
-;// CONCATENATED MODULE: ./src/inputs/read.ts
-// The action's inputs: the only module that calls getInput. It reads every input of action.yml,
-// checks them all, and either returns one typed Config or throws one InputError that lists
-// every problem, so the user fixes the workflow in one go. No I/O beyond reading the env.
+;// CONCATENATED MODULE: ./src/shared/urls.ts
+// Where a secret may travel in clear: the host checks that the inputs (api-url,
+// class-image-generator-url) and the inference calls share, so both draw the line in one place.
+/** True for the hosts where plain http cannot leave the machine. */
+function isLoopbackHost(hostname) {
+    return (hostname === 'localhost' ||
+        hostname === '[::1]' ||
+        // WHATWG URL has already normalised IPv4 forms such as 127.1 to dotted quads
+        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
+}
 
-
-
-
-
-const DEFAULT_API_URL = 'https://tbi56pnorvhbzbalsqal2is7dy.appsync-api.us-west-2.amazonaws.com/graphql';
-const MAX_SAMPLE_PROMPTS = 20;
-/** a week: longer waits are a mistake in the workflow, not a training run */
-const MAX_TIMEOUT_MINUTES = 360 * 24;
-const MIN_POLL_INTERVAL_SECONDS = 0.1;
-const MAX_POLL_INTERVAL_SECONDS = 3600;
-const MIN_REQUEST_TIMEOUT_SECONDS = 0.5;
-const MAX_REQUEST_TIMEOUT_SECONDS = 600;
+;// CONCATENATED MODULE: ./src/inputs/problems.ts
+// How the inputs report what is wrong: one InputProblem per fault, gathered into one InputError
+// so the user sees every problem at once. Every other file of inputs/ builds on this one, which
+// imports none of them (so the layer has no import cycle).
 /** Bad inputs. Carries every problem found; the message lists them one a line. */
-class InputError extends Error {
+class problems_InputError extends Error {
     name = 'InputError';
     problems;
     constructor(problems) {
@@ -63070,124 +63068,34 @@ class InputError extends Error {
         return this.problems[0].input;
     }
 }
-const problem = (input, message, label = input) => new InputError({ input, message: `${label}: ${message}` });
+/** An InputError with one problem, its line starting with `label` (the input's name by default). */
+const problem = (input, message, label = input) => new problems_InputError({ input, message: `${label}: ${message}` });
 /** A value as the user wrote it, quoted so that spaces, line breaks and control characters show. */
 const show = (value) => JSON.stringify(value);
 /**
- * Reads and checks every input. `env` supplies GITHUB_SHA and GITHUB_WORKSPACE; the inputs
- * themselves come through @actions/core, which reads `INPUT_*` from process.env.
+ * Runs one check. An InputError's problems are added to `problems` and undefined comes back;
+ * anything else thrown is a bug and goes on up.
  */
-function getConfig(env = process.env) {
-    // Mask the secrets before anything can print them, even an error about them.
-    const rawApiKey = core/* getInput */.V4('api-key');
-    maskSecret(rawApiKey);
-    const rawGithubToken = core/* getInput */.V4('github-token');
-    maskSecret(rawGithubToken);
-    const problems = [];
-    // Runs one check; on failure records its problems and returns a placeholder that is never
-    // seen, since getConfig throws once any problem is recorded.
-    const check = (read) => {
-        try {
-            return read();
-        }
-        catch (error) {
-            if (!(error instanceof InputError))
-                throw error;
-            problems.push(...error.problems);
-            return undefined;
-        }
-    };
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const jobId = check(() => optional(readInput('job-id'), parseJobId));
-    // Attaching to a job skips the dataset, so what only describes the dataset may be left out.
-    const needed = (name, value) => jobId !== undefined && value.trim() === '' ? '' : required(name, value);
-    const apiKey = check(() => parseApiKey(rawApiKey));
-    const githubToken = check(() => (rawGithubToken === '' ? undefined : withoutNul('github-token', rawGithubToken)));
-    const apiUrl = check(() => parseServiceUrl('api-url', readInput('api-url') || DEFAULT_API_URL));
-    const instanceImages = check(() => {
-        const given = needed('instance-images', readInput('instance-images'));
-        return given === '' ? '' : (0,external_node_path_.resolve)(workspace, given);
-    });
-    const classImages = check(() => optional(readInput('class-images'), (path) => (0,external_node_path_.resolve)(workspace, path)));
-    const name = check(() => needed('name', readInput('name')));
-    const version = check(() => readInput('version') || defaultVersion(env));
-    const description = check(() => optional(readInput('description', { trim: false }), (text) => text));
-    const instancePrompt = check(() => needed('instance-prompt', readInput('instance-prompt', { trim: false })));
-    const classPrompt = check(() => needed('class-prompt', readInput('class-prompt', { trim: false })));
-    const hyperparameters = check(() => readHyperparameters());
-    const zipName = check(() => {
-        const given = readInput('zip-name');
-        if (given !== '')
-            return parseZipName(given);
-        // Without a valid name and version the default means nothing; their own problems say why.
-        if (name === undefined || name === '' || version === undefined)
-            return '';
-        return defaultZipName(name, version);
-    });
-    const wait = check(() => parseBoolean('wait', readInput('wait') || 'true'));
-    const timeoutMinutes = check(() => parseBoundedNumber('timeout-minutes', readInput('timeout-minutes') || '120', 0, MAX_TIMEOUT_MINUTES, true));
-    const pollIntervalSeconds = check(() => parseBoundedNumber('poll-interval-seconds', readInput('poll-interval-seconds') || '30', MIN_POLL_INTERVAL_SECONDS, MAX_POLL_INTERVAL_SECONDS, false));
-    const requestTimeoutSeconds = check(() => parseBoundedNumber('request-timeout-seconds', readInput('request-timeout-seconds') || '60', MIN_REQUEST_TIMEOUT_SECONDS, MAX_REQUEST_TIMEOUT_SECONDS, false));
-    const cacheClassImages = check(() => parseBoolean('cache-class-images', readInput('cache-class-images') || 'true'));
-    const dryRun = check(() => parseBoolean('dry-run', readInput('dry-run') || 'false'));
-    const artifactName = check(() => optional(readInput('artifact-name'), parseArtifactName));
-    const commentOnPr = check(() => parseBoolean('comment-on-pr', readInput('comment-on-pr') || 'false'));
-    const samplePrompts = check(() => parseSamplePrompts(readInput('sample-prompts', { trim: false })));
-    const classImageGeneratorUrl = check(() => optional(readInput('class-image-generator-url'), (url) => parseServiceUrl('class-image-generator-url', url)));
-    if (jobId !== undefined && dryRun === true) {
-        problems.push({
-            input: 'job-id',
-            message: 'job-id: cannot be used with dry-run: true, since a dry run makes no network call and so has no job to attach to; remove one of them'
-        });
+function collectProblems(problems, read) {
+    try {
+        return read();
     }
-    if (problems.length > 0) {
-        throw new InputError(problems.map((p) => ({ input: p.input, message: hideSecrets(p.message, [rawApiKey, rawGithubToken]) })));
+    catch (error) {
+        if (!(error instanceof problems_InputError))
+            throw error;
+        problems.push(...error.problems);
+        return undefined;
     }
-    return {
-        apiKey,
-        apiUrl,
-        instanceImages,
-        classImages,
-        name,
-        version,
-        description,
-        instancePrompt,
-        classPrompt,
-        hyperparameters,
-        zipName,
-        wait,
-        timeoutMs: Math.round(timeoutMinutes * 60_000),
-        pollIntervalMs: Math.round(pollIntervalSeconds * 1000),
-        requestTimeoutMs: Math.round(requestTimeoutSeconds * 1000),
-        jobId,
-        cacheClassImages,
-        dryRun,
-        artifactName,
-        githubToken,
-        commentOnPr,
-        samplePrompts,
-        classImageGeneratorUrl
-    };
 }
-function maskSecret(secret) {
-    if (secret === '')
-        return;
-    core/* setSecret */.Pq(secret);
-    // The runner may not match a multi-line mask on the lines it prints one by one.
-    for (const line of secret.split(/\r?\n/))
-        if (line.trim() !== '' && line !== secret)
-            core/* setSecret */.Pq(line);
-}
-/** Removes the secrets from a message, both as given and as JSON-quoted by `show`. */
-function hideSecrets(message, secrets) {
-    const forms = secrets.filter((s) => s !== '').flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
-    // the longest first, so a secret that contains another is hidden whole
-    return redact(message, [...new Set(forms)].sort((a, b) => b.length - a.length));
-}
-/** core.getInput (trimmed unless told), refusing a NUL character, which no field can carry. */
-function readInput(name, options = {}) {
-    return withoutNul(name, core/* getInput */.V4(name, { trimWhitespace: options.trim ?? true }));
-}
+
+;// CONCATENATED MODULE: ./src/inputs/parsers.ts
+// The parsers for single input values: each takes the text as given and returns the typed value
+// or throws an InputError whose message names the input, says what is wrong and what is allowed.
+// No reading here (read.ts hands the text in) and nothing about hyperparameters beyond the
+// number and boolean rules they share (hyperparameter-inputs.ts).
+
+
+const MAX_SAMPLE_PROMPTS = 20;
 function withoutNul(name, value) {
     if (value.includes('\0'))
         throw problem(name, 'contains a NUL character (\\u0000); remove it');
@@ -63210,11 +63118,6 @@ function parseApiKey(raw) {
     }
     return key;
 }
-/** Model version when the input is empty: the commit's short SHA, else `1`. */
-function defaultVersion(env) {
-    const sha = (env.GITHUB_SHA ?? '').trim();
-    return sha === '' ? '1' : sha.slice(0, 7);
-}
 const ZIP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.zip$/;
 const ZIP_NAME_ALLOWED = 'letters, digits, ".", "_" and "-", starting with a letter or digit and ending in ".zip"';
 /**
@@ -63234,13 +63137,6 @@ function parseZipName(raw) {
     if (!ZIP_NAME.test(raw))
         throw problem('zip-name', `${show(raw)} is not allowed; use ${ZIP_NAME_ALLOWED}`);
     return raw;
-}
-/** True for the hosts where plain http cannot leave the machine. */
-function isLoopbackHost(hostname) {
-    return (hostname === 'localhost' ||
-        hostname === '[::1]' ||
-        // WHATWG URL has already normalised IPv4 forms such as 127.1 to dotted quads
-        /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname));
 }
 /** An absolute https URL, or http on a loopback host, without credentials. Returns its href. */
 function parseServiceUrl(inputName, raw) {
@@ -63285,8 +63181,8 @@ function parseDecimal(text) {
     const value = Number(text);
     return Number.isFinite(value) ? value : undefined;
 }
-/** A decimal number in (min, max] when minExclusive, else [min, max]. */
-function parseBoundedNumber(inputName, raw, min, max, minExclusive) {
+/** A decimal number within `bounds`. */
+function parseBoundedNumber(inputName, raw, { min, max, minExclusive }) {
     const allowed = `a number ${minExclusive ? 'above' : 'from'} ${min} ${minExclusive ? 'and up to' : 'to'} ${max} (fractions allowed)`;
     const value = parseDecimal(raw);
     if (value === undefined)
@@ -63323,9 +63219,54 @@ function parseSamplePrompts(raw) {
     }
     return prompts;
 }
-// ---------------------------------------------------------------------------------------------
-// Hyperparameters: the 21 optional DreamBoothInput fields, each its own input and a key of the
-// `hyperparameters` mapping.
+
+;// CONCATENATED MODULE: ./src/inputs/suggest.ts
+// "Did you mean ...?": the nearest allowed word to a mistyped one, for the enum values and the
+// keys of the hyperparameters mapping.
+/**
+ * The candidate nearest to `word` (case-insensitive edit distance, a swap of two neighbours
+ * counting as one edit), when it is near enough to be a likely typo.
+ */
+function suggest(word, candidates) {
+    const target = word.toLowerCase();
+    let best;
+    let bestDistance = Infinity;
+    for (const candidate of candidates) {
+        const distance = editDistance(target, candidate.toLowerCase());
+        if (distance < bestDistance) {
+            best = candidate;
+            bestDistance = distance;
+        }
+    }
+    return bestDistance <= Math.max(2, Math.floor(target.length / 3)) ? best : undefined;
+}
+/** Levenshtein distance with adjacent transpositions (optimal string alignment). */
+function editDistance(a, b) {
+    const rows = a.length + 1;
+    const cols = b.length + 1;
+    const d = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i < rows; i++) {
+        for (let j = 1; j < cols; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return d[rows - 1][cols - 1];
+}
+
+;// CONCATENATED MODULE: ./src/inputs/hyperparameter-inputs.ts
+// The hyperparameters as the user gives them: the 21 inputs of their own (max-train-steps, ...)
+// and the `hyperparameters` input, a YAML or JSON mapping of snake_case keys, merged into the
+// typed values sent to the API. The rules for each value come from the table in
+// hyperparameters.ts; a mistyped key or enum value gets a "did you mean" (suggest.ts).
+
+
+
+
+
 const SPEC_BY_KEY = new Map(HYPERPARAMETERS.map((s) => [s.key, s]));
 /** In words, what a hyperparameter accepts. */
 function describeAllowed(spec) {
@@ -63404,33 +63345,20 @@ function parseHyperparameterValue(spec, raw, inputName) {
     }
 }
 /** The 21 hyperparameter inputs, then the `hyperparameters` mapping, merged; a key set twice is an error. */
-function readHyperparameters() {
+function readHyperparameters(read) {
     const problems = [];
     const fromInputs = new Map();
     const inputsGiven = new Set(); // even those whose value is refused
     for (const spec of HYPERPARAMETERS) {
-        try {
-            const raw = readInput(spec.input);
+        collectProblems(problems, () => {
+            const raw = read(spec.input);
             if (raw === '')
-                continue;
+                return;
             inputsGiven.add(spec.key);
             fromInputs.set(spec.key, parseHyperparameterValue(spec, raw, spec.input));
-        }
-        catch (error) {
-            if (!(error instanceof InputError))
-                throw error;
-            problems.push(...error.problems);
-        }
+        });
     }
-    let fromMapping = { values: new Map(), keysGiven: [], problems: [] };
-    try {
-        fromMapping = readMapping(readInput('hyperparameters', { trim: false }));
-    }
-    catch (error) {
-        if (!(error instanceof InputError))
-            throw error;
-        problems.push(...error.problems);
-    }
+    const fromMapping = collectProblems(problems, () => readMapping(read('hyperparameters', { trim: false }))) ?? { values: new Map(), keysGiven: [], problems: [] };
     problems.push(...fromMapping.problems);
     for (const key of fromMapping.keysGiven) {
         if (inputsGiven.has(key)) {
@@ -63441,7 +63369,7 @@ function readHyperparameters() {
         }
     }
     if (problems.length > 0)
-        throw new InputError(problems);
+        throw new problems_InputError(problems);
     // In the seed's order, so the parameters sent read the same way every run.
     const merged = {};
     for (const { key } of HYPERPARAMETERS) {
@@ -63523,8 +63451,9 @@ function readMapping(text) {
             values.set(key, parseMappingScalar(spec, value, valueNode.source, label));
         }
         catch (error) {
-            if (!(error instanceof InputError))
+            if (!(error instanceof problems_InputError))
                 throw error;
+            // the problem names `hyperparameters.<key>` in its line; its input is the mapping
             problems.push(...error.problems.map((p) => ({ input: INPUT, message: p.message })));
         }
     }
@@ -63570,40 +63499,147 @@ function unknownKeyMessage(key) {
     const hint = near === undefined ? `use one of ${[...SPEC_BY_KEY.keys()].join(', ')}` : `did you mean ${show(near)}?`;
     return `unknown key ${show(key)}; ${hint}`;
 }
-// ---------------------------------------------------------------------------------------------
+
+;// CONCATENATED MODULE: ./src/inputs/read.ts
+// The action's inputs: the only module that reads them, from the runner's INPUT_* variables
+// (core.getInput, the only call of it) or from any other InputSource. It reads every input of
+// action.yml, checks them all, and either returns one typed Config or throws one InputError that
+// lists every problem, so the user fixes the workflow in one go. No I/O beyond reading the env.
+// The values are parsed by parsers.ts and hyperparameter-inputs.ts.
+
+
+
+
+
+
+const DEFAULT_API_URL = 'https://tbi56pnorvhbzbalsqal2is7dy.appsync-api.us-west-2.amazonaws.com/graphql';
+/** a week: longer waits are a mistake in the workflow, not a training run */
+const MAX_TIMEOUT_MINUTES = 360 * 24;
+const MIN_POLL_INTERVAL_SECONDS = 0.1;
+const MAX_POLL_INTERVAL_SECONDS = 3600;
+const MIN_REQUEST_TIMEOUT_SECONDS = 0.5;
+const MAX_REQUEST_TIMEOUT_SECONDS = 600;
+const TIMEOUT_MINUTES = { min: 0, max: MAX_TIMEOUT_MINUTES, minExclusive: true };
+const POLL_INTERVAL_SECONDS = { min: MIN_POLL_INTERVAL_SECONDS, max: MAX_POLL_INTERVAL_SECONDS };
+const REQUEST_TIMEOUT_SECONDS = { min: MIN_REQUEST_TIMEOUT_SECONDS, max: MAX_REQUEST_TIMEOUT_SECONDS };
+/** The action's inputs: the runner's INPUT_* variables, read by @actions/core. */
+const actionInputs = (name) => core/* getInput */.V4(name, { trimWhitespace: false });
 /**
- * The candidate nearest to `word` (case-insensitive edit distance, a swap of two neighbours
- * counting as one edit), when it is near enough to be a likely typo.
+ * Reads and checks every input from `source`. `env` supplies GITHUB_SHA and GITHUB_WORKSPACE.
  */
-function suggest(word, candidates) {
-    const target = word.toLowerCase();
-    let best;
-    let bestDistance = Infinity;
-    for (const candidate of candidates) {
-        const distance = editDistance(target, candidate.toLowerCase());
-        if (distance < bestDistance) {
-            best = candidate;
-            bestDistance = distance;
-        }
+function getConfig(source = actionInputs, env = process.env) {
+    // trimmed unless told, as core.getInput does by default
+    const raw = (name, trim = true) => (trim ? source(name).trim() : source(name));
+    const readInput = (name, options = {}) => withoutNul(name, raw(name, options.trim ?? true));
+    // Mask the secrets before anything can print them, even an error about them.
+    const rawApiKey = raw('api-key');
+    maskSecret(rawApiKey);
+    const rawGithubToken = raw('github-token');
+    maskSecret(rawGithubToken);
+    const problems = [];
+    // Runs one check; on failure records its problems and returns a placeholder that is never
+    // seen, since getConfig throws once any problem is recorded.
+    const check = (read) => collectProblems(problems, read);
+    const flag = (name, fallback) => check(() => parseBoolean(name, readInput(name) || fallback));
+    const boundedNumber = (name, fallback, bounds) => check(() => parseBoundedNumber(name, readInput(name) || fallback, bounds));
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const jobId = check(() => optional(readInput('job-id'), parseJobId));
+    // Attaching to a job skips the dataset, so what only describes the dataset may be left out.
+    const needed = (name, value) => jobId !== undefined && value.trim() === '' ? '' : required(name, value);
+    const apiKey = check(() => parseApiKey(rawApiKey));
+    const githubToken = check(() => (rawGithubToken === '' ? undefined : withoutNul('github-token', rawGithubToken)));
+    const apiUrl = check(() => parseServiceUrl('api-url', readInput('api-url') || DEFAULT_API_URL));
+    const instanceImages = check(() => {
+        const given = needed('instance-images', readInput('instance-images'));
+        return given === '' ? '' : (0,external_node_path_.resolve)(workspace, given);
+    });
+    const classImages = check(() => optional(readInput('class-images'), (path) => (0,external_node_path_.resolve)(workspace, path)));
+    const name = check(() => needed('name', readInput('name')));
+    const version = check(() => readInput('version') || defaultVersion(env));
+    const description = check(() => optional(readInput('description', { trim: false }), (text) => text));
+    const instancePrompt = check(() => needed('instance-prompt', readInput('instance-prompt', { trim: false })));
+    const classPrompt = check(() => needed('class-prompt', readInput('class-prompt', { trim: false })));
+    const hyperparameters = check(() => readHyperparameters(readInput));
+    const zipName = check(() => {
+        const given = readInput('zip-name');
+        if (given !== '')
+            return parseZipName(given);
+        // Without a valid name and version the default means nothing; their own problems say why.
+        if (name === undefined || name === '' || version === undefined)
+            return '';
+        return defaultZipName(name, version);
+    });
+    const wait = flag('wait', 'true');
+    const timeoutMinutes = boundedNumber('timeout-minutes', '120', TIMEOUT_MINUTES);
+    const pollIntervalSeconds = boundedNumber('poll-interval-seconds', '30', POLL_INTERVAL_SECONDS);
+    const requestTimeoutSeconds = boundedNumber('request-timeout-seconds', '60', REQUEST_TIMEOUT_SECONDS);
+    const cacheClassImages = flag('cache-class-images', 'true');
+    const dryRun = flag('dry-run', 'false');
+    const artifactName = check(() => optional(readInput('artifact-name'), parseArtifactName));
+    const commentOnPr = flag('comment-on-pr', 'false');
+    const samplePrompts = check(() => parseSamplePrompts(readInput('sample-prompts', { trim: false })));
+    const classImageGeneratorUrl = check(() => optional(readInput('class-image-generator-url'), (url) => parseServiceUrl('class-image-generator-url', url)));
+    if (jobId !== undefined && dryRun === true) {
+        problems.push({
+            input: 'job-id',
+            message: 'job-id: cannot be used with dry-run: true, since a dry run makes no network call and so has no job to attach to; remove one of them'
+        });
     }
-    return bestDistance <= Math.max(2, Math.floor(target.length / 3)) ? best : undefined;
-}
-/** Levenshtein distance with adjacent transpositions (optimal string alignment). */
-function editDistance(a, b) {
-    const rows = a.length + 1;
-    const cols = b.length + 1;
-    const d = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-    for (let i = 1; i < rows; i++) {
-        for (let j = 1; j < cols; j++) {
-            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-                d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-            }
-        }
+    if (problems.length > 0) {
+        throw new problems_InputError(problems.map((p) => ({ input: p.input, message: hideSecrets(p.message, [rawApiKey, rawGithubToken]) })));
     }
-    return d[rows - 1][cols - 1];
+    return {
+        apiKey,
+        apiUrl,
+        instanceImages,
+        classImages,
+        name,
+        version,
+        description,
+        instancePrompt,
+        classPrompt,
+        hyperparameters,
+        zipName,
+        wait,
+        timeoutMs: Math.round(timeoutMinutes * 60_000),
+        pollIntervalMs: Math.round(pollIntervalSeconds * 1000),
+        requestTimeoutMs: Math.round(requestTimeoutSeconds * 1000),
+        jobId,
+        cacheClassImages,
+        dryRun,
+        artifactName,
+        githubToken,
+        commentOnPr,
+        samplePrompts,
+        classImageGeneratorUrl
+    };
 }
+function maskSecret(secret) {
+    if (secret === '')
+        return;
+    core/* setSecret */.Pq(secret);
+    // The runner may not match a multi-line mask on the lines it prints one by one.
+    for (const line of secret.split(/\r?\n/))
+        if (line.trim() !== '' && line !== secret)
+            core/* setSecret */.Pq(line);
+}
+/** Removes the secrets from a message, both as given and as JSON-quoted by `show`. */
+function hideSecrets(message, secrets) {
+    const forms = secrets.filter((s) => s !== '').flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
+    // the longest first, so a secret that contains another is hidden whole
+    return redact(message, [...new Set(forms)].sort((a, b) => b.length - a.length));
+}
+/** Model version when the input is empty: the commit's short SHA, else `1`. */
+function defaultVersion(env) {
+    const sha = (env.GITHUB_SHA ?? '').trim();
+    return sha === '' ? '1' : sha.slice(0, 7);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/index.ts
+// The inputs layer's public face: what the rest of the action uses to read and check its inputs.
+// Other layers import from here, never from the files behind it; the tests may reach further in.
+
+
 
 ;// CONCATENATED MODULE: ./src/shared/concurrency.ts
 // A few tasks at a time: enough to hide each call's latency without flooding a paid service.
@@ -65612,6 +65648,10 @@ async function prepareZip({ config, report, retry }, onImagesChecked) {
     const restored = await restoreClassImages(config);
     report.classImagesCacheHit = restored.fromCache;
     const generationDir = restored.classDir ?? (0,external_node_path_.join)(workDir(), 'class-images');
+    if (config.classImageGeneratorUrl) {
+        // generation costs credits: every image given must pass its checks first
+        await phase(report, 'Check images before generating class images', () => scanDataset({ instanceDir: config.instanceImages, classDir: restored.classDir }));
+    }
     const generation = config.classImageGeneratorUrl
         ? await phase(report, 'Generate class images', () => generateMissingClassImages(config, generationDir, retry))
         : undefined;
@@ -65776,7 +65816,7 @@ async function run() {
 function fail(report, error) {
     const message = errorMessage(error);
     report.errorMessage ??= message;
-    if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof InputError) && error.stack) {
+    if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof problems_InputError) && error.stack) {
         log.debug(error.stack);
     }
     core/* setFailed */.C1(message);

@@ -156,6 +156,12 @@ async function prepareZip({ config, report, retry }: RunContext, onImagesChecked
   const restored = await restoreClassImages(config)
   report.classImagesCacheHit = restored.fromCache
   const generationDir = restored.classDir ?? join(workDir(), 'class-images')
+  if (config.classImageGeneratorUrl) {
+    // generation costs credits: every image given must pass its checks first
+    await phase(report, 'Check images before generating class images', () =>
+      scanDataset({ instanceDir: config.instanceImages, classDir: restored.classDir })
+    )
+  }
   const generation = config.classImageGeneratorUrl
     ? await phase(report, 'Generate class images', () => generateMissingClassImages(config, generationDir, retry))
     : undefined

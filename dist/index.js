@@ -62283,22 +62283,33 @@ async function listFiles(root, skip) {
         visited.add(realDir);
         let entries;
         try {
-            entries = await (0,promises_.readdir)(realDir, { withFileTypes: true });
+            // names as bytes: a name that is not UTF-8 would otherwise come back with U+FFFD in it
+            entries = await (0,promises_.readdir)(realDir, { withFileTypes: true, encoding: 'buffer' });
         }
         catch (error) {
             problems.push({ paths: [relDir || '.'], reason: `cannot read the folder (${errorCode(error) ?? String(error)})` });
             return;
         }
-        const shown = entries.filter((entry) => !entry.name.startsWith('.'));
-        for (const entry of shown.sort((a, b) => compareNames(a.name, b.name))) {
-            const relPath = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
-            const target = await resolveEntry(root, realDir, entry);
+        const named = entries.map((entry) => ({ entry, name: decodeName(entry.name) }));
+        const shown = named.filter(({ name }) => !(name ?? '').startsWith('.'));
+        for (const { entry, name } of shown) {
+            if (name === undefined) {
+                const shownName = entry.name.toString('utf8');
+                const path = relDir === '' ? shownName : `${relDir}/${shownName}`;
+                const bytes = entry.name.toString('hex').replace(/../g, '\\x$&');
+                problems.push({ paths: [path], reason: `the name is not valid UTF-8 (bytes ${bytes}): rename the file` });
+            }
+        }
+        const valid = shown.flatMap(({ entry, name }) => (name === undefined ? [] : [{ entry, name }]));
+        for (const { entry, name } of valid.sort((a, b) => compareNames(a.name, b.name))) {
+            const relPath = relDir === '' ? name : `${relDir}/${name}`;
+            const target = await resolveEntry(root, realDir, entry, name);
             if ('reason' in target)
                 problems.push({ paths: [relPath], reason: target.reason });
             else if (target.type === 'dir')
                 await visit(target.path, relPath);
             else if (target.type === 'file')
-                files.push({ path: target.path, relPath, name: entry.name });
+                files.push({ path: target.path, relPath, name });
             else
                 problems.push({ paths: [relPath], reason: 'not a regular file' });
         }
@@ -62306,8 +62317,18 @@ async function listFiles(root, skip) {
     await visit(root, '');
     return { files, problems };
 }
-async function resolveEntry(root, realDir, entry) {
-    const path = (0,external_node_path_.join)(realDir, entry.name);
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** The name as text; undefined when its bytes are not UTF-8 (no zip entry could name it). */
+function decodeName(bytes) {
+    try {
+        return UTF8.decode(bytes);
+    }
+    catch {
+        return undefined;
+    }
+}
+async function resolveEntry(root, realDir, entry, name) {
+    const path = (0,external_node_path_.join)(realDir, name);
     if (!entry.isSymbolicLink()) {
         return { path, type: entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' };
     }
@@ -62363,18 +62384,22 @@ async function inspectFile(file, dir, kind) {
         height: info.height
     };
 }
-/** Images that flatten to the same entry name, compared without case. */
+/**
+ * Images that flatten to the same entry name, compared without case and after Unicode
+ * normalisation: "é" typed as one character (NFC, most systems) and as e + accent (NFD, macOS)
+ * are one name to a person and to many unzip tools.
+ */
 function nameClashes(images) {
     const byName = new Map();
     for (const image of images) {
-        const key = image.entryName.toLowerCase();
+        const key = image.entryName.normalize('NFC').toLowerCase();
         byName.set(key, [...(byName.get(key) ?? []), image.relPath]);
     }
     return [...byName.entries()]
         .filter(([, paths]) => paths.length > 1)
         .map(([, paths]) => ({
         paths: paths.sort(compareNames),
-        reason: `each would be stored as ${paths[0].split('/').pop()} (sub-folders are flattened; names are compared without case)`
+        reason: `each would be stored as ${paths[0].split('/').pop()} (sub-folders are flattened; names are compared without case or Unicode normalisation)`
     }));
 }
 function describeProblems(dir, problems) {

@@ -124,6 +124,26 @@ describe('scanDataset', () => {
     expect(error.message).toContain('c/Y.png, d/y.PNG: each would be stored as')
   })
 
+  it('refuses two names that differ only by Unicode normalisation (NFC and NFD)', async () => {
+    const nfc = 'caf\u00e9.png'
+    const nfd = 'cafe\u0301.png'
+    await writeImageTree(instanceDir, { [`a/${nfc}`]: png(1), [`b/${nfd}`]: png(2), 'ok.png': png(3) })
+    const error = await scanError({ instanceDir })
+    expect(error.message).toContain(`a/${nfc}, b/${nfd}: each would be stored as`)
+    expect(error.message).toContain('Unicode normalisation')
+  })
+
+  it('refuses a file name that is not valid UTF-8, saying so', async () => {
+    await writeImageTree(instanceDir, { 'ok.png': png(1) })
+    const badName = Buffer.concat([Buffer.from(`${instanceDir}/bad-`), Buffer.from([0xff, 0xfe]), Buffer.from('.png')])
+    await writeFile(badName, png(2))
+    const error = await scanError({ instanceDir })
+    expect(error.input).toBe('instance-images')
+    expect(error.message).toContain('the name is not valid UTF-8 (bytes ')
+    expect(error.message).toContain('\\xff\\xfe')
+    expect(error.message).toContain('rename the file')
+  })
+
   it('lets an instance and a class image share a name (they go to different folders)', async () => {
     await writeImageTree(instanceDir, { 'x.png': png(1) })
     await writeImageTree(classDir, { 'x.png': png(2) })

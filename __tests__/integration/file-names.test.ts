@@ -1,7 +1,7 @@
 // File names from the user's folder, through the bundled action: names that one person would
 // read as the same (NFC vs NFD), and names that are not UTF-8, fail before any request.
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util'
 import { parseFaultSpec, type Fault } from './faults.js'
 import { SCHEMA_REVISIONS, type SchemaRevision } from './schema.js'
-import type { Outcome } from './training-service.js'
+import type { Outcome } from './training-types.js'
 import type { ServerOptions } from './tiyaro-server.js'
 
 export const CLI_USAGE = `Usage: node build/server/cli.js [options]

@@ -1,6 +1,10 @@
 // Faults the local server injects into the next requests of a target, to prove a client copes
-// with what networks, gateways and rate limiters do. Only 'reset-after' performs the operation;
-// every other fault answers (or fails) in place of the server.
+// with what networks, gateways and rate limiters do: the kinds, the queue of planned faults, the
+// command-line form, and how each kind answers. Only 'reset-after' performs the operation; every
+// other fault answers (or fails) in place of the server.
+
+import { STATUS_CODES } from 'node:http'
+import type { Exchange } from './exchange.js'
 
 export type Fault =
   /** answer with this HTTP status and a body (default: a short error body fitting the endpoint) */
@@ -120,4 +124,88 @@ export function parseFaultSpec(spec: string): { target: string; fault: Fault; ti
   }
   checkFault(fault)
   return { target, fault, times }
+}
+
+/** The endpoint a faulted request was for: it shapes the error body. */
+export type FaultedEndpoint = 'graphql' | 'upload' | 'inference'
+
+/** Applies a fault; true when the request is over, false when the handler goes on. */
+export type FaultApplier = (exchange: Exchange, fault: Fault | undefined, endpoint: FaultedEndpoint) => boolean
+
+/**
+ * Applies a fault. Returns true when the request is over; false when the handler goes on
+ * (no fault, or 'reset-after', whose answer is then dropped). The timer of a 'hang' goes into
+ * `hangTimers`, for the server to clear when it closes.
+ */
+export function applyFault(
+  exchange: Exchange,
+  fault: Fault | undefined,
+  kind: FaultedEndpoint,
+  hangTimers: Set<NodeJS.Timeout>
+): boolean {
+  if (!fault) return false
+  exchange.entry.fault = fault.kind
+  switch (fault.kind) {
+    case 'reset-after':
+      exchange.dropAnswer = true
+      return false
+    case 'reset':
+      exchange.reset()
+      return true
+    case 'hang': {
+      const socket = exchange.req.socket
+      const timer = setTimeout(() => {
+        hangTimers.delete(timer)
+        exchange.complete()
+        socket.destroy()
+      }, fault.ms)
+      hangTimers.add(timer)
+      socket.once('close', () => {
+        clearTimeout(timer)
+        hangTimers.delete(timer)
+      })
+      return true
+    }
+    case 'malformed':
+      exchange.send(200, fault.body ?? '<html><body><h1>502 Bad Gateway</h1></body></html>', {
+        'Content-Type': 'text/html'
+      })
+      return true
+    case 'rate-limit': {
+      const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': fault.retryAfter }
+      if (kind === 'upload') exchange.sendXml(429, 'SlowDown', 'Please reduce your request rate.', headers)
+      else if (kind === 'graphql') {
+        exchange.sendJson(
+          429,
+          { errors: [{ errorType: 'TooManyRequestsException', message: 'Rate exceeded' }] },
+          headers
+        )
+      } else exchange.sendJson(429, { message: 'Too Many Requests' }, headers)
+      return true
+    }
+    case 'status': {
+      const reason = STATUS_CODES[fault.status] ?? 'Error'
+      if (fault.body !== undefined) exchange.send(fault.status, fault.body, { 'Content-Type': 'text/plain' })
+      else if (kind === 'upload') exchange.sendXml(fault.status, s3ErrorCode(fault.status), reason)
+      else if (kind === 'graphql') {
+        exchange.sendJson(fault.status, {
+          errors: [{ errorType: 'ServiceError', message: `${fault.status} ${reason}` }]
+        })
+      } else exchange.sendJson(fault.status, { message: reason })
+      return true
+    }
+  }
+}
+
+function s3ErrorCode(status: number): string {
+  switch (status) {
+    case 500:
+      return 'InternalError'
+    case 501:
+      return 'NotImplemented'
+    case 503:
+      return 'ServiceUnavailable'
+    default:
+      return (STATUS_CODES[status] ?? 'Error').replace(/[^A-Za-z]/g, '')
+  }
 }

@@ -2,78 +2,20 @@
 // each may have, the simulated training (running for `trainingMs`, then the planned outcome) and
 // the models a finished job yields.
 
-import { checkDataset } from './dataset-check.js'
-
-export type JobState = 'created' | 'running' | 'done' | 'failed'
-
-/** How a started training ends; 'never' keeps it running. */
-export type Outcome = 'done' | 'failed' | 'never'
-
-/** An outcome for every job, or one chosen from each job's input. */
-export type OutcomeRule = Outcome | ((input: RecordedInput) => Outcome)
-
-export type InputValue = string | number | boolean | null | RecordedInput | readonly InputValue[]
-
-/** A GraphQL input object after coercion, copied to a plain object: absent fields stay absent. */
-export interface RecordedInput {
-  readonly [field: string]: InputValue
-}
-
-export interface UploadedObject {
-  readonly objName: string
-  readonly bytes: Buffer
-  readonly size: number
-  readonly sha256: string
-  /** hex MD5, the ETag S3 gives a single-part upload */
-  readonly md5: string
-  readonly contentType: string
-  readonly uploadedAt: Date
-}
-
-/** A job as tests see it, computed at the moment of asking. */
-export interface JobSnapshot {
-  readonly id: string
-  readonly jobType: string
-  readonly state: JobState
-  readonly createdAt: Date
-  readonly startedAt?: Date
-  readonly finishedAt?: Date
-  readonly errMsg?: string
-  /** the `input` argument of the start, as the resolver received it */
-  readonly input?: RecordedInput
-  /** every start call for this job, including refused ones */
-  readonly startCount: number
-  /** the stored objects, by upload order; a re-upload replaces the object of the same name */
-  readonly uploads: readonly UploadedObject[]
-}
-
-export interface JobStatusView {
-  readonly statusEnum: 'running' | 'done' | 'failed' | 'notfound'
-  readonly errMsg: string | null
-  readonly created: string | null
-  readonly finished: string | null
-  /** JSON of the dreamboothInput the job was started with */
-  readonly jobInput: string | null
-}
-
-export interface ModelView {
-  readonly vendor: string
-  readonly version: string
-  readonly name: string
-  readonly url: string
-  readonly modelCard: string
-}
-
-/** An error the service reports to the client; `errorType` follows AppSync's error shape. */
-export class ServiceError extends Error {
-  override name = 'ServiceError'
-  constructor(
-    message: string,
-    readonly errorType: 'BadRequestException' | 'NotFoundException' | 'ConflictException'
-  ) {
-    super(message)
-  }
-}
+import { checkDataset } from './uploaded-zip-check.js'
+import {
+  isRecord,
+  JOB_TYPE_DREAMBOOTH,
+  ServiceError,
+  toRecordedInput,
+  type JobSnapshot,
+  type JobStatusView,
+  type ModelView,
+  type Outcome,
+  type OutcomeRule,
+  type RecordedInput,
+  type UploadedObject
+} from './training-types.js'
 
 export interface TrainingServiceOptions {
   readonly clock: () => number
@@ -104,8 +46,6 @@ interface JobRecord {
   readonly uploads: Map<string, UploadedObject>
   start?: StartRecord
 }
-
-export const JOB_TYPE_DREAMBOOTH = 'dreambooth'
 
 export class TrainingService {
   readonly #jobs = new Map<string, JobRecord>()
@@ -306,25 +246,4 @@ export class TrainingService {
       modelCard: `${base}/models/${path(vendor, name, version)}`
     }
   }
-}
-
-function isRecord(value: unknown): value is RecordedInput {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-// graphql-js hands input objects over with a null prototype; tests compare plain objects.
-function toRecordedInput(value: unknown): RecordedInput {
-  return copyValue(value) as RecordedInput
-}
-
-function copyValue(value: unknown): InputValue {
-  if (Array.isArray(value)) return value.map(copyValue)
-  if (typeof value === 'object' && value !== null) {
-    const copy: Record<string, InputValue> = {}
-    for (const [key, field] of Object.entries(value)) if (field !== undefined) copy[key] = copyValue(field)
-    return copy
-  }
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null)
-    return value
-  throw new Error(`unexpected input value of type ${typeof value}`)
 }

@@ -9,33 +9,28 @@
 // Used by the local Tiyaro server to check uploaded datasets, and by tests to inspect the zips
 // the action builds (names, order, timestamps, compression).
 
-import { crc32, inflateRawSync } from 'node:zlib'
+import {
+  decodeDosDateTime,
+  decodeEntryName,
+  decodeName,
+  describe,
+  extract,
+  FLAG_UTF8,
+  parseExtraFields,
+  readUInt64,
+  ZipFormatError,
+  type DosDateTime,
+  type ZipExtraField
+} from './zip-decoding.js'
 
-export class ZipFormatError extends Error {
-  override name = 'ZipFormatError'
-}
-
-/** Compression methods this reader extracts. */
-export const ZIP_METHOD_STORED = 0
-export const ZIP_METHOD_DEFLATED = 8
-
-export interface ZipExtraField {
-  /** header ID, e.g. 0x0001 ZIP64, 0x5455 extended timestamp, 0x7875 Unix UID/GID */
-  readonly id: number
-  readonly data: Buffer
-}
-
-/** The fields of an MS-DOS date/time pair, in local time as zip stores it. */
-export interface DosDateTime {
-  readonly year: number
-  /** 1 to 12 */
-  readonly month: number
-  readonly day: number
-  readonly hour: number
-  readonly minute: number
-  /** even: DOS time has a 2-second resolution */
-  readonly second: number
-}
+export {
+  decodeDosDateTime,
+  ZIP_METHOD_DEFLATED,
+  ZIP_METHOD_STORED,
+  ZipFormatError,
+  type DosDateTime,
+  type ZipExtraField
+} from './zip-decoding.js'
 
 export interface ZipEntry {
   /** the path inside the zip, decoded (UTF-8 when flagged or given by a Unicode path field, else CP437) */
@@ -97,10 +92,6 @@ const LOCAL_HEADER_SIZE = 30
 const MAX_COMMENT = 0xffff
 
 const EXTRA_ZIP64 = 0x0001
-const EXTRA_UNICODE_PATH = 0x7075
-
-const FLAG_ENCRYPTED = 0x0001
-const FLAG_UTF8 = 0x0800
 
 const HOST_UNIX = 3
 
@@ -128,18 +119,6 @@ export function readZipArchive(bytes: Uint8Array): ZipArchive {
     )
   }
   return { entries, comment: decodeName(end.comment, false), zip64: directory.zip64 }
-}
-
-/** Decodes an MS-DOS date/time pair. */
-export function decodeDosDateTime(dosDate: number, dosTime: number): DosDateTime {
-  return {
-    year: 1980 + (dosDate >>> 9),
-    month: (dosDate >>> 5) & 0x0f,
-    day: dosDate & 0x1f,
-    hour: dosTime >>> 11,
-    minute: (dosTime >>> 5) & 0x3f,
-    second: (dosTime & 0x1f) * 2
-  }
 }
 
 interface EndRecord {
@@ -316,95 +295,4 @@ function readLocalHeader(
     throw new ZipFormatError(`${name}: local file header names a different file`)
   }
   return { dataOffset, extraFields: parseExtraFields(buffer.subarray(nameStart + nameLength, dataOffset)) }
-}
-
-function extract(
-  name: string,
-  compressed: Buffer,
-  method: number,
-  flags: number,
-  expectedSize: number,
-  expectedCrc: number
-): Buffer {
-  if (flags & FLAG_ENCRYPTED) throw new ZipFormatError(`${name}: encrypted entries are not supported`)
-  let data: Buffer
-  if (method === ZIP_METHOD_STORED) {
-    data = compressed
-  } else if (method === ZIP_METHOD_DEFLATED) {
-    try {
-      // The cap guards against an entry that inflates far beyond its declared size.
-      data = inflateRawSync(compressed, { maxOutputLength: Math.max(1, expectedSize) })
-    } catch (error) {
-      throw new ZipFormatError(`${name}: deflate data is corrupt (${(error as Error).message})`)
-    }
-  } else {
-    throw new ZipFormatError(`${name}: compression method ${method} is not supported (only stored and deflate)`)
-  }
-  if (data.length !== expectedSize) {
-    throw new ZipFormatError(`${name}: ${data.length} bytes, but the directory says ${expectedSize}`)
-  }
-  const actualCrc = crc32(data)
-  if (actualCrc !== expectedCrc) {
-    throw new ZipFormatError(`${name}: CRC-32 mismatch (${hex32(actualCrc)}, directory says ${hex32(expectedCrc)})`)
-  }
-  return data
-}
-
-function parseExtraFields(bytes: Buffer): ZipExtraField[] {
-  const fields: ZipExtraField[] = []
-  let offset = 0
-  // Some writers pad the extra area; a tail shorter than a field header is ignored.
-  while (offset + 4 <= bytes.length) {
-    const id = bytes.readUInt16LE(offset)
-    const size = bytes.readUInt16LE(offset + 2)
-    if (offset + 4 + size > bytes.length)
-      throw new ZipFormatError(`extra field 0x${id.toString(16)} runs past its area`)
-    fields.push({ id, data: bytes.subarray(offset + 4, offset + 4 + size) })
-    offset += 4 + size
-  }
-  return fields
-}
-
-// Info-ZIP writes a UTF-8 copy of a non-ASCII name in a "Unicode Path" field, valid while the
-// CRC of the header name still matches.
-function decodeEntryName(rawName: Buffer, flags: number, extraFields: readonly ZipExtraField[]): string {
-  const unicodePath = extraFields.find((field) => field.id === EXTRA_UNICODE_PATH)
-  if (unicodePath && unicodePath.data.length >= 5 && unicodePath.data[0] === 1) {
-    if (unicodePath.data.readUInt32LE(1) === crc32(rawName)) return decodeName(unicodePath.data.subarray(5), true)
-  }
-  return decodeName(rawName, (flags & FLAG_UTF8) !== 0)
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-// Code page 437, bytes 0x80 to 0xFF: the zip specification's default encoding for names.
-const CP437_HIGH =
-  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐' +
-  '└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0'
-
-function decodeName(bytes: Buffer, isUtf8: boolean): string {
-  if (isUtf8) {
-    try {
-      return utf8.decode(bytes)
-    } catch {
-      throw new ZipFormatError(`name ${describe(bytes)} is flagged UTF-8 but is not valid UTF-8`)
-    }
-  }
-  let text = ''
-  for (const byte of bytes) text += byte < 0x80 ? String.fromCharCode(byte) : CP437_HIGH[byte - 0x80]
-  return text
-}
-
-function readUInt64(buffer: Buffer, offset: number): number {
-  const value = buffer.readBigUInt64LE(offset)
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipFormatError(`64-bit value ${value} is too large`)
-  return Number(value)
-}
-
-function describe(rawName: Buffer): string {
-  return JSON.stringify(rawName.toString('latin1'))
-}
-
-function hex32(value: number): string {
-  return value.toString(16).padStart(8, '0')
 }

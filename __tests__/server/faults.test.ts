@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { parseFaultSpec } from '../../server/faults.js'
 import { encodeSolidPng } from '../../server/png.js'
-import { startTiyaroServer, type ServerOptions, type TiyaroServer } from '../../server/tiyaro-server.js'
-import { writeZip } from '../../server/zip-writer.js'
+import type { TiyaroServer } from '../../server/tiyaro-server.js'
+import { writeZip } from '../../server/zip-fixture-writer.js'
+import { useTestServers } from '../../test-support/server-fixture.js'
 
-const servers: TiyaroServer[] = []
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()))
-})
-
-async function start(options: ServerOptions = {}): Promise<TiyaroServer> {
-  const server = await startTiyaroServer(options)
-  servers.push(server)
-  return server
-}
+const start = useTestServers()
 
 function post(
   server: TiyaroServer,

@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { createHash } from 'node:crypto'
 import { connect } from 'node:net'
 import { encodeSolidPng, readPng } from '../../server/png.js'
-import { startTiyaroServer, type ServerOptions, type TiyaroServer } from '../../server/tiyaro-server.js'
-import { writeZip } from '../../server/zip-writer.js'
+import type { TiyaroServer } from '../../server/tiyaro-server.js'
+import { writeZip } from '../../server/zip-fixture-writer.js'
+import { useTestServers } from '../../test-support/server-fixture.js'
 
 // ---- helpers: a bare client, as an integration test of the action would speak to the server ----
 
-const servers: TiyaroServer[] = []
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()))
-})
-
-async function start(options: ServerOptions = {}): Promise<TiyaroServer> {
-  const server = await startTiyaroServer(options)
-  servers.push(server)
-  return server
-}
+const start = useTestServers()
 
 /** A clock the test moves by hand. */
 function manualClock(): { now: () => number; advance: (ms: number) => void } {

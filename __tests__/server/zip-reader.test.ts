@@ -2,10 +2,10 @@ import { describe, expect, it } from '@jest/globals'
 import { ZipArchive } from 'archiver'
 import { Readable } from 'node:stream'
 import { crc32 } from 'node:zlib'
-import { checkDataset, detectImageType } from '../../server/dataset-check.js'
+import { checkDataset, detectImageType } from '../../server/uploaded-zip-check.js'
 import { encodeSolidPng } from '../../server/png.js'
 import { decodeDosDateTime, readZip, readZipArchive, ZipFormatError } from '../../server/zip-reader.js'
-import { DOS_EPOCH_DATE, writeZip } from '../../server/zip-writer.js'
+import { DOS_EPOCH_DATE, writeZip } from '../../server/zip-fixture-writer.js'
 
 /** A zip made by archiver (zip-stream), an implementation independent of ours. */
 async function archiverZip(

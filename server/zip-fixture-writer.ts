@@ -1,4 +1,4 @@
-// A minimal zip writer for tests: builds, in memory, exactly the archive it is told to (any names,
+// A zip fixture writer for tests (not the action's src/dataset/zip-writer.ts): builds, in memory, exactly the archive it is told to (any names,
 // including ones a careful tool would refuse, so tests can make bad datasets on purpose).
 // With `zip64: true` every size and offset goes through ZIP64 records, to exercise readers.
 //
@@ -62,37 +62,35 @@ export function writeZip(entries: readonly ZipWriterEntry[], options: ZipWriterO
       extra
     ])
 
-    const local = Buffer.alloc(30)
-    local.writeUInt32LE(0x04034b50, 0)
-    local.writeUInt16LE(version, 4)
-    local.writeUInt16LE(flags, 6)
-    local.writeUInt16LE(deflate ? 8 : 0, 8)
-    local.writeUInt16LE(dosTime, 10)
-    local.writeUInt16LE(dosDate, 12)
-    local.writeUInt32LE(crc, 14)
-    local.writeUInt32LE(zip64 ? MAX_32 : body.length, 18)
-    local.writeUInt32LE(zip64 ? MAX_32 : data.length, 22)
-    local.writeUInt16LE(name.length, 26)
-    local.writeUInt16LE(localExtra.length, 28)
+    // The fields from the flags to the extra length are the same in both headers.
+    const common = (extraLength: number): Field[] => [
+      [2, flags],
+      [2, deflate ? 8 : 0],
+      [2, dosTime],
+      [2, dosDate],
+      [4, crc],
+      [4, zip64 ? MAX_32 : body.length],
+      [4, zip64 ? MAX_32 : data.length],
+      [2, name.length],
+      [2, extraLength]
+    ]
+    const local = pack([[4, 0x04034b50], [2, version], ...common(localExtra.length)])
     localParts.push(local, name, localExtra, body)
 
-    const central = Buffer.alloc(46)
-    central.writeUInt32LE(0x02014b50, 0)
-    central.writeUInt16LE(VERSION_MADE_BY_UNIX | version, 4)
-    central.writeUInt16LE(version, 6)
-    central.writeUInt16LE(flags, 8)
-    central.writeUInt16LE(deflate ? 8 : 0, 10)
-    central.writeUInt16LE(dosTime, 12)
-    central.writeUInt16LE(dosDate, 14)
-    central.writeUInt32LE(crc, 16)
-    central.writeUInt32LE(zip64 ? MAX_32 : body.length, 20)
-    central.writeUInt32LE(zip64 ? MAX_32 : data.length, 24)
-    central.writeUInt16LE(name.length, 28)
-    central.writeUInt16LE(centralExtra.length, 30)
     // comment length, disk number start, internal attributes: all 0
     // external attributes: Unix mode in the high word, the MS-DOS directory bit in the low one
-    central.writeUInt32LE((isDirectory ? MODE_DIRECTORY : MODE_FILE) * 0x10000 + (isDirectory ? 0x10 : 0), 38)
-    central.writeUInt32LE(zip64 ? MAX_32 : offset, 42)
+    const externalAttributes = (isDirectory ? MODE_DIRECTORY : MODE_FILE) * 0x10000 + (isDirectory ? 0x10 : 0)
+    const central = pack([
+      [4, 0x02014b50],
+      [2, VERSION_MADE_BY_UNIX | version],
+      [2, version],
+      ...common(centralExtra.length),
+      [2, 0],
+      [2, 0],
+      [2, 0],
+      [4, externalAttributes],
+      [4, zip64 ? MAX_32 : offset]
+    ])
     centralParts.push(central, name, centralExtra)
 
     offset += local.length + name.length + localExtra.length + body.length
@@ -100,35 +98,56 @@ export function writeZip(entries: readonly ZipWriterEntry[], options: ZipWriterO
   const centralDirectory = Buffer.concat(centralParts)
   const tail: Buffer[] = []
   if (zip64) {
-    const record = Buffer.alloc(56)
-    record.writeUInt32LE(0x06064b50, 0)
-    record.writeBigUInt64LE(BigInt(56 - 12), 4)
-    record.writeUInt16LE(VERSION_MADE_BY_UNIX | 45, 12)
-    record.writeUInt16LE(45, 14)
-    record.writeBigUInt64LE(BigInt(entries.length), 24)
-    record.writeBigUInt64LE(BigInt(entries.length), 32)
-    record.writeBigUInt64LE(BigInt(centralDirectory.length), 40)
-    record.writeBigUInt64LE(BigInt(offset), 48)
-    const locator = Buffer.alloc(20)
-    locator.writeUInt32LE(0x07064b50, 0)
-    locator.writeBigUInt64LE(BigInt(offset + centralDirectory.length), 8)
-    locator.writeUInt32LE(1, 16)
+    const record = pack([
+      [4, 0x06064b50],
+      [8, 56 - 12],
+      [2, VERSION_MADE_BY_UNIX | 45],
+      [2, 45],
+      [4, 0],
+      [4, 0],
+      [8, entries.length],
+      [8, entries.length],
+      [8, centralDirectory.length],
+      [8, offset]
+    ])
+    const locator = pack([
+      [4, 0x07064b50],
+      [4, 0],
+      [8, offset + centralDirectory.length],
+      [4, 1]
+    ])
     tail.push(record, locator)
   }
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(0x06054b50, 0)
-  end.writeUInt16LE(zip64 ? MAX_16 : entries.length, 8)
-  end.writeUInt16LE(zip64 ? MAX_16 : entries.length, 10)
-  end.writeUInt32LE(zip64 ? MAX_32 : centralDirectory.length, 12)
-  end.writeUInt32LE(zip64 ? MAX_32 : offset, 16)
+  const end = pack([
+    [4, 0x06054b50],
+    [2, 0],
+    [2, 0],
+    [2, zip64 ? MAX_16 : entries.length],
+    [2, zip64 ? MAX_16 : entries.length],
+    [4, zip64 ? MAX_32 : centralDirectory.length],
+    [4, zip64 ? MAX_32 : offset],
+    [2, 0]
+  ])
   tail.push(end)
   return Buffer.concat([...localParts, centralDirectory, ...tail])
 }
 
 function zip64Extra(values: readonly number[]): Buffer {
-  const field = Buffer.alloc(4 + 8 * values.length)
-  field.writeUInt16LE(0x0001, 0)
-  field.writeUInt16LE(8 * values.length, 2)
-  values.forEach((value, index) => field.writeBigUInt64LE(BigInt(value), 4 + 8 * index))
-  return field
+  return pack([[2, 0x0001], [2, 8 * values.length], ...values.map((value): Field => [8, value])])
+}
+
+/** A little-endian field: its width in bytes and its value. */
+type Field = readonly [bytes: 2 | 4 | 8, value: number]
+
+/** Little-endian fields, one after the other. */
+function pack(fields: readonly Field[]): Buffer {
+  const buffer = Buffer.alloc(fields.reduce((size, [bytes]) => size + bytes, 0))
+  let at = 0
+  for (const [bytes, value] of fields) {
+    if (bytes === 2) buffer.writeUInt16LE(value, at)
+    else if (bytes === 4) buffer.writeUInt32LE(value, at)
+    else buffer.writeBigUInt64LE(BigInt(value), at)
+    at += bytes
+  }
+  return buffer
 }

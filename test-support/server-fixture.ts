@@ -1,0 +1,17 @@
+// A local Tiyaro server per test for the server's own tests: `const start = useTestServers()` at the
+// top of a test file gives a `start(options)` whose servers are all closed after each test.
+import { afterEach } from '@jest/globals'
+import { startTiyaroServer, type ServerOptions, type TiyaroServer } from '../server/tiyaro-server.js'
+
+/** Registers the closing of the servers it starts after each test; returns the starter. */
+export function useTestServers(): (options?: ServerOptions) => Promise<TiyaroServer> {
+  const servers: TiyaroServer[] = []
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => server.close()))
+  })
+  return async (options = {}) => {
+    const server = await startTiyaroServer(options)
+    servers.push(server)
+    return server
+  }
+}

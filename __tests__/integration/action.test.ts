@@ -1,7 +1,6 @@
 // The bundled action (dist/index.js), run as the runner runs it, against the local server.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtemp, writeFile, copyFile, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { beforeAll, describe, expect, it } from '@jest/globals'
+import { writeFile, copyFile, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { readZip } from '../../server/zip-reader.js'
@@ -9,25 +8,16 @@ import {
   DEMO_CLASS,
   DEMO_INSTANCE,
   TEST_API_KEY,
-  expectNoSecretsInRuns,
   operationsSeen,
   runWith,
-  startServer
+  useServer,
+  useServers
 } from '../../test-support/action-fixture.js'
+import { useTempDir } from '../../test-support/fixtures.js'
 import { pngBytes } from '../../test-support/images.js'
 
-let server: TiyaroServer
-const servers: TiyaroServer[] = []
-
-beforeAll(async () => {
-  server = await startServer()
-  servers.push(server)
-})
-
-afterAll(async () => {
-  expectNoSecretsInRuns(servers)
-  await Promise.all(servers.map((s) => s.close()))
-})
+const server = useServer()
+const startServer = useServers()
 
 const ALL_HYPERPARAMETERS = {
   model: 'stable-diffusion-v1-5',
@@ -166,7 +156,6 @@ describe('the whole workflow', () => {
 
   it('fails the step with errMsg when the training fails', async () => {
     const failing = await startServer({ outcome: 'failed', failMessage: 'CUDA out of memory at step 12' })
-    servers.push(failing)
     const run = await runWith(failing)
     expect(run.exitCode).toBe(1)
     expect(run.outputs.status).toBe('failed')
@@ -187,7 +176,6 @@ describe('the whole workflow', () => {
 
   it('attaches to a running job with job-id: no create, upload or start', async () => {
     const slow = await startServer({ trainingMs: 1500 })
-    servers.push(slow)
     const started = await runWith(slow, { wait: 'false' })
     const jobId = started.outputs['job-id']
     const before = slow.requests.length
@@ -229,9 +217,8 @@ async function runAction(_server: TiyaroServer, inputs: Record<string, string>) 
 }
 
 describe('bad input fails before any network call', () => {
-  let workspace: string
+  const workspace = useTempDir('tiyaro-bad-')
   beforeAll(async () => {
-    workspace = await mkdtemp(join(tmpdir(), 'tiyaro-bad-'))
     await writeFile(join(workspace, 'notes.txt'), 'not an image')
     await copyFile(join(DEMO_INSTANCE, 'robot-01.jpg'), join(workspace, 'robot-01.jpg'))
     await writeFile(join(workspace, 'image.png'), pngBytes({ width: 8, height: 8 }))

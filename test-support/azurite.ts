@@ -18,7 +18,8 @@ export interface Azurite {
   stop(): Promise<void>
 }
 
-const START_TIMEOUT_MS = 20_000
+// generous: on a loaded two-core machine Azurite has taken over 20 s to listen
+const START_TIMEOUT_MS = 60_000
 const STOP_TIMEOUT_MS = 3_000
 const LISTENING = /successfully listens on (http:\/\/\S+)/
 

@@ -3,7 +3,7 @@
 // tests and the demo.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,7 +30,7 @@ export interface ActionRun {
   readonly outputs: Record<string, string>
   readonly summary: string
   readonly state: Record<string, string>
-  /** RUNNER_TEMP of this run */
+  /** RUNNER_TEMP of this run (made by runAction unless given: then removeRunTemps() removes it) */
   readonly runnerTemp: string
   readonly durationMs: number
 }
@@ -40,6 +40,7 @@ export interface RunActionOptions {
   readonly inputs: Record<string, string | undefined>
   /** extra environment (runner services, GITHUB_* context) */
   readonly env?: Record<string, string | undefined>
+  /** RUNNER_TEMP to use; by default a new folder in os.tmpdir(), which removeRunTemps() removes */
   readonly runnerTemp?: string
   readonly workspace?: string
   readonly entry?: string
@@ -87,7 +88,7 @@ function baseEnv(): Record<string, string> {
 }
 
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
-  const runnerTemp = options.runnerTemp ?? (await mkdtemp(join(tmpdir(), 'tiyaro-run-')))
+  const runnerTemp = options.runnerTemp ?? (await makeRunTemp())
   const files = {
     GITHUB_OUTPUT: join(runnerTemp, 'github-output'),
     GITHUB_STATE: join(runnerTemp, 'github-state'),
@@ -143,6 +144,25 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   }
   recordRun(run)
   return run
+}
+
+/** The RUNNER_TEMP folders runAction made, until removeRunTemps() removes them. */
+const runTemps = new Set<string>()
+
+async function makeRunTemp(): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'tiyaro-run-'))
+  runTemps.add(folder)
+  return folder
+}
+
+/**
+ * Removes the RUNNER_TEMP folders runAction made (not the ones it was given), with the zips,
+ * samples and caches the runs left in them. For when no test reads those runs any more.
+ */
+export async function removeRunTemps(): Promise<void> {
+  const folders = [...runTemps]
+  runTemps.clear()
+  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })))
 }
 
 /** Every run of this process, for the secret scan. */

@@ -1,7 +1,6 @@
 // The bundled action (dist/index.js), run as the runner runs it, against the local server.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtemp, writeFile, copyFile, readFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { beforeAll, describe, expect, it } from '@jest/globals'
+import { writeFile, copyFile, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { readZip } from '../../server/zip-reader.js'
@@ -9,26 +8,17 @@ import {
   DEMO_CLASS,
   DEMO_INSTANCE,
   TEST_API_KEY,
-  expectNoSecretsInRuns,
   operationsSeen,
   runWith,
-  startServer
+  useServer,
+  useServers
 } from '../../test-support/action-fixture.js'
+import { useTempDir } from '../../test-support/fixtures.js'
 import { pngBytes } from '../../test-support/images.js'
 import { HYPERPARAMETER_INPUTS, HYPERPARAMETER_VALUES } from '../../test-support/hyperparameter-cases.js'
 
-let server: TiyaroServer
-const servers: TiyaroServer[] = []
-
-beforeAll(async () => {
-  server = await startServer()
-  servers.push(server)
-})
-
-afterAll(async () => {
-  expectNoSecretsInRuns(servers)
-  await Promise.all(servers.map((s) => s.close()))
-})
+const server = useServer()
+const startServer = useServers()
 
 describe('the whole workflow', () => {
   it('trains with every hyperparameter, each sent with its GraphQL type and value', async () => {
@@ -119,7 +109,6 @@ describe('the whole workflow', () => {
 
   it('fails the step with errMsg when the training fails', async () => {
     const failing = await startServer({ outcome: 'failed', failMessage: 'CUDA out of memory at step 12' })
-    servers.push(failing)
     const run = await runWith(failing)
     expect(run.exitCode).toBe(1)
     expect(run.outputs.status).toBe('failed')
@@ -140,7 +129,6 @@ describe('the whole workflow', () => {
 
   it('attaches to a running job with job-id: no create, upload or start', async () => {
     const slow = await startServer({ trainingMs: 1500 })
-    servers.push(slow)
     const started = await runWith(slow, { wait: 'false' })
     const jobId = started.outputs['job-id']
     const before = slow.requests.length
@@ -182,9 +170,8 @@ async function runAction(_server: TiyaroServer, inputs: Record<string, string>) 
 }
 
 describe('bad input fails before any network call', () => {
-  let workspace: string
+  const workspace = useTempDir('tiyaro-bad-')
   beforeAll(async () => {
-    workspace = await mkdtemp(join(tmpdir(), 'tiyaro-bad-'))
     await writeFile(join(workspace, 'notes.txt'), 'not an image')
     await copyFile(join(DEMO_INSTANCE, 'robot-01.jpg'), join(workspace, 'robot-01.jpg'))
     await writeFile(join(workspace, 'image.png'), pngBytes({ width: 8, height: 8 }))

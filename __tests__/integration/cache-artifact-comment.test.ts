@@ -1,10 +1,9 @@
 // The bundled action with the real @actions/cache, @actions/artifact and @actions/github, against
 // the local runner services (Azurite behind a Twirp cache and artifact service), a local GitHub
 // REST stand-in and the local Tiyaro server.
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { createHash, randomUUID } from 'node:crypto'
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { readZip } from '../../server/zip-reader.js'
@@ -13,39 +12,22 @@ import { restoreFolder } from '../../src/github/cache-store.js'
 import {
   DEMO_CLASS,
   TEST_API_KEY,
-  expectNoSecretsInRuns,
   operationsSeen,
   runWith,
-  startServer
+  useServer,
+  useServers
 } from '../../test-support/action-fixture.js'
-import { type GitHubApi, startGitHubApi } from '../../test-support/github-api.js'
+import { useGitHubApi, useRunnerServices, useTempDir, withEnv } from '../../test-support/fixtures.js'
 import type { ActionRun } from '../../test-support/run-action.js'
-import { type RunnerServices, startRunnerServices } from '../../test-support/runner-services.js'
 
 const GITHUB_TOKEN = 'ghs_localTestToken0123456789abcdef'
 const REPOSITORY = { owner: 'octo', repo: 'dreams' }
 
-let server: TiyaroServer
-let services: RunnerServices
-let github: GitHubApi
-let scratch: string
-const servers: TiyaroServer[] = []
-
-beforeAll(async () => {
-  ;[server, services, github] = await Promise.all([
-    startServer(),
-    startRunnerServices(),
-    startGitHubApi({ token: GITHUB_TOKEN })
-  ])
-  servers.push(server)
-  scratch = await mkdtemp(join(tmpdir(), 'tiyaro-cache-artifact-'))
-})
-
-afterAll(async () => {
-  expectNoSecretsInRuns(servers, [GITHUB_TOKEN])
-  await Promise.all([...servers.map((s) => s.close()), services?.stop(), github?.stop()])
-  if (scratch) await rm(scratch, { recursive: true, force: true })
-})
+const startServer = useServers({ secrets: [GITHUB_TOKEN] })
+const server = useServer()
+const services = useRunnerServices()
+const github = useGitHubApi({ token: GITHUB_TOKEN })
+const scratch = useTempDir('tiyaro-cache-artifact-')
 
 /** The environment of a job on github.com: runner services, the REST API and the run's context. */
 function runnerEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -85,17 +67,11 @@ function annotations(run: ActionRun): string[] {
 /** Runs `body` with the test process set up like a job of the local runner services. */
 async function asRunnerJob<T>(body: () => Promise<T>): Promise<T> {
   const env = { ...services.env, RUNNER_TEMP: await mkdtemp(join(scratch, 'reader-')) }
-  const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]))
-  Object.assign(process.env, env)
   const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true) // the library's ::debug:: lines
   try {
-    return await body()
+    return await withEnv(env, body)
   } finally {
     write.mockRestore()
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name]
-      else process.env[name] = value
-    }
   }
 }
 
@@ -172,9 +148,14 @@ describe('class-image cache', () => {
 
   it('lets two runs save the same key at once: both succeed, one entry, no warning or error about the cache', async () => {
     const inputs = { 'class-prompt': 'a photo of a toy robot, raced' }
+    // Each run has a checkout of its own, as two jobs have: the same images, not the same files.
+    // The action hard-links the images it saves, and a link one run makes or removes while the
+    // other's tar reads that file fails the tar ("file changed as we read it").
+    const checkouts = ['race-a', 'race-b'].map((name) => join(scratch, name))
+    await Promise.all(checkouts.map((folder) => cp(DEMO_CLASS, folder, { recursive: true })))
     const requestsBefore = services.requests.length
 
-    const runs = await Promise.all([runOn(server, inputs), runOn(server, inputs)])
+    const runs = await Promise.all(checkouts.map((folder) => runOn(server, { ...inputs, 'class-images': folder })))
 
     for (const run of runs) {
       expect(run.exitCode).toBe(0)
@@ -268,7 +249,6 @@ describe('artifact', () => {
 
   it('is uploaded after a failed training too, with the status and the message', async () => {
     const failing = await startServer({ outcome: 'failed', failMessage: 'CUDA out of memory at step 3' })
-    servers.push(failing)
     const run = await runOn(failing, { 'artifact-name': 'failed-result' })
     expect(run.exitCode).toBe(1)
     const id = Number(run.outputs['artifact-id'])
@@ -386,7 +366,6 @@ describe('pull-request comment', () => {
 describe('re-run safety', () => {
   it('attaches attempt 2 to the job attempt 1 started and timed out on: one training, attempt 2 ends done', async () => {
     const stuck = await startServer({ outcome: 'never' })
-    servers.push(stuck)
     const runId = String(8_000_000 + Math.floor(Math.random() * 1_000_000))
     const inputs = { 'timeout-minutes': '0.05', 'class-prompt': 'a photo of a toy robot, re-run' }
 
@@ -439,7 +418,6 @@ describe('re-run safety', () => {
 
   it('starts a new training on a re-run of a training that failed', async () => {
     const failing = await startServer({ outcome: 'failed', failMessage: 'CUDA out of memory' })
-    servers.push(failing)
     const runId = String(10_000_000 + Math.floor(Math.random() * 1_000_000))
     const attempt1 = await runOn(failing, {}, { GITHUB_RUN_ID: runId })
     expect(attempt1.outputs.status).toBe('failed')

@@ -1,27 +1,10 @@
 // Cancellation by the runner, and every request through a real proxy process.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import type { TiyaroServer } from '../../server/tiyaro-server.js'
-import { expectNoSecretsInRuns, runWith, startServer } from '../../test-support/action-fixture.js'
-import { startProxyProcess, type ProxyProcess } from '../../test-support/proxy-process.js'
+import { describe, expect, it } from '@jest/globals'
+import { runWith, useServers } from '../../test-support/action-fixture.js'
+import { useProxyProcess } from '../../test-support/fixtures.js'
 
-const servers: TiyaroServer[] = []
-let proxy: ProxyProcess
-
-beforeAll(async () => {
-  proxy = await startProxyProcess()
-})
-
-afterAll(async () => {
-  expectNoSecretsInRuns(servers)
-  await proxy.stop()
-  await Promise.all(servers.map((server) => server.close()))
-})
-
-async function serverWith(options: Parameters<typeof startServer>[0] = {}): Promise<TiyaroServer> {
-  const server = await startServer(options)
-  servers.push(server)
-  return server
-}
+const serverWith = useServers()
+const proxy = useProxyProcess()
 
 /** Waits until the proxy logged every connection that has closed by now. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 200))

@@ -1,33 +1,13 @@
 // The fault matrix: every call of the workflow meets every transient fault the local server can
 // inject, through the bundled action. Each run must end done with exactly one training started.
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import type { Fault } from '../../server/faults.js'
-import type { ServerOptions, TiyaroServer } from '../../server/tiyaro-server.js'
-import { expectNoSecretsInRuns, operationsSeen, runWith, startServer } from '../../test-support/action-fixture.js'
+import { WORKFLOW_CALLS, operationsSeen, runWith, useServers } from '../../test-support/action-fixture.js'
 
-const servers: TiyaroServer[] = []
-afterAll(async () => {
-  expectNoSecretsInRuns(servers, ['wrong-key-0123456789'])
-  await Promise.all(servers.map((server) => server.close()))
-})
-
-async function serverWith(options: ServerOptions = {}): Promise<TiyaroServer> {
-  const server = await startServer(options)
-  servers.push(server)
-  return server
-}
+const serverWith = useServers({ secrets: ['wrong-key-0123456789'] })
 
 /** A short request timeout so that a hang costs a second, a fast poll. */
 const FAST = { 'request-timeout-seconds': '1', 'poll-interval-seconds': '0.1', 'timeout-minutes': '1' }
-
-const CALLS = [
-  'newJobID',
-  'getJobInputURL',
-  'upload',
-  'startRetrainingJob',
-  'getJobStatus',
-  'getRetrainedModels'
-] as const
 
 const FAULTS: [string, Fault, number][] = [
   ['two HTTP 503s', { kind: 'status', status: 503 }, 2],
@@ -37,7 +17,9 @@ const FAULTS: [string, Fault, number][] = [
   ['a malformed (non-JSON) answer', { kind: 'malformed' }, 1]
 ]
 
-const matrix = CALLS.flatMap((call) => FAULTS.map(([label, fault, times]) => [call, label, fault, times] as const))
+const matrix = WORKFLOW_CALLS.flatMap((call) =>
+  FAULTS.map(([label, fault, times]) => [call, label, fault, times] as const)
+)
 
 describe('fault matrix', () => {
   it.concurrent.each(matrix)('%s: %s → done, one training', async (call, _label, fault, times) => {

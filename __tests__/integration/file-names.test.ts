@@ -1,25 +1,18 @@
 // File names from the user's folder, through the bundled action: names that one person would
 // read as the same (NFC vs NFD), and names that are not UTF-8, fail before any request.
-import { afterAll, describe, expect, it } from '@jest/globals'
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { describe, expect, it } from '@jest/globals'
+import { copyFile, mkdir, mkdtemp, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
-import { DEMO_INSTANCE, expectNoSecretsInRuns, runWith, startServer } from '../../test-support/action-fixture.js'
+import { DEMO_INSTANCE, runWith, useServers } from '../../test-support/action-fixture.js'
+import { useTempDir } from '../../test-support/fixtures.js'
 
-const servers: TiyaroServer[] = []
-const folders: string[] = []
-
-afterAll(async () => {
-  expectNoSecretsInRuns(servers)
-  await Promise.all(servers.map((server) => server.close()))
-  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })))
-})
+const startServer = useServers()
+const scratch = useTempDir('tiyaro-names-')
 
 /** A workspace whose instance folder holds the demo images; returns it and the instance folder. */
 async function demoWorkspace(): Promise<{ workspace: string; instance: string }> {
-  const workspace = await mkdtemp(join(tmpdir(), 'tiyaro-names-'))
-  folders.push(workspace)
+  const workspace = await mkdtemp(join(scratch, 'workspace-'))
   const instance = join(workspace, 'instance')
   await mkdir(instance)
   for (const name of await readdir(DEMO_INSTANCE)) await copyFile(join(DEMO_INSTANCE, name), join(instance, name))
@@ -28,7 +21,6 @@ async function demoWorkspace(): Promise<{ workspace: string; instance: string }>
 
 async function runOn(workspace: string): Promise<Awaited<ReturnType<typeof runWith>> & { server: TiyaroServer }> {
   const server = await startServer()
-  servers.push(server)
   const run = await runWith(server, { 'instance-images': 'instance', 'class-images': '' }, { workspace })
   return { ...run, server }
 }

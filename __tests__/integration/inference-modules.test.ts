@@ -1,32 +1,22 @@
 // The inference client, the class-image generator and the samples as modules, against the local
 // Tiyaro server: what each sends, how it retries, what it writes.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtemp, readFile, readdir, rm, unlink } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { readFile, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readPng } from '../../server/png.js'
-import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { fillClassFolder } from '../../src/extras/class-generator.js'
 import { closeHttp } from '../../src/shared/http.js'
 import { InferenceError, callInference } from '../../src/tiyaro/inference.js'
 import { writeSamples } from '../../src/extras/samples.js'
-import { TEST_API_KEY, startServer } from '../../test-support/action-fixture.js'
+import { TEST_API_KEY, useServer } from '../../test-support/action-fixture.js'
+import { useTempDir } from '../../test-support/fixtures.js'
 import { pngBytes, writeImageTree } from '../../test-support/images.js'
 
-let server: TiyaroServer
-let dir: string
+// the keep-alive connections of the modules under test, closed before the server
+afterAll(closeHttp)
+const server = useServer()
+const dir = useTempDir('inference-')
 const retry = { baseDelayMs: 5, maxDelayMs: 20 }
-
-beforeAll(async () => {
-  server = await startServer()
-  dir = await mkdtemp(join(tmpdir(), 'inference-'))
-})
-
-afterAll(async () => {
-  await closeHttp()
-  await server.close()
-  await rm(dir, { recursive: true, force: true })
-})
 
 const inferences = (since: number) => server.requests.slice(since).filter((entry) => entry.kind === 'inference')
 

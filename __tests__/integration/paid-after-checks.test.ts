@@ -1,32 +1,18 @@
 // Nothing that costs credits happens before every image passed its checks: with
 // class-image-generator-url set, a bad instance or class image fails the run before any
 // inference call (class images are generated only for a dataset that can be trained).
-import { afterAll, describe, expect, it } from '@jest/globals'
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { describe, expect, it } from '@jest/globals'
+import { copyFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { TiyaroServer } from '../../server/tiyaro-server.js'
-import {
-  DEMO_CLASS,
-  DEMO_INSTANCE,
-  expectNoSecretsInRuns,
-  runWith,
-  startServer
-} from '../../test-support/action-fixture.js'
+import { DEMO_CLASS, DEMO_INSTANCE, runWith, useServers } from '../../test-support/action-fixture.js'
+import { useTempDir } from '../../test-support/fixtures.js'
 
-const servers: TiyaroServer[] = []
-const folders: string[] = []
-
-afterAll(async () => {
-  expectNoSecretsInRuns(servers)
-  await Promise.all(servers.map((server) => server.close()))
-  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })))
-})
+const startServer = useServers()
+const scratch = useTempDir('tiyaro-paid-')
 
 /** A workspace with copies of the demo images; `spoil` adds a file that is not an image. */
 async function workspaceWith(spoil: 'instance' | 'class'): Promise<string> {
-  const workspace = await mkdtemp(join(tmpdir(), 'tiyaro-paid-'))
-  folders.push(workspace)
+  const workspace = await mkdtemp(join(scratch, 'workspace-'))
   for (const [from, to] of [
     [DEMO_INSTANCE, 'instance'],
     [DEMO_CLASS, 'class']
@@ -41,7 +27,6 @@ async function workspaceWith(spoil: 'instance' | 'class'): Promise<string> {
 describe('class-image generation waits for the checks', () => {
   it.each(['instance', 'class'] as const)('a bad %s image: exit 1, no inference call, no job', async (spoil) => {
     const server = await startServer()
-    servers.push(server)
     const workspace = await workspaceWith(spoil)
     const run = await runWith(
       server,
@@ -56,7 +41,7 @@ describe('class-image generation waits for the checks', () => {
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toContain(`${spoil}-images: 1 problem in`)
     expect(run.stdout).toContain('notes.txt: not a JPEG, PNG or WebP image')
-    expect(server.requests.filter((entry) => entry.kind === 'inference')).toHaveLength(0)
+    expect(server.requests.filter((entry: { kind: string }) => entry.kind === 'inference')).toHaveLength(0)
     expect(server.requests).toHaveLength(0)
   })
 })

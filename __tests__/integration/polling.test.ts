@@ -2,9 +2,9 @@
 // per interval, never bunches checks up after a failed one, and sees the end within one
 // interval. Judged from the local server's request log (arrival times), not from the clock of
 // the test.
-import { afterAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import type { RequestLogEntry, TiyaroServer } from '../../server/tiyaro-server.js'
-import { expectNoSecretsInRuns, runWith, startServer } from '../../test-support/action-fixture.js'
+import { runWith, useServers } from '../../test-support/action-fixture.js'
 
 const TRAINING_MS = 1500
 const INTERVAL_MS = 500
@@ -15,12 +15,7 @@ const INTERVAL_MS = 500
 const EARLY_MS = 0.1 * INTERVAL_MS
 const LATE_MS = 0.8 * INTERVAL_MS
 
-const servers: TiyaroServer[] = []
-
-afterAll(async () => {
-  expectNoSecretsInRuns(servers)
-  await Promise.all(servers.map((server) => server.close()))
-})
+const startServer = useServers()
 
 interface WaitSeen {
   readonly checks: readonly RequestLogEntry[]
@@ -63,7 +58,6 @@ function expectCalmWait({ checks, finishedAt }: WaitSeen): void {
 describe('waiting for a job', () => {
   it('checks once per interval and sees the end within one interval', async () => {
     const server = await startServer({ trainingMs: TRAINING_MS })
-    servers.push(server)
     const seen = await trainAndWatch(server)
     expectCalmWait(seen)
     // a 1.5 s training at 0.3 s: about six checks, never a burst
@@ -73,7 +67,6 @@ describe('waiting for a job', () => {
 
   it('does not repeat a failed check at once: the next interval is the retry', async () => {
     const server = await startServer({ trainingMs: TRAINING_MS })
-    servers.push(server)
     server.injectFault('getJobStatus', { kind: 'status', status: 503 }, 2)
     const seen = await trainAndWatch(server)
     const failed = seen.checks.filter((check) => check.status === 503)

@@ -1,32 +1,23 @@
 // The four run modes, decided in-process by obtainJob() against the local Tiyaro server and the
 // local runner services (the re-run record lives in the Actions cache).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { afterAll, describe, expect, it } from '@jest/globals'
+import { mkdtemp } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { getConfig } from '../../src/inputs/index.js'
 import { newRunContext, obtainJob, type RunMode } from '../../src/pipeline.js'
 import { newReport } from '../../src/report/index.js'
 import { closeHttp } from '../../src/shared/http.js'
-import { operationsSeen, startServer, trainingInputs } from '../../test-support/action-fixture.js'
-import { type RunnerServices, startRunnerServices } from '../../test-support/runner-services.js'
+import { operationsSeen, trainingInputs, useServer } from '../../test-support/action-fixture.js'
+import { useRunnerServices, useTempDir } from '../../test-support/fixtures.js'
 
-let server: TiyaroServer
-let services: RunnerServices
-let scratch: string
+const server = useServer()
+const services = useRunnerServices()
+const scratch = useTempDir('tiyaro-run-modes-')
 const savedEnv = { ...process.env }
-
-beforeAll(async () => {
-  ;[server, services] = await Promise.all([startServer(), startRunnerServices()])
-  scratch = await mkdtemp(join(tmpdir(), 'tiyaro-run-modes-'))
-})
 
 afterAll(async () => {
   process.env = savedEnv
   await closeHttp()
-  await Promise.all([server?.close(), services?.stop()])
-  await rm(scratch, { recursive: true, force: true })
 })
 
 /** Sets the action's inputs and the runner's variables, then decides the mode as a run would. */

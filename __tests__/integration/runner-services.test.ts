@@ -1,28 +1,34 @@
 // The real @actions/cache, @actions/artifact and @actions/github against the local stand-ins.
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { DefaultArtifactClient } from '@actions/artifact'
 import { restoreCache, saveCache } from '@actions/cache'
 import { getOctokit } from '@actions/github'
-import { type GitHubApi, startGitHubApi } from '../../test-support/github-api.js'
-import { type RunnerServices, startRunnerServices } from '../../test-support/runner-services.js'
+import {
+  useEnv,
+  useExitCodeReset,
+  useGitHubApi,
+  useRunnerServices,
+  useStdoutCapture,
+  useTempDir
+} from '../../test-support/fixtures.js'
 
-let services: RunnerServices
-let root: string
-let runnerTemp: string
-const savedEnv = new Map<string, string | undefined>()
+const root = useTempDir('runner-services-')
+const runnerTemp = path.join(root, 'runner-temp')
+const services = useRunnerServices()
+const env = useEnv('all')
+// core.setFailed and friends set the real exit code; jest would then exit 1 after a PASS.
+useExitCodeReset()
 // The libraries log through process.stdout (`::warning::` and the like): keep it for assertions.
-let stdout: string[] = []
+const stdout = useStdoutCapture()
 
-function setEnv(values: Record<string, string>): void {
-  for (const [name, value] of Object.entries(values)) {
-    if (!savedEnv.has(name)) savedEnv.set(name, process.env[name])
-    process.env[name] = value
-  }
-}
+beforeAll(async () => {
+  await mkdir(runnerTemp)
+  await mkdir(path.join(root, 'workspace'))
+  env.set({ ...services.env, RUNNER_TEMP: runnerTemp, GITHUB_WORKSPACE: path.join(root, 'workspace') })
+})
 
 async function writeFolder(folder: string, files: Record<string, string | Buffer>): Promise<void> {
   await rm(folder, { recursive: true, force: true })
@@ -36,35 +42,6 @@ async function writeFolder(folder: string, files: Record<string, string | Buffer
 function cachedFolder(name: string): string {
   return path.join(runnerTemp, 'cached', name)
 }
-
-beforeAll(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'runner-services-'))
-  runnerTemp = path.join(root, 'runner-temp')
-  await mkdir(runnerTemp)
-  await mkdir(path.join(root, 'workspace'))
-  services = await startRunnerServices()
-  setEnv({ ...services.env, RUNNER_TEMP: runnerTemp, GITHUB_WORKSPACE: path.join(root, 'workspace') })
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(chunk.toString())
-    return true
-  })
-})
-
-afterEach(() => {
-  // core.setFailed and friends set the real exit code; jest would then exit 1 after a PASS.
-  process.exitCode = undefined
-  stdout = []
-})
-
-afterAll(async () => {
-  jest.restoreAllMocks()
-  for (const [name, value] of savedEnv) {
-    if (value === undefined) delete process.env[name]
-    else process.env[name] = value
-  }
-  await services?.stop()
-  if (root) await rm(root, { recursive: true, force: true })
-})
 
 describe('cache service (real @actions/cache)', () => {
   it('saves a folder and restores it by its exact key', async () => {
@@ -106,7 +83,7 @@ describe('cache service (real @actions/cache)', () => {
     expect(await restoreCache([folder], 'never-saved', ['nothing-like-it-'])).toBeUndefined()
     // exact-key-1 exists, but was saved for other paths: another version, so a miss.
     expect(await restoreCache([folder], 'exact-key-1')).toBeUndefined()
-    expect(stdout.join('')).not.toContain('::warning::')
+    expect(stdout.text()).not.toContain('::warning::')
   })
 
   it('lets two jobs race to save one key: both end without an error or a warning', async () => {
@@ -117,7 +94,7 @@ describe('cache service (real @actions/cache)', () => {
 
     expect(ids.filter((id) => id > 0)).toHaveLength(1)
     expect(ids).toContain(-1)
-    const log = stdout.join('')
+    const log = stdout.text()
     expect(log).toContain('another job may be creating this cache')
     expect(log).not.toContain('::warning::')
     expect(log).not.toContain('::error::')
@@ -201,16 +178,8 @@ describe('artifact service (real @actions/artifact)', () => {
 })
 
 describe('GitHub REST stand-in (real @actions/github)', () => {
-  let api: GitHubApi
+  const api = useGitHubApi({ token: 'ghs_test' })
   const repo = { owner: 'octo', repo: 'dreams' }
-
-  beforeAll(async () => {
-    api = await startGitHubApi({ token: 'ghs_test' })
-  })
-
-  afterAll(async () => {
-    await api?.stop()
-  })
 
   it('creates, lists and updates a pull-request comment', async () => {
     const octokit = getOctokit('ghs_test', { baseUrl: api.url })

@@ -1,29 +1,15 @@
 // Sample images after `done` and class images generated once, through the bundled action against
 // the local Tiyaro server (and, for the cache, the local runner services).
-import { afterAll, describe, expect, it } from '@jest/globals'
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { describe, expect, it } from '@jest/globals'
+import { copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { readPng } from '../../server/png.js'
 import type { RequestLogEntry, TiyaroServer } from '../../server/tiyaro-server.js'
 import { readZip } from '../../server/zip-reader.js'
-import { DEMO_CLASS, expectNoSecretsInRuns, runWith, startServer } from '../../test-support/action-fixture.js'
-import { startRunnerServices, type RunnerServices } from '../../test-support/runner-services.js'
+import { DEMO_CLASS, runWith, useServers } from '../../test-support/action-fixture.js'
+import { useRunnerServices, useTempDir } from '../../test-support/fixtures.js'
 
-const servers: TiyaroServer[] = []
-let services: RunnerServices | undefined
-
-afterAll(async () => {
-  expectNoSecretsInRuns(servers)
-  await Promise.all(servers.map((server) => server.close()))
-  await services?.stop()
-})
-
-async function serverWith(): Promise<TiyaroServer> {
-  const server = await startServer()
-  servers.push(server)
-  return server
-}
+const serverWith = useServers()
 
 const PROMPTS = ['a photo of sks toy robot on the moon', 'a photo of sks toy robot | in a "garden"']
 
@@ -111,10 +97,11 @@ describe('sample images', () => {
 })
 
 describe('class images generated once', () => {
+  const services = useRunnerServices()
+  const workspace = useTempDir('tiyaro-generate-')
+
   it('generates the 4 missing of 6, zips 6, caches them; the next run restores all 6 and generates none', async () => {
-    services = await startRunnerServices()
     const server = await serverWith()
-    const workspace = await mkdtemp(join(tmpdir(), 'tiyaro-generate-'))
     const classDir = join(workspace, 'class')
     await mkdir(classDir)
     for (const name of (await readdir(DEMO_CLASS)).slice(0, 2))

@@ -13,6 +13,7 @@ import {
   HYPERPARAMETER_INPUTS,
   HYPERPARAMETER_VALUES
 } from '../../test-support/hyperparameter-cases.js'
+import { useEnv } from '../../test-support/fixtures.js'
 
 const API_KEY = 'tk_live_0123456789abcdefSECRET'
 const WORKSPACE = '/home/runner/work/repo/repo'
@@ -27,14 +28,11 @@ const ENV: NodeJS.ProcessEnv = { GITHUB_WORKSPACE: WORKSPACE }
 
 // core.getInput reads process.env: each test starts with no INPUT_* variable and gets the
 // originals back afterwards. Output (the ::add-mask:: commands) is captured, not printed.
-let savedInputs: [string, string | undefined][]
+const env = useEnv('each')
 let stdout: string[]
 
 beforeEach(() => {
-  savedInputs = Object.keys(process.env)
-    .filter((name) => name.startsWith('INPUT_'))
-    .map((name) => [name, process.env[name]])
-  for (const [name] of savedInputs) delete process.env[name]
+  env.clearInputs()
   stdout = []
   jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout.push(String(chunk))
@@ -44,13 +42,11 @@ beforeEach(() => {
 
 afterEach(() => {
   jest.restoreAllMocks()
-  for (const name of Object.keys(process.env)) if (name.startsWith('INPUT_')) delete process.env[name]
-  for (const [name, value] of savedInputs) process.env[name] = value
 })
 
 /** As the runner passes `with:` values: INPUT_<NAME uppercased>, hyphens kept. */
 function setInputs(inputs: Readonly<Record<string, string>>): void {
-  for (const [name, value] of Object.entries(inputs)) process.env[`INPUT_${name.toUpperCase()}`] = value
+  env.setInputs(inputs)
 }
 
 function configOf(inputs: Readonly<Record<string, string>> = {}, env: NodeJS.ProcessEnv = ENV): Config {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import type { JobStatus } from '../../src/tiyaro/api.js'
 import { TransientError } from '../../src/shared/retry.js'
 import { waitForJob } from '../../src/tiyaro/wait.js'
@@ -71,13 +71,21 @@ describe('waitForJob', () => {
   })
 
   it('times out at the deadline after a last check on it', async () => {
-    const api = fakeApi([running])
-    const started = Date.now()
-    const outcome = await waitForJob(api, { jobId: 'j', deadline: started + 120, pollIntervalMs: 50 })
-    expect(outcome.kind).toBe('timed-out')
-    expect(Date.now() - started).toBeGreaterThanOrEqual(115)
-    // checks at 0, 50, 100 and the deadline (120)
-    expect(api.calls).toBe(4)
+    // the clock is jest's, so a loaded machine cannot stretch an interval past the deadline
+    jest.useFakeTimers()
+    try {
+      const api = fakeApi([running])
+      const started = Date.now()
+      const waiting = waitForJob(api, { jobId: 'j', deadline: started + 120, pollIntervalMs: 50 })
+      await jest.advanceTimersByTimeAsync(500)
+      const outcome = await waiting
+      expect(outcome.kind).toBe('timed-out')
+      expect(Date.now() - started).toBeGreaterThanOrEqual(120)
+      // checks at 0, 50, 100 and the deadline (120)
+      expect(api.calls).toBe(4)
+    } finally {
+      jest.useRealTimers()
+    }
   })
 
   it('stops at once when cancelled', async () => {

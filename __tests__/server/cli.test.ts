@@ -81,7 +81,8 @@ describe('server/cli.js', () => {
   let outDir: string
 
   // Compile only server/ (the CLI and what it imports) into a folder inside the project, so the
-  // project's package.json ("type": "module") and node_modules apply.
+  // project's package.json ("type": "module") and node_modules apply. That reads the AWS SDK's
+  // type declarations too (the upload URLs are S3's): some 20 s on a loaded machine, hence 2 min.
   beforeAll(async () => {
     await mkdir(join(root, '.tmp'), { recursive: true })
     outDir = await mkdtemp(join(root, '.tmp', 'server-cli-'))
@@ -108,7 +109,7 @@ describe('server/cli.js', () => {
       ],
       { cwd: root }
     )
-  }, 60_000)
+  }, 120_000)
 
   afterAll(async () => {
     if (outDir) await rm(outDir, { recursive: true, force: true })

@@ -5,6 +5,7 @@ import { parseFaultSpec, type Fault } from './faults.js'
 import { SCHEMA_REVISIONS, type SchemaRevision } from './schema.js'
 import type { Outcome } from './training-types.js'
 import type { ServerOptions } from './tiyaro-server.js'
+import { UPLOAD_SIGNERS, type UploadSignerKind } from './upload-auth.js'
 
 export const CLI_USAGE = `Usage: node build/server/cli.js [options]
   --port N                 port to listen on (default 8787; 0 = any free port)
@@ -15,6 +16,9 @@ export const CLI_USAGE = `Usage: node build/server/cli.js [options]
   --outcome O              done | failed | never (default done)
   --fail-message M         errMsg of failed jobs (default "CUDA out of memory")
   --upload-url-ttl-ms N    lifetime of presigned upload URLs (default 900000)
+  --upload-signer S        sigv4 (real S3 presigned URLs, checked as S3 does) | hmac (the
+                           server's own simple scheme, which takes chunked bodies) (default sigv4)
+  --upload-key-prefix P    sigv4: start of every object key, before <jobID>/<objName> (default none)
   --vendor V               vendor of trained models (default local)
   --fault T:KIND[:ARG]:N   inject a fault into the next N requests of target T; repeatable
                            (e.g. getJobStatus:status:503:2, upload:reset:1, inference:hang:5000:1,
@@ -44,6 +48,8 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
       outcome: { type: 'string' },
       'fail-message': { type: 'string' },
       'upload-url-ttl-ms': { type: 'string' },
+      'upload-signer': { type: 'string' },
+      'upload-key-prefix': { type: 'string' },
       vendor: { type: 'string' },
       fault: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false }
@@ -71,6 +77,8 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
     outcome: oneOf('outcome', values.outcome, OUTCOMES),
     failMessage: values['fail-message'],
     uploadUrlTtlMs: integer('upload-url-ttl-ms', values['upload-url-ttl-ms']),
+    uploadSigner: oneOf<UploadSignerKind>('upload-signer', values['upload-signer'], UPLOAD_SIGNERS),
+    uploadKeyPrefix: values['upload-key-prefix'],
     vendor: values.vendor
   }
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key]

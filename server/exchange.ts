@@ -1,9 +1,11 @@
 // One request to the local server, its entry in the request log and its answer (JSON, S3-style
 // XML errors, or a dropped connection), plus the helpers that read request bodies.
 
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { crc32 } from 'node:zlib'
 import type { FaultKind } from './faults.js'
+import { s3ErrorAnswer, type S3Error } from './s3-errors.js'
 
 export type RequestKind = 'graphql' | 'upload' | 'inference' | 'model-card' | 'other'
 
@@ -85,10 +87,12 @@ export class Exchange {
 
   /** An S3-style error document. */
   sendXml(status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-    const body =
-      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(code)}</Code>` +
-      `<Message>${escapeXml(message)}</Message><RequestId>${randomUUID()}</RequestId></Error>`
-    this.send(status, body, { 'Content-Type': 'application/xml', ...headers })
+    this.sendS3Error({ status, code, message }, headers)
+  }
+
+  sendS3Error(error: S3Error, headers: Record<string, string> = {}): void {
+    const answer = s3ErrorAnswer(error)
+    this.send(error.status, answer.body, { ...answer.headers, ...headers })
   }
 
   /** Drops the connection with a TCP reset, answering nothing. */
@@ -103,6 +107,7 @@ export interface ReceivedBody {
   readonly size: number
   readonly sha256: string
   readonly md5: string
+  readonly crc32: number
 }
 
 /** Reads a request body, hashing as it arrives; keeps the bytes only when asked. */
@@ -111,14 +116,17 @@ export async function receiveBody(req: IncomingMessage, limit: number, keep: boo
   const md5 = createHash('md5')
   const chunks: Buffer[] = []
   let size = 0
+  let crc = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length
     if (size > limit) throw new RequestTooLarge(`request body exceeds ${limit} bytes`)
     sha256.update(chunk)
     md5.update(chunk)
+    crc = crc32(chunk, crc)
     if (keep) chunks.push(chunk)
   }
-  return { bytes: Buffer.concat(chunks, keep ? size : 0), size, sha256: sha256.digest('hex'), md5: md5.digest('hex') }
+  const bytes = Buffer.concat(chunks, keep ? size : 0)
+  return { bytes, size, sha256: sha256.digest('hex'), md5: md5.digest('hex'), crc32: crc }
 }
 
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -129,8 +137,4 @@ export async function drain(req: IncomingMessage): Promise<void> {
   for await (const _chunk of req) {
     // discard
   }
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`)
 }

@@ -5,7 +5,7 @@ import type { TrainingService } from './training-service.js'
 
 export interface UploadUrlSigner {
   /** a presigned PUT URL for the object */
-  presign(jobId: string, objName: string): string
+  presign(jobId: string, objName: string): Promise<string>
 }
 
 export function createResolvers(

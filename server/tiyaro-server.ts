@@ -28,7 +28,9 @@ import { buildTiyaroSchema, operationNames, type SchemaRevision } from './schema
 import { TrainingService } from './training-service.js'
 import type { JobSnapshot, OutcomeRule } from './training-types.js'
 import { handleUpload, type UploadHandlerContext } from './upload-handler.js'
-import { UPLOAD_PATH_PREFIX, UploadSigner } from './upload-signer.js'
+import { S3Errors } from './s3-errors.js'
+import { createUploadAuth, type UploadSignerKind } from './upload-auth.js'
+import { UPLOAD_PATH_PREFIX } from './upload-signer.js'
 
 export type { RequestKind, RequestLogEntry, UploadLog } from './exchange.js'
 
@@ -45,6 +47,13 @@ export interface ServerOptions {
   readonly failMessage?: string
   /** how long a presigned upload URL stays valid, ms; default 15 minutes */
   readonly uploadUrlTtlMs?: number
+  /**
+   * how upload URLs are signed and checked: 'sigv4' (default), real S3 presigned URLs checked as S3
+   * checks them; 'hmac', the server's own simple scheme, which also takes chunked bodies
+   */
+  readonly uploadSigner?: UploadSignerKind
+  /** sigv4: the start of every object key, before `<jobID>/<objName>`; any characters (default none) */
+  readonly uploadKeyPrefix?: string
   /** vendor of the trained models; default 'local' */
   readonly vendor?: string
   /** default 0 (any free port) */
@@ -112,7 +121,6 @@ class LocalTiyaro implements TiyaroServer {
   readonly #options: ServerOptions
   readonly #clock: () => number
   readonly #service: TrainingService
-  readonly #signer = new UploadSigner()
   readonly #faults = new FaultPlan()
   readonly #faultTargets: ReadonlySet<string>
   readonly #http: Server
@@ -137,11 +145,13 @@ class LocalTiyaro implements TiyaroServer {
     const names = operationNames(this.revision)
     this.#faultTargets = new Set([...Object.values(names), 'upload', 'inference'])
     const ttl = options.uploadUrlTtlMs ?? 15 * 60 * 1000
+    const uploadAuth = createUploadAuth(options.uploadSigner ?? 'sigv4', options.uploadKeyPrefix)
     const schema = buildTiyaroSchema(
       this.revision,
       createResolvers(names, this.#service, {
-        presign: (jobId, objName) => {
-          const url = this.#signer.presign(this.url, jobId, objName, this.#clock() + ttl)
+        presign: async (jobId, objName) => {
+          const now = this.#clock()
+          const url = await uploadAuth.presign(this.url, { jobId, objName }, now, now + ttl)
           this.issuedUploadUrls.push(url)
           return url
         }
@@ -153,7 +163,7 @@ class LocalTiyaro implements TiyaroServer {
       schema,
       apiKey: this.apiKey,
       introspection: options.introspection !== false,
-      signer: this.#signer,
+      uploadAuth,
       service: this.#service,
       clock: this.#clock,
       maxUploadBytes: options.maxUploadBytes ?? FIVE_GIB,
@@ -260,9 +270,8 @@ class LocalTiyaro implements TiyaroServer {
     }
     if (path.startsWith(UPLOAD_PATH_PREFIX)) {
       exchange.entry.kind = 'upload'
-      if (method !== 'PUT')
-        return exchange.sendXml(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.')
-      return handleUpload(this.#handlers, exchange, url)
+      if (method !== 'PUT') return exchange.sendS3Error(S3Errors.methodNotAllowed())
+      return handleUpload(this.#handlers, exchange)
     }
     const model = /^\/v1\/ent\/([^/]+)\/1\/([^/]+)$/.exec(path)
     const base = /^\/v1\/base\/(.+)$/.exec(path)

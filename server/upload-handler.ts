@@ -1,14 +1,18 @@
-// The storage side of the local server: PUT /upload/<jobID>/<objName> through a presigned URL, as
-// S3 answers it (XML errors, 403 for a bad signature or content type, 411 without a length, 400
-// EntityTooLarge, an MD5 ETag), logging the size and SHA-256 of every body it receives.
+// The storage side of the local server: PUT /upload/<key> through a presigned URL, as S3 answers it.
+// The URL scheme in use (upload-auth.ts: S3 SigV4 by default) decides before the body is read
+// whether the request may store anything; then the size limit (400 EntityTooLarge), what the body
+// must hash to (400 BadDigest), and an MD5 ETag. Refusals are S3's XML errors; the size and
+// SHA-256 of every body received are logged.
 
 import { receiveBody, RequestTooLarge, type Exchange, type ReceivedBody } from './exchange.js'
 import type { FaultApplier, FaultPlan } from './faults.js'
+import { S3Errors, type S3Error } from './s3-errors.js'
+import { checkPayload } from './s3-payload.js'
 import type { TrainingService } from './training-service.js'
-import { parseUploadPath, type UploadSigner } from './upload-signer.js'
+import type { UploadAuth } from './upload-auth.js'
 
 export interface UploadHandlerContext {
-  readonly signer: UploadSigner
+  readonly uploadAuth: UploadAuth
   readonly service: TrainingService
   readonly clock: () => number
   /** largest upload accepted, bytes */
@@ -17,9 +21,9 @@ export interface UploadHandlerContext {
   readonly applyFault: FaultApplier
 }
 
-export async function handleUpload(context: UploadHandlerContext, exchange: Exchange, url: URL): Promise<void> {
+export async function handleUpload(context: UploadHandlerContext, exchange: Exchange): Promise<void> {
   const { req, entry } = exchange
-  const location = parseUploadPath(url.pathname)
+  const location = context.uploadAuth.locate(req.url ?? '/')
   const logUpload = (received: ReceivedBody, stored: boolean): void => {
     entry.upload = {
       ...(location ? { objName: location.objName } : {}),
@@ -37,36 +41,19 @@ export async function handleUpload(context: UploadHandlerContext, exchange: Exch
   }
   if (fault) context.applyFault(exchange, fault, 'upload')
 
-  const refuse = async (status: number, code: string, message: string): Promise<void> => {
-    entry.errors = [`${code}: ${message}`]
-    logUpload(await receiveBody(req, context.maxUploadBytes, false), false)
-    exchange.sendXml(status, code, message)
+  const refuse = async (error: S3Error, received?: ReceivedBody): Promise<void> => {
+    entry.errors = [`${error.code}: ${error.message}`]
+    logUpload(received ?? (await receiveBody(req, context.maxUploadBytes, false)), false)
+    exchange.sendS3Error(error)
   }
   const tooLarge = (): void => {
     entry.errors = ['EntityTooLarge']
-    exchange.sendXml(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.', {
-      Connection: 'close'
-    })
+    exchange.sendS3Error(S3Errors.entityTooLarge(), { Connection: 'close' })
   }
-  const check = context.signer.check(url, context.clock())
+  const check = await context.uploadAuth.check(req, context.clock())
   entry.authorized = check.ok
-  if (!check.ok) return refuse(check.code === 'InvalidURI' ? 400 : 403, check.code, check.message)
-  // The presigned URL signs the content type: S3 answers a different one as a bad signature.
-  const contentType = req.headers['content-type']
-  if (contentType !== 'application/octet-stream') {
-    return refuse(
-      403,
-      'SignatureDoesNotMatch',
-      `The request signature we calculated does not match the signature you provided. ` +
-        `Content-Type must be application/octet-stream, got ${JSON.stringify(contentType ?? null)}.`
-    )
-  }
+  if (!check.ok) return refuse(check.error)
   const declared = req.headers['content-length']
-  const chunked = /\bchunked\b/i.test(req.headers['transfer-encoding'] ?? '')
-  if (declared === undefined && !chunked) {
-    entry.errors = ['MissingContentLength']
-    return exchange.sendXml(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.')
-  }
   if (declared !== undefined && Number(declared) > context.maxUploadBytes) return tooLarge()
   let received: ReceivedBody
   try {
@@ -75,13 +62,16 @@ export async function handleUpload(context: UploadHandlerContext, exchange: Exch
     if (!(error instanceof RequestTooLarge)) throw error
     return tooLarge()
   }
+  const digestError = checkPayload(check.payload, received)
+  if (digestError) return refuse(digestError, received)
   const stored = context.service.storeUpload(check.jobId, {
     objName: check.objName,
     bytes: received.bytes,
     size: received.size,
     sha256: received.sha256,
     md5: received.md5,
-    contentType
+    // what S3 records for an object sent without one
+    contentType: req.headers['content-type'] ?? 'binary/octet-stream'
   })
   logUpload(received, true)
   exchange.send(200, '', { ETag: `"${stored.md5}"` })

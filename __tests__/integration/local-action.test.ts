@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TiyaroServer } from '../../server/tiyaro-server.js'
+import { parseCliArgs } from '../../server/cli-args.js'
+import { DEFAULT_API_KEY, type TiyaroServer } from '../../server/tiyaro-server.js'
 import { operationsSeen, startServer } from '../../test-support/action-fixture.js'
 import { REPO_ROOT } from '../../test-support/run-action.js'
 
@@ -30,10 +31,11 @@ async function localActionCommand(envFile: string): Promise<string[]> {
 describe('npm run local-action with .env.example', () => {
   it('trains on the local server from the sources, and shows the outputs', async () => {
     const example = await readFile(join(REPO_ROOT, '.env.example'), 'utf8')
-    // the key and the default address the README gives for npm run server
-    expect(example).toMatch(/^INPUT_API-KEY=test-api-key$/m)
-    expect(example).toMatch(/^INPUT_API-URL=http:\/\/127\.0\.0\.1:8787\/graphql$/m)
-    server = await startServer({ apiKey: 'test-api-key', trainingMs: 300 })
+    // the key and the address npm run server uses when given no switch
+    const { port } = parseCliArgs([]).options
+    expect(example).toContain(`\nINPUT_API-KEY=${DEFAULT_API_KEY}\n`)
+    expect(example).toContain(`\nINPUT_API-URL=http://127.0.0.1:${port}/graphql\n`)
+    server = await startServer({ apiKey: DEFAULT_API_KEY, trainingMs: 300 })
     scratch = await mkdtemp(join(tmpdir(), 'tiyaro-local-action-'))
     const envFile = join(scratch, '.env')
     await writeFile(
@@ -56,7 +58,7 @@ describe('npm run local-action with .env.example', () => {
     expect([exitCode, output.slice(-2000)]).toEqual([0, expect.any(String)])
     expect(output).toMatch(/│ 'status' +│ 'done' +│/)
     expect(output).toMatch(/│ 'sample-images' +│ '\[".*01-a-photo-of-sks-toy-robot-on-the-moon\.png"\]' +│/)
-    expect(output).not.toContain('test-api-key')
+    expect(output).not.toContain(DEFAULT_API_KEY)
     const seen = operationsSeen(server)
     expect(seen).toContain('upload')
     expect(seen.filter((op) => op === 'startRetrainingJob')).toHaveLength(1)

@@ -8,7 +8,11 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // @actions/workflow-parser imports its schemas as JSON without an import attribute
+    '^\\.\\./(workflow|action)-v1\\.0\\.min\\.json$': '<rootDir>/test-support/json-modules/$1-v1.0.mjs',
+    '^(\\.{1,2}/.*)\\.js$': '$1'
+  },
   testTimeout: 60000,
   // a temp folder of the run's own, which must be empty at the end (test-support/temp-folder-guard.ts)
   globalSetup: '<rootDir>/test-support/global-setup.ts',

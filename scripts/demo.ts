@@ -1,22 +1,38 @@
 // npm run demo: the local Tiyaro server, a local stand-in for the runner's cache and artifact
 // services (Azurite), and the bundled action run against them exactly as the runner runs it.
 // Two jobs train two concepts of one class: the first supplies the class images and saves them
-// to the cache (a miss), the second gives none and restores them (a hit).
+// to the cache (a miss), the second gives none and restores them (a hit). Each log is printed as
+// the Actions log shows it (actions-log.ts), and a table closes the demo.
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startTiyaroServer } from '../server/tiyaro-server.js'
 import { REPO_ROOT, runAction, type ActionRun } from '../test-support/run-action.js'
 import { startRunnerServices } from '../test-support/runner-services.js'
+import { actionsLogView, textTable } from './actions-log.js'
 
 const API_KEY = 'demo-api-key-0123456789'
 
-const rule = (title: string): void => console.log(`\n── ${title} ${'─'.repeat(Math.max(0, 60 - title.length))}`)
+/** Where the demo prints: the terminal, or a test that reads what a person would see. */
+export type Print = (text: string) => void
 
-async function main(): Promise<void> {
+/** Runs the demo; true when both jobs succeeded. */
+export async function runDemo(print: Print = (text) => console.log(text)): Promise<boolean> {
+  const rule = (title: string): void => print(`\n── ${title} ${'─'.repeat(Math.max(0, 60 - title.length))}`)
+  const printLog = (run: ActionRun): void => {
+    // as the Actions log shows it: groups as headings, masks applied, no debug lines
+    print(actionsLogView(run.stdout))
+    if (run.stderr) print(run.stderr)
+  }
+  const printOutputs = (run: ActionRun): void => {
+    rule('outputs')
+    for (const [name, value] of Object.entries(run.outputs)) print(`${name}=${value}`)
+    print(`(exit code ${run.exitCode}, ${run.durationMs} ms)`)
+  }
+
   const server = await startTiyaroServer({ apiKey: API_KEY, trainingMs: 1500 })
   const services = await startRunnerServices()
-  console.log(`Local Tiyaro server: ${server.graphqlUrl}`)
-  console.log(`Local cache and artifact services: ${services.url}`)
+  print(`Local Tiyaro server: ${server.graphqlUrl}`)
+  print(`Local cache and artifact services: ${services.url}`)
   const common = {
     'api-key': API_KEY,
     'api-url': server.graphqlUrl,
@@ -42,17 +58,17 @@ async function main(): Promise<void> {
         'sample-prompts': 'a photo of sks toy robot on the moon\na photo of sks toy robot in a garden'
       }
     })
-    rule('job 1: action log')
-    // as the runner shows it: masks hidden, debug lines only with debug logging on
-    process.stdout.write(first.stdout.replace(/^::add-mask::.*$/gm, '::add-mask::***').replace(/^::debug::.*\n/gm, ''))
-    if (first.stderr) process.stdout.write(first.stderr)
+    rule('job 1: the Actions log')
+    printLog(first)
     printOutputs(first)
-    rule('job 1: sample images')
+    rule('job 1: sample images (placeholders from the local server)')
+    // the local server has no model: it answers each prompt with a flat-colour PNG of its own
+    print('The local server draws a flat-colour placeholder per prompt; a real service returns what the model made.')
     const samples = first.outputs['sample-images'] ? (JSON.parse(first.outputs['sample-images']) as string[]) : []
-    for (const file of samples) console.log(`${file} (${(await stat(file)).size} bytes)`)
-    if (samples.length === 0) console.log('none written')
-    rule('job 1: job summary')
-    console.log(first.summary)
+    for (const file of samples) print(`${file} (${(await stat(file)).size} bytes, placeholder)`)
+    if (samples.length === 0) print('none written')
+    rule('job 1: job summary (Markdown)')
+    print(first.summary)
 
     // The second concept gives no class images: the cache has them from job 1.
     const second = await runAction({
@@ -65,31 +81,37 @@ async function main(): Promise<void> {
         'instance-prompt': 'a photo of zwx toy robot'
       }
     })
-    rule('job 2 (no class-images given): class-image lines of the log')
-    for (const line of second.stdout.split('\n')) if (/class image|cache/i.test(line)) console.log(line)
+    rule('job 2 (no class-images given): the class-image lines of its Actions log')
+    for (const line of actionsLogView(second.stdout).split('\n')) if (/class image|cache/i.test(line)) print(line)
     printOutputs(second)
 
     rule('result')
-    console.log(
-      `job 1: ${first.outputs.status}, class-images-cache-hit=${first.outputs['class-images-cache-hit']} (saved), model ${first.outputs['model-url']}`
+    const row = (job: string, run: ActionRun, cache: string): string[] => [
+      job,
+      run.outputs.status ?? `exit ${run.exitCode}`,
+      `${run.outputs['instance-image-count'] ?? '?'} + ${run.outputs['class-image-count'] ?? '?'}`,
+      cache,
+      `${(run.durationMs / 1000).toFixed(1)} s`,
+      run.outputs['model-url'] ?? ''
+    ]
+    const hit = (run: ActionRun): string => (run.outputs['class-images-cache-hit'] === 'true' ? 'restored' : 'saved')
+    print(
+      textTable(
+        ['job', 'status', 'images (instance + class)', 'class images', 'time', 'model URL'],
+        [row('1 demo-toy-robot', first, hit(first)), row('2 demo-toy-robot-2', second, hit(second))]
+      )
     )
-    console.log(
-      `job 2: ${second.outputs.status}, class-images-cache-hit=${second.outputs['class-images-cache-hit']} (restored), model ${second.outputs['model-url']}`
+    print(
+      `\n${server.trainingsStarted()} trainings, ${server.requests.length} requests to the local Tiyaro server, ` +
+        `${services.cacheEntries().length} cache entries, ${services.artifacts().length} artifact`
     )
-    console.log(
-      `${server.trainingsStarted()} trainings, ${server.requests.length} requests to the Tiyaro server, ${services.cacheEntries().length} cache entries, ${services.artifacts().length} artifact`
-    )
-    if (first.exitCode !== 0 || second.exitCode !== 0) process.exitCode = 1
+    return first.exitCode === 0 && second.exitCode === 0
   } finally {
     await services.stop()
     await server.close()
   }
 }
 
-function printOutputs(run: ActionRun): void {
-  rule('outputs')
-  for (const [name, value] of Object.entries(run.outputs)) console.log(`${name}=${value}`)
-  console.log(`(exit code ${run.exitCode}, ${run.durationMs} ms)`)
+if (process.argv[1]?.endsWith('demo.js')) {
+  if (!(await runDemo())) process.exitCode = 1
 }
-
-await main()

@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { HYPERPARAMETERS } from '../../src/inputs/hyperparameters.js'
 import { parseHyperparameterValue, parseHyperparameters } from '../../src/inputs/hyperparameter-inputs.js'
-import { DEFAULT_API_URL, InputError, actionInputs, getConfig, type Config } from '../../src/inputs/index.js'
+import { InputError, actionInputs, getConfig, type Config } from '../../src/inputs/index.js'
 import { defaultZipName, parseServiceUrl } from '../../src/inputs/parsers.js'
 import { defaultVersion } from '../../src/inputs/read.js'
 import { editDistance, suggest } from '../../src/inputs/suggest.js'
@@ -16,9 +16,11 @@ import {
 import { useEnv } from '../../test-support/fixtures.js'
 
 const API_KEY = 'tk_live_0123456789abcdefSECRET'
+const API_URL = 'https://retrain.example.com/graphql'
 const WORKSPACE = '/home/runner/work/repo/repo'
 const REQUIRED: Readonly<Record<string, string>> = {
   'api-key': API_KEY,
+  'api-url': API_URL,
   'instance-images': 'data/instance',
   name: 'my-model',
   'instance-prompt': 'a photo of sks dog',
@@ -69,7 +71,7 @@ describe('getConfig: defaults', () => {
   it('returns every default for the required inputs alone', () => {
     expect(configOf({}, { GITHUB_WORKSPACE: WORKSPACE, GITHUB_SHA: 'abc1234def5678' })).toStrictEqual({
       apiKey: API_KEY,
-      apiUrl: DEFAULT_API_URL,
+      apiUrl: API_URL,
       instanceImages: resolve(WORKSPACE, 'data/instance'),
       classImages: undefined,
       name: 'my-model',
@@ -119,7 +121,9 @@ describe('getConfig: defaults', () => {
       // ${{ github.token }} is the runner's to fill in
       if (input.default !== undefined && !input.default.includes('${{')) declared[name] = input.default
     }
-    expect(Object.keys(declared)).toContain('api-url')
+    // no default endpoint: the seed's hosted one no longer answers (README: "Which service")
+    expect(Object.keys(declared)).not.toContain('api-url')
+    expect(Object.keys(declared)).toContain('timeout-minutes')
     const env = { ...ENV, GITHUB_SHA: 'feedface00' }
     const implicit = configOf({}, env)
     expect(configOf(declared, env)).toStrictEqual(implicit)
@@ -175,25 +179,78 @@ describe('getConfig: another input source', () => {
 })
 
 describe('getConfig: required inputs and text kept byte-exact', () => {
-  it.each(['api-key', 'instance-images', 'name', 'instance-prompt', 'class-prompt'])(
-    'refuses %s when empty or only whitespace',
-    (input) => {
-      for (const value of ['', '  \n\t ']) {
-        const error = errorOf({ [input]: value })
-        expect(error.problems).toHaveLength(1)
-        expect(error.input).toBe(input)
-        expect(error.message).toBe(`${input}: is required and was not given (or only whitespace)`)
-      }
-    }
-  )
+  // The messages name the mode and which mode could do without the input (src/inputs/requirements.ts).
+  const DATASET_INPUTS = ['instance-images', 'name', 'instance-prompt', 'class-prompt']
 
-  it('needs only the api-key when attaching to a job with job-id', () => {
-    setInputs({ 'api-key': API_KEY, 'job-id': 'job-123' })
+  it.each(['api-key', ...DATASET_INPUTS])('refuses %s when empty or only whitespace, to start a training', (input) => {
+    for (const value of ['', '  \n\t ']) {
+      const error = errorOf({ [input]: value })
+      expect(error.problems).toHaveLength(1)
+      expect(error.input).toBe(input)
+      const without = input === 'api-key' ? 'a dry run (dry-run: true)' : 'attaching to a job with job-id'
+      expect(error.message).toBe(
+        `${input}: is required to start a training and was not given (or only whitespace); only ${without} can do without it`
+      )
+    }
+  })
+
+  it('refuses a missing api-url at once, saying there is no default and what to give', () => {
+    const error = errorOf({ 'api-url': '' })
+    expect(error.problems).toHaveLength(1)
+    expect(error.message).toBe(
+      "api-url: is required to start a training and was not given (or only whitespace); give the GraphQL endpoint of a service that speaks the Tiyaro retraining API (there is no default: the seed's hosted endpoint no longer answers); only a dry run (dry-run: true) can do without it"
+    )
+  })
+
+  it('needs only api-key and api-url when attaching to a job with job-id', () => {
+    setInputs({ 'api-key': API_KEY, 'api-url': API_URL, 'job-id': 'job-123' })
     const config = getConfig(actionInputs, ENV)
     expect(config.jobId).toBe('job-123')
+    expect(config.apiUrl).toBe(API_URL)
     expect(config.instanceImages).toBe('')
     expect(config.name).toBe('')
     expect(config.zipName).toBe('')
+  })
+
+  it('still needs api-key and api-url to attach, naming the mode', () => {
+    setInputs({ 'job-id': 'job-123' })
+    const error = (() => {
+      try {
+        getConfig(actionInputs, ENV)
+      } catch (thrown) {
+        return thrown as InputError
+      }
+      throw new Error('getConfig accepted an attach without api-key and api-url')
+    })()
+    expect(error.problems.map((p) => p.input)).toEqual(['api-key', 'api-url'])
+    expect(error.problems[0].message).toBe(
+      'api-key: is required to attach to a job (job-id) and was not given (or only whitespace); only a dry run (dry-run: true) can do without it'
+    )
+    expect(error.problems[1].message).toMatch(/^api-url: is required to attach to a job \(job-id\) and was not given/)
+  })
+
+  it('needs no api-key and no api-url for a dry run (a fork pull request has no secrets)', () => {
+    const inputs: Record<string, string> = { ...REQUIRED, 'dry-run': 'true' }
+    delete inputs['api-key']
+    delete inputs['api-url']
+    setInputs(inputs)
+    const config = getConfig(actionInputs, ENV)
+    expect(config.dryRun).toBe(true)
+    expect(config.apiKey).toBe('')
+    expect(config.apiUrl).toBe('')
+    expect(stdout.join('')).not.toContain('::add-mask::')
+  })
+
+  it('checks an api-key or api-url given to a dry run all the same', () => {
+    expect(errorOf({ 'dry-run': 'true', 'api-url': 'http://example.com/graphql' }).input).toBe('api-url')
+    expect(configOf({ 'dry-run': 'true' }).apiKey).toBe(API_KEY)
+  })
+
+  it.each(DATASET_INPUTS)('still needs %s for a dry run, naming the mode', (input) => {
+    const error = errorOf({ 'dry-run': 'true', [input]: '' })
+    expect(error.message).toBe(
+      `${input}: is required for a dry run (dry-run: true) and was not given (or only whitespace); only attaching to a job with job-id can do without it`
+    )
   })
 
   it('keeps prompts and description exactly as given: quotes, backslash, newline, emoji, spaces', () => {

@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path'
 import type { Config } from '../inputs/index.js'
 import { reportOutputs, type RunReport } from '../report/index.js'
 import { bestEffort } from './best-effort.js'
+import { isEnterpriseServer } from './runner-kind.js'
 import { formatDuration } from '../shared/format.js'
 import { redact } from '../shared/secrets.js'
 import { runnerTemp } from '../shared/paths.js'
@@ -76,6 +77,11 @@ export async function uploadResultArtifact(
   if (!config.artifactName || config.dryRun) return
   if (!report.zip && !report.jobId) return // nothing was built or started: nothing to keep
   const name = config.artifactName
+  if (isEnterpriseServer(env)) {
+    // the library would throw GHESNotSupportedError after a warning of its own
+    log.warning(unsupportedServiceWarning(name, report, env))
+    return
+  }
   if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
     log.warning(`artifact-name: this runner offers no artifact service, so no artifact "${name}" was uploaded.`)
     return
@@ -103,6 +109,19 @@ export async function uploadResultArtifact(
         `Uploaded artifact "${name}" (id ${uploaded.id}, ${uploaded.size} bytes: ${shown}) in ${formatDuration(Date.now() - started)}.`
       )
     })
+  )
+}
+
+/**
+ * @actions/artifact v2+ refuses GitHub Enterprise Server and the servers that pass for it (Gitea,
+ * Forgejo) with GHESNotSupportedError: one warning that says so and where the files are instead.
+ */
+function unsupportedServiceWarning(name: string, report: RunReport, env: NodeJS.ProcessEnv): string {
+  const samples = (report.sampleImages ?? []).length > 0 ? ' and the sample images (the sample-images output)' : ''
+  return (
+    `artifact-name: the artifact service of ${env.GITHUB_SERVER_URL || 'this server'} is not supported by @actions/artifact ` +
+    `(GitHub Enterprise Server, Gitea), so no artifact "${name}" was uploaded; the training goes on. ` +
+    `The zip (the zip-path output)${samples} stay on the runner: actions/upload-artifact@v3 can upload them there.`
   )
 }
 

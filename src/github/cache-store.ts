@@ -15,6 +15,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runnerTemp } from '../shared/paths.js'
 import { log } from '../shared/log.js'
+import { isEnterpriseServer } from './runner-kind.js'
 
 export const CACHE_ROOT_NAME = 'tiyaro-dreambooth-cache'
 
@@ -29,11 +30,37 @@ export function cachedFolderPath(name: string, env: NodeJS.ProcessEnv = process.
 }
 
 /**
- * Whether the runner offers a cache service, told from the environment alone (the URLs
- * @actions/cache looks for, and its token), so a run without one does not load the library.
+ * Whether the runner offers the cache service @actions/cache will use, told from the environment
+ * alone so a run without one does not load the library. The library uses the newer service
+ * (ACTIONS_RESULTS_URL) only when ACTIONS_CACHE_SERVICE_V2 is set and never on an enterprise
+ * server; else the older one (ACTIONS_CACHE_URL), which is what works on GHES.
  */
 export function cacheServiceAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_RESULTS_URL || env.ACTIONS_CACHE_URL))
+  if (!env.ACTIONS_RUNTIME_TOKEN) return false
+  const newer = Boolean(env.ACTIONS_CACHE_SERVICE_V2) && !isEnterpriseServer(env)
+  return Boolean(newer ? env.ACTIONS_RESULTS_URL : env.ACTIONS_CACHE_URL)
+}
+
+let saidNoCacheService = false
+
+/**
+ * cacheServiceAvailable, and when there is none says so: once a run as a warning on an Actions
+ * runner (GHES without its cache, a runner of another kind), as information on a machine that is
+ * no runner at all (no ACTIONS_RUNTIME_TOKEN: a local run). `lost` says what the user goes without.
+ */
+export function cacheServiceOrSay(lost: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (cacheServiceAvailable(env)) return true
+  if (!env.ACTIONS_RUNTIME_TOKEN) {
+    log.info(`Not on an Actions runner (no ACTIONS_RUNTIME_TOKEN), so no Actions cache: ${lost}.`)
+    return false
+  }
+  const why = isEnterpriseServer(env)
+    ? `${env.GITHUB_SERVER_URL} is not github.com, and ACTIONS_CACHE_URL, the cache service used there, is not set`
+    : 'neither ACTIONS_CACHE_URL nor ACTIONS_RESULTS_URL with ACTIONS_CACHE_SERVICE_V2 is set'
+  if (saidNoCacheService) log.info(`No Actions cache service: ${lost}.`)
+  else log.warning(`This runner offers no Actions cache service (${why}): ${lost}. The run goes on without it.`)
+  saidNoCacheService = true
+  return false
 }
 
 // The working directory and GITHUB_WORKSPACE are process-wide: one call at a time.

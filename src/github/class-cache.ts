@@ -13,13 +13,7 @@ import { copyFile, link, mkdir, readdir, realpath, rename, rm } from 'node:fs/pr
 import { join } from 'node:path'
 import type { Config } from '../inputs/index.js'
 import { CLASS_FOLDER, DEFAULT_RESOLUTION, type Dataset } from '../dataset/index.js'
-import {
-  cacheServiceAvailable,
-  cachedFolderPath,
-  removeCachedFolder,
-  restoreFolder,
-  saveFolder
-} from './cache-store.js'
+import { cacheServiceOrSay, cachedFolderPath, removeCachedFolder, restoreFolder, saveFolder } from './cache-store.js'
 import { bestEffort } from './best-effort.js'
 import { formatDuration } from '../shared/format.js'
 import { runnerTemp } from '../shared/paths.js'
@@ -97,10 +91,8 @@ export async function restoreClassImages(config: Config): Promise<ClassImagesSou
   const given: ClassImagesSource = { classDir: config.classImages, fromCache: false }
   if (!config.cacheClassImages || config.dryRun) return given
   if (config.classImages !== undefined && (await holdsFiles(config.classImages))) return given
-  if (!cacheServiceAvailable()) {
-    log.info('Class-image cache: this runner offers no Actions cache service; nothing to restore.')
+  if (!cacheServiceOrSay('no cached class images are restored (cache-class-images: false turns the cache off)'))
     return given
-  }
   return log.group('Restore class images', () => restoreInto(config, given))
 }
 
@@ -151,10 +143,10 @@ export async function saveClassImages(
   if (!config.cacheClassImages || config.dryRun || dataset.class.length === 0) return
   const key = classCacheKey(classImagePurpose(config), classEntries(archive.entries))
   if (key === source.restoredKey) return
-  if (!cacheServiceAvailable()) {
-    log.info('Class-image cache: this runner offers no Actions cache service; the class images are not cached.')
+  if (
+    !cacheServiceOrSay('the class images are not cached for later runs (cache-class-images: false turns the cache off)')
+  )
     return
-  }
   await log.group('Cache class images', () => saveImages(key, dataset))
 }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { DreamBoothInput, JobStatus } from '../tiyaro/index.js'
 import {
   cacheServiceAvailable,
+  cacheServiceOrSay,
   cachedFolderPath,
   removeCachedFolder,
   restoreFolder,
@@ -110,10 +111,8 @@ export async function findEarlierAttemptJob(
 ): Promise<string | undefined> {
   const run = identify(report, env)
   if (!run || run.attempt <= 1) return undefined
-  if (!cacheServiceAvailable(env)) {
-    log.info('Re-run: this runner offers no Actions cache service, so a job of an earlier attempt cannot be found.')
+  if (!cacheServiceOrSay('a re-run cannot find the job an earlier attempt started, so it starts a new one', env))
     return undefined
-  }
   const prefix = jobRecordKeyPrefix(run.runId, run.fingerprint)
   const failed = {
     warning: (message: string) =>

@@ -3,10 +3,11 @@ import type { Hyperparameters } from './hyperparameters.js'
 
 /** Every input of the action, parsed and checked once by `getConfig()` in read.ts. */
 export interface Config {
+  /** '' on a dry run without one (a dry run sends nothing) */
   readonly apiKey: string
-  /** GraphQL endpoint: https, or http on a loopback host */
+  /** GraphQL endpoint: https, or http on a loopback host; '' on a dry run without one */
   readonly apiUrl: string
-  /** absolute path; with `jobId`, the dataset inputs (this, name, prompts) may be empty strings */
+  /** absolute path; with `jobId`, the dataset inputs (this, name, prompts) may be empty strings (requirements.ts) */
   readonly instanceImages: string
   /** absolute path, or undefined when the input is empty */
   readonly classImages?: string

@@ -19,14 +19,13 @@ import {
   parseSamplePrompts,
   parseServiceUrl,
   parseZipName,
-  required,
   withoutNul,
   type NumberBounds,
   type ReadInput
 } from './parsers.js'
 import { InputError, collectProblems, type InputProblem } from './problems.js'
+import { inputMode, neededFor } from './requirements.js'
 
-export const DEFAULT_API_URL = 'https://tbi56pnorvhbzbalsqal2is7dy.appsync-api.us-west-2.amazonaws.com/graphql'
 /** a week: longer waits are a mistake in the workflow, not a training run */
 export const MAX_TIMEOUT_MINUTES = 360 * 24
 export const MIN_POLL_INTERVAL_SECONDS = 0.1
@@ -72,13 +71,18 @@ export function getConfig(source: InputSource = actionInputs, env: NodeJS.Proces
   const workspace = env.GITHUB_WORKSPACE || process.cwd()
 
   const jobId = check(() => optional(readInput('job-id'), parseJobId))
-  // Attaching to a job skips the dataset, so what only describes the dataset may be left out.
-  const needed = (name: string, value: string): string =>
-    jobId !== undefined && value.trim() === '' ? '' : required(name, value)
+  const dryRun = flag('dry-run', 'false')
+  // A dry run sends nothing and attaching skips the dataset: what a mode does not use may be
+  // left out (requirements.ts); '' stands for it then.
+  const mode = inputMode(jobId, dryRun)
+  const needed = (name: string, value: string): string => neededFor(mode, name, value)
 
-  const apiKey = check(() => parseApiKey(rawApiKey))
+  const apiKey = check(() => (needed('api-key', rawApiKey) === '' ? '' : parseApiKey(rawApiKey)))
   const githubToken = check(() => (rawGithubToken === '' ? undefined : withoutNul('github-token', rawGithubToken)))
-  const apiUrl = check(() => parseServiceUrl('api-url', readInput('api-url') || DEFAULT_API_URL))
+  const apiUrl = check(() => {
+    const given = needed('api-url', readInput('api-url'))
+    return given === '' ? '' : parseServiceUrl('api-url', given)
+  })
   const instanceImages = check(() => {
     const given = needed('instance-images', readInput('instance-images'))
     return given === '' ? '' : resolve(workspace, given)
@@ -102,7 +106,6 @@ export function getConfig(source: InputSource = actionInputs, env: NodeJS.Proces
   const pollIntervalSeconds = boundedNumber('poll-interval-seconds', '30', POLL_INTERVAL_SECONDS)
   const requestTimeoutSeconds = boundedNumber('request-timeout-seconds', '60', REQUEST_TIMEOUT_SECONDS)
   const cacheClassImages = flag('cache-class-images', 'true')
-  const dryRun = flag('dry-run', 'false')
   const artifactName = check(() => optional(readInput('artifact-name'), parseArtifactName))
   const commentOnPr = flag('comment-on-pr', 'false')
   const samplePrompts = check(() => parseSamplePrompts(readInput('sample-prompts', { trim: false })))

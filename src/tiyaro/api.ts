@@ -10,6 +10,7 @@ import {
   fetchWithTimeout,
   transientStatusError
 } from '../shared/http.js'
+import { connectionFailureMessage } from '../shared/connection-errors.js'
 import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
 import { maskUrl, redact } from '../shared/secrets.js'
 
@@ -257,7 +258,10 @@ export class TiyaroApi {
       return new ApiError(redact(`${operation} failed: ${detail}`, secrets), operation, status)
     }
     const classified = classifyRequestError(error, operation, this.options.retry?.signal)
-    if (classified instanceof TransientError) return new AnswerLostError(classified.message, error)
+    if (classified instanceof TransientError) {
+      const explained = connectionFailureMessage(operation, this.options.url, error)
+      return new AnswerLostError(explained ?? classified.message, error)
+    }
     if (this.options.retry?.signal?.aborted) return classified as Error
     // Anything else is a 2xx answer that is not GraphQL (a proxy's error page, a cut body):
     // whether the service acted is unknown, as with a lost answer.

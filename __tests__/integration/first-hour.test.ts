@@ -12,14 +12,13 @@ import {
   DEMO_CLASS,
   DEMO_INSTANCE,
   TEST_API_KEY,
-  expectNoSecretsInRuns,
   operationsSeen,
   runWith,
-  startServer
+  useServers
 } from '../../test-support/action-fixture.js'
 import { REPO_ROOT, runAction, type ActionRun } from '../../test-support/run-action.js'
 
-const servers: TiyaroServer[] = []
+const startServer = useServers()
 let plainHttp: Server
 let silent: ReturnType<typeof createTcpServer>
 const silentSockets: Socket[] = []
@@ -47,20 +46,16 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  expectNoSecretsInRuns(servers)
   for (const socket of silentSockets) socket.destroy()
   await Promise.all([
-    ...servers.map((server) => server.close()),
     new Promise((resolve) => plainHttp.close(resolve)),
     new Promise((resolve) => silent.close(resolve)),
     new Promise((resolve) => resultsService.close(resolve))
   ])
 })
 
-async function serverWith(options: Parameters<typeof startServer>[0] = {}): Promise<TiyaroServer> {
-  const server = await startServer(options)
-  servers.push(server)
-  return server
+function serverWith(options: Parameters<typeof startServer>[0] = {}): Promise<TiyaroServer> {
+  return startServer(options)
 }
 
 const DATASET = {

@@ -8,15 +8,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseCliArgs } from '../../server/cli-args.js'
-import { DEFAULT_API_KEY, type TiyaroServer } from '../../server/tiyaro-server.js'
-import { operationsSeen, startServer } from '../../test-support/action-fixture.js'
+import { DEFAULT_API_KEY } from '../../server/tiyaro-server.js'
+import { operationsSeen, useServers } from '../../test-support/action-fixture.js'
 import { REPO_ROOT } from '../../test-support/run-action.js'
 
-let server: TiyaroServer | undefined
+const startServer = useServers()
 let scratch: string | undefined
 
 afterAll(async () => {
-  await server?.close()
   if (scratch) await rm(scratch, { recursive: true, force: true })
 })
 
@@ -35,7 +34,7 @@ describe('npm run local-action with .env.example', () => {
     const { port } = parseCliArgs([]).options
     expect(example).toContain(`\nINPUT_API-KEY=${DEFAULT_API_KEY}\n`)
     expect(example).toContain(`\nINPUT_API-URL=http://127.0.0.1:${port}/graphql\n`)
-    server = await startServer({ apiKey: DEFAULT_API_KEY, trainingMs: 300 })
+    const server = await startServer({ apiKey: DEFAULT_API_KEY, trainingMs: 300 })
     scratch = await mkdtemp(join(tmpdir(), 'tiyaro-local-action-'))
     const envFile = join(scratch, '.env')
     await writeFile(

@@ -17,6 +17,7 @@ import { formatBytes } from '../shared/format.js'
 import {
   CLASS_FOLDER,
   DatasetError,
+  fileStamp,
   MAX_IMAGE_BYTES,
   MAX_ZIP_BYTES,
   compareNames,
@@ -221,9 +222,12 @@ async function inspectFile(file: FoundFile, dir: string, kind: DatasetImage['kin
     return problem(`the name is taken by the zip's ${CLASS_FOLDER}/ folder`)
   }
   let bytes: number
+  let stamp: string
   let info: Awaited<ReturnType<typeof readImageInfo>>
   try {
-    bytes = (await stat(file.path)).size
+    const stats = await stat(file.path, { bigint: true })
+    bytes = Number(stats.size)
+    stamp = fileStamp(stats)
     info = await readImageInfo(file.path)
   } catch (error) {
     return problem(`cannot read it (${errorCode(error) ?? String(error)})`)
@@ -238,6 +242,7 @@ async function inspectFile(file: FoundFile, dir: string, kind: DatasetImage['kin
     relPath: file.relPath,
     entryName: kind === 'instance' ? file.name : `${CLASS_FOLDER}/${file.name}`,
     bytes,
+    stamp,
     format: info.format,
     width: info.width,
     height: info.height

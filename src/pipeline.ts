@@ -4,7 +4,6 @@
 // of the run follows from the mode it returns. The zip's passes are in zip-upload.ts.
 import { join } from 'node:path'
 import { DatasetZip, scanDataset } from './dataset/index.js'
-import { SAMPLES_TIME_LIMIT_MS, generateMissingClassImages, sampleTrainedModel, samplesDir } from './extras/index.js'
 import { findEarlierAttemptJob, isReRun, recordStartedJob, restoreClassImages } from './github/index.js'
 import type { Config } from './inputs/index.js'
 import { phase, type RunReport } from './report/index.js'
@@ -171,7 +170,11 @@ async function prepareZip(
     )
   }
   const generation = config.classImageGeneratorUrl
-    ? await phase(report, 'Generate class images', () => generateMissingClassImages(config, generationDir, retry))
+    ? await phase(report, 'Generate class images', async () => {
+        // loaded only by the runs that call the inference API
+        const { generateMissingClassImages } = await import('./extras/index.js')
+        return generateMissingClassImages(config, generationDir, retry)
+      })
     : undefined
   const generated = generation?.generated.length ?? 0
   // a restored set that got more images is a new set: it is saved under its own key
@@ -232,6 +235,7 @@ async function finish(context: RunContext, jobId: string, outcome: WaitOutcome):
         log.info(`Model ${model.name} ${model.version}: ${model.url} (card: ${model.modelCard})`)
       if (config.samplePrompts.length > 0) {
         // a failed sample only warns: the training has succeeded
+        const { SAMPLES_TIME_LIMIT_MS, sampleTrainedModel, samplesDir } = await import('./extras/index.js')
         const retry = retryOptions(Date.now() + SAMPLES_TIME_LIMIT_MS, signal)
         const dir = samplesDir(workDir(), jobId)
         report.sampleImages = await phase(report, 'Sample images', () => sampleTrainedModel(config, first, dir, retry))

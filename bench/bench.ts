@@ -5,7 +5,7 @@
 // Not a test: it takes minutes and needs zip, curl and GNU time. See bench/README.md.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, release, totalmem, type } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -107,13 +107,26 @@ function describeBuild(entry: string): string {
     changed.length === 0
       ? 'clean tree'
       : `dirty tree (${changed.length} changed paths${srcChanged > 0 ? `, ${srcChanged} of them in src/` : ', none in src/'})`
+  // a bundle newer than every source file, with src/ as committed, was built from the commit's sources
+  const builtAfterSources = statSync(entry).mtimeMs >= newestMtime(join(REPO_ROOT, 'src'))
+  const fromSources =
+    srcChanged === 0 && builtAfterSources ? `built by npm run build from the sources of commit ${commit}` : ''
   const origin =
     path === 'dist/index.js'
       ? bundleChanged
-        ? 'dist/ differs from the commit'
+        ? fromSources || 'dist/ differs from the commit'
         : 'dist/ as committed'
-      : 'a private build'
+      : fromSources || 'a private build'
   return `\`${path}\` (bundle sha256 ${hash}…), ${origin}, at commit ${commit}, ${tree}`
+}
+
+/** The latest modification time of any file under the folder. */
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
+  }
+  return newest
 }
 
 function log(line: string): void {

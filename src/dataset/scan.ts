@@ -1,7 +1,8 @@
 // Finds the images that go into the zip and checks them, before anything is uploaded.
 // The scan reads only each file's header (image-info.ts); the archive step reads each file
 // once in full and reports each entry's fingerprint (size and CRC-32), which `checkDataset`
-// takes for its duplicate check, so no file is read a second time.
+// takes for its duplicate check, so no file is read a second time. Each image's stamp (device,
+// inode, size, time) is kept, so the zip can refuse a file that changed after its check.
 //
 // Layout (the seed's): instance images at the zip's root, class images under dataset_class/.
 // Sub-folders are flattened, so the entry name is the file's own name; two files that would

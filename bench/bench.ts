@@ -1,12 +1,13 @@
-// npm run bench [-- --size 100m,1g --rounds 3 --warmup 1 --cold-runs 15 --entry dist/index.js]
-// Measures the action against the physical limit (B) and the vendor's way (C) on generated
-// datasets of incompressible images, interleaved A, B, C, A, B, C, …, and writes bench/RESULTS.md.
+// npm run bench [-- --size 100m,1g --rounds 5 --warmup 1 --start-runs 15 --entry dist/index.js]
+// Measures the action against what a user scripts by hand at the machine's limit (B) and the
+// vendor's way (C) on generated datasets of incompressible images, in alternating rounds, and
+// writes bench/RESULTS.md with the per-round ratios, their medians and the load average.
 // Not a test: it takes minutes and needs zip, curl and GNU time. See bench/README.md.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
-import { cpus, release, totalmem, type } from 'node:os'
+import { cpus, loadavg, release, totalmem, type } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startTiyaroServer, type TiyaroServer } from '../server/tiyaro-server.js'
@@ -17,8 +18,8 @@ import {
   BenchSetupError,
   findTools,
   measureAction,
-  measureColdStart,
-  measureZipAndCurl,
+  measureBaseline,
+  measureFirstRequest,
   type Measurement
 } from './measure.js'
 import {
@@ -38,7 +39,7 @@ interface BenchOptions {
   readonly sizes: number[]
   readonly rounds: number
   readonly warmup: number
-  readonly coldRuns: number
+  readonly startRuns: number
   readonly entry: string
   readonly out: string
   readonly trainingMs: number
@@ -50,9 +51,9 @@ function readOptions(): BenchOptions {
     options: {
       // both sizes by default: the A/B goal is judged on 100 MiB, the memory goals need 1 GiB too
       size: { type: 'string', default: '100m,1g' },
-      rounds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '1' },
-      'cold-runs': { type: 'string', default: '15' },
+      'start-runs': { type: 'string', default: '15' },
       entry: { type: 'string' },
       out: { type: 'string', default: join(REPO_ROOT, 'bench', 'RESULTS.md') },
       'training-ms': { type: 'string', default: '0' },
@@ -73,9 +74,9 @@ function readOptions(): BenchOptions {
         throw new BenchSetupError(`--size: ${(error as Error).message}`)
       }
     }),
-    rounds: count('rounds', values.rounds, 3),
+    rounds: count('rounds', values.rounds, 5),
     warmup: count('warmup', values.warmup, 0),
-    coldRuns: count('cold-runs', values['cold-runs'], 1),
+    startRuns: count('start-runs', values['start-runs'], 1),
     entry: values.entry ? resolve(values.entry) : DIST_ENTRY,
     out: resolve(values.out),
     trainingMs: count('training-ms', values['training-ms'], 0),
@@ -106,13 +107,26 @@ function describeBuild(entry: string): string {
     changed.length === 0
       ? 'clean tree'
       : `dirty tree (${changed.length} changed paths${srcChanged > 0 ? `, ${srcChanged} of them in src/` : ', none in src/'})`
+  // a bundle newer than every source file, with src/ as committed, was built from the commit's sources
+  const builtAfterSources = statSync(entry).mtimeMs >= newestMtime(join(REPO_ROOT, 'src'))
+  const fromSources =
+    srcChanged === 0 && builtAfterSources ? `built by npm run build from the sources of commit ${commit}` : ''
   const origin =
     path === 'dist/index.js'
       ? bundleChanged
-        ? 'dist/ differs from the commit'
+        ? fromSources || 'dist/ differs from the commit'
         : 'dist/ as committed'
-      : 'a private build'
+      : fromSources || 'a private build'
   return `\`${path}\` (bundle sha256 ${hash}…), ${origin}, at commit ${commit}, ${tree}`
+}
+
+/** The latest modification time of any file under the folder. */
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
+  }
+  return newest
 }
 
 function log(line: string): void {
@@ -120,7 +134,13 @@ function log(line: string): void {
 }
 
 function brief(way: Way, measurement: Measurement): string {
-  return `${way} ${(measurement.wallMs / 1000).toFixed(2)} s ${rssMb(measurement.peakRssKb).toFixed(0)} MB`
+  const { wallMs, cpuMs, peakRssKb } = measurement
+  return `${way} ${(wallMs / 1000).toFixed(2)} s, CPU ${(cpuMs / 1000).toFixed(2)} s, ${rssMb(peakRssKb).toFixed(0)} MB`
+}
+
+/** The 1, 5 and 15-minute load averages. */
+function load(): number[] {
+  return loadavg().map((value) => Math.round(value * 100) / 100)
 }
 
 /** A fresh server for each measurement: it keeps every upload in memory. */
@@ -151,30 +171,40 @@ async function main(): Promise<void> {
     withServer(options.trainingMs, (server) =>
       way === 'A'
         ? measureAction({ time, server, dataset, entry: options.entry, scratch, cpuProfileDir: options.cpuProfileDir })
-        : measureZipAndCurl({ time, server, dataset, scratch, deflate: way === 'C' })
+        : measureBaseline({ time, server, dataset, scratch, deflate: way === 'C' })
     )
 
   const sizes: SizeResult[] = []
   for (const requested of options.sizes) {
     const dataset = await ensureDataset(DATA_DIR, requested, log)
+    const loadBefore = load()
     log(
-      `\n${formatSize(requested)}: ${dataset.instanceCount} instance + ${dataset.classCount} class images, ${dataset.bytes} bytes`
+      `\n${formatSize(requested)}: ${dataset.instanceCount} instance + ${dataset.classCount} class images, ${dataset.bytes} bytes; load ${loadBefore.join(' ')}`
     )
     const rounds: Round[] = []
     for (let round = 1 - options.warmup; round <= options.rounds; round++) {
+      const roundLoad = load()[0]!
+      // the order turns every round (A B C, B C A, C A B, …): no way always goes first after a pause
+      const turn = (round + options.warmup) % WAYS.length
+      const order = [...WAYS.slice(turn), ...WAYS.slice(0, turn)]
       const results = {} as Record<Way, Measurement>
-      for (const way of WAYS) results[way] = await measure(way, dataset)
+      for (const way of order) results[way] = await measure(way, dataset)
       const label = round <= 0 ? 'warm-up' : `round ${round}/${options.rounds}`
-      log(`  ${label}: ${WAYS.map((way) => brief(way, results[way])).join(' | ')}`)
-      if (round > 0) rounds.push(results)
+      const ratio = (results.A.wallMs / results.B.wallMs).toFixed(2)
+      log(`  ${label} (load ${roundLoad}): ${WAYS.map((way) => brief(way, results[way])).join(' | ')} | A/B ${ratio}`)
+      if (round > 0) rounds.push({ results, load: roundLoad })
     }
-    sizes.push({ requested, dataset, rounds })
+    sizes.push({ requested, dataset, rounds, loadBefore, loadAfter: load() })
   }
 
-  log(`\nCold start, ${options.coldRuns} dry runs ...`)
-  const coldStartMs: number[] = []
-  for (let i = 0; i < options.coldRuns; i++) coldStartMs.push(await measureColdStart(options.entry))
-  log(`  median ${Math.round(median(coldStartMs))} ms`)
+  log(`\nProcess start → first request, ${options.startRuns} runs ...`)
+  const firstRequestLoad = [load()[0]!]
+  const firstRequestMs: number[] = []
+  await withServer(0, async (server) => {
+    for (let i = 0; i < options.startRuns; i++) firstRequestMs.push(await measureFirstRequest(options.entry, server))
+  })
+  firstRequestLoad.push(load()[0]!)
+  log(`  median ${Math.round(median(firstRequestMs))} ms (${firstRequestMs.map(Math.round).join(', ')})`)
 
   const report: BenchReport = {
     date: new Date(),
@@ -189,7 +219,8 @@ async function main(): Promise<void> {
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     warmupRounds: options.warmup,
     sizes,
-    coldStartMs
+    firstRequestMs,
+    firstRequestLoad
   }
   const markdown = renderResults(report)
   await writeFile(options.out, markdown)

@@ -8,13 +8,13 @@ import { join } from 'node:path'
 import { pngBytes } from '../test-support/images.js'
 
 /** Bump when the way images are made changes, so that old datasets are made again. */
-const DATASET_FORMAT = 1
+const DATASET_FORMAT = 2
 export const INSTANCE_IMAGES = 40
 /** Side of an instance image: a cropped subject photo. */
-const INSTANCE_SIDE = 640
-/** Width of a class image; its height makes up the size (1024 for a full one). */
-const CLASS_WIDTH = 1024
-const CLASS_FULL_HEIGHT = 1024
+const INSTANCE_SIDE = 600
+/** Width of a class image, the model's 512 px; its height makes up the size (512 for a full one). */
+const CLASS_WIDTH = 512
+const CLASS_FULL_HEIGHT = 512
 
 export interface BenchDataset {
   /** the instance-images folder; it also holds dataset_class/ */
@@ -56,8 +56,8 @@ function pngSize(width: number, height: number): number {
 }
 
 /**
- * 40 instance images (smaller when the size is small), then class images of 1024 px wide,
- * all of the same height, that make up the rest.
+ * 40 instance images (smaller when the size is small), then class images of 512 px wide, all of
+ * the same height, that make up the rest: about 120 images in 100 MiB, 1350 in 1 GiB.
  */
 function planImages(totalBytes: number): { instance: ImageSpec[]; class: ImageSpec[] } {
   const instanceShare = Math.min(INSTANCE_IMAGES * pngSize(INSTANCE_SIDE, INSTANCE_SIDE), totalBytes / 2)

@@ -1,23 +1,31 @@
-// The three ways of getting a dataset to the service, each timed from its first process's start
-// to its last one's exit, with its peak resident set size (getrusage's ru_maxrss):
-//   A  the bundled action, run as the runner runs it, waiting for the (instant) training;
-//   B  zip -0 -r (store) + curl -T: the physical limit of this machine and this server;
-//   C  zip -r (deflate) + curl -T: the vendor's workflow template.
-// And the action's cold start: process start to its first line on stdout.
+// The three ways of getting a dataset trained, each timed from its first process's start to its
+// last one's exit, with its peak resident set size and its CPU time (GNU time: ru_maxrss, user
+// + system):
+//   A  the bundled action, run as the runner runs it: scan, zip into the upload, create, start,
+//      wait for the (instant) training, read the model;
+//   B  what a user scripts by hand with the tools at the machine's limit: zip -0 -r (store) to a
+//      file, curl -T of it, and the same GraphQL calls as curl commands (newJobID,
+//      getJobInputURL, startRetrainingJob, getJobStatus every 0.2 s until done,
+//      getRetrainedModels);
+//   C  the vendor's workflow template: the same with zip -r (deflate).
+// And the action's start-up: process start to the first request the server receives.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { TiyaroServer } from '../server/tiyaro-server.js'
 import { REPO_ROOT, runAction } from '../test-support/run-action.js'
 import type { BenchDataset } from './dataset.js'
 
 export interface Measurement {
   readonly wallMs: number
-  /** ru_maxrss in KiB; for B and C the larger of zip's and curl's */
+  /** ru_maxrss in KiB; for B and C the largest of their processes' */
   readonly peakRssKb: number
+  /** user + system CPU time of every process of the way, ms */
+  readonly cpuMs: number
 }
 
 /** The bench cannot run on this machine as it is; the message says what to install. */
@@ -30,11 +38,11 @@ export function findTools(): { time: string } {
   if (spawnSync('curl', ['--version'], { stdio: 'ignore' }).status !== 0) missing.push('curl')
   const time = existsSync('/usr/bin/time') ? '/usr/bin/time' : 'time'
   // GNU time alone has -f and -o; BusyBox's and BSD's do not
-  const probe = spawnSync(time, ['-f', '%M', process.execPath, '-e', '0'], { encoding: 'utf8' })
-  if (probe.status !== 0 || !/^\d+\s*$/m.test(probe.stderr ?? '')) missing.push('time')
+  const probe = spawnSync(time, ['-f', TIME_FORMAT, process.execPath, '-e', '0'], { encoding: 'utf8' })
+  if (probe.status !== 0 || !/^\d+ [\d.]+ [\d.]+\s*$/m.test(probe.stderr ?? '')) missing.push('time')
   if (missing.length > 0) {
     throw new BenchSetupError(
-      `npm run bench needs ${missing.join(', ')} (the baselines run zip and curl; GNU time measures their memory). ` +
+      `npm run bench needs ${missing.join(', ')} (the baselines run zip and curl; GNU time measures memory and CPU). ` +
         `On Debian or Ubuntu: sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`
     )
   }
@@ -42,6 +50,21 @@ export function findTools(): { time: string } {
 }
 
 export const BENCH_API_KEY = 'bench-api-key-0123456789'
+/** peak RSS (KiB), user and system CPU seconds */
+const TIME_FORMAT = '%M %U %S'
+const POLL_SECONDS = 0.2
+
+/** What GNU time wrote: the last line, as it writes "Command exited with…" before it on failure. */
+interface Usage {
+  readonly peakRssKb: number
+  readonly cpuMs: number
+}
+
+async function readUsage(file: string): Promise<Usage> {
+  const match = /(\d+) ([\d.]+) ([\d.]+)\s*$/.exec(await readFile(file, 'utf8'))
+  if (!match) throw new Error(`no usage figures in ${file}`)
+  return { peakRssKb: Number(match[1]), cpuMs: (Number(match[2]) + Number(match[3])) * 1000 }
+}
 
 export interface ActionMeasureOptions {
   readonly time: string
@@ -53,15 +76,9 @@ export interface ActionMeasureOptions {
   readonly cpuProfileDir?: string
 }
 
-export async function measureAction({
-  time,
-  server,
-  dataset,
-  entry,
-  scratch,
-  cpuProfileDir
-}: ActionMeasureOptions): Promise<Measurement> {
-  const rssFile = join(scratch, 'action-rss')
+export async function measureAction(options: ActionMeasureOptions): Promise<Measurement> {
+  const { time, server, dataset, entry, scratch, cpuProfileDir } = options
+  const usageFile = join(scratch, 'action-usage')
   const runnerTemp = await mkdtemp(join(tmpdir(), 'tiyaro-bench-'))
   try {
     const run = await runAction({
@@ -72,35 +89,39 @@ export async function measureAction({
       node: time,
       nodeArgs: [
         '-f',
-        '%M',
+        TIME_FORMAT,
         '-o',
-        rssFile,
+        usageFile,
         process.execPath,
         ...(cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [])
       ],
       timeoutMs: 30 * 60_000,
-      inputs: {
-        'api-key': BENCH_API_KEY,
-        'api-url': server.graphqlUrl,
-        'instance-images': dataset.dir,
-        'class-images': dataset.classDir,
-        name: 'bench',
-        version: 'v1',
-        'instance-prompt': 'a photo of sks noise',
-        'class-prompt': 'a photo of noise',
-        wait: 'true',
-        'poll-interval-seconds': '0.2',
-        'timeout-minutes': '30'
-      }
+      inputs: actionInputs(server, dataset.dir, dataset.classDir)
     })
     if (run.exitCode !== 0 || run.outputs.status !== 'done') {
       throw new Error(
         `the action failed (exit ${run.exitCode}, status ${run.outputs.status}):\n${tail(run.stdout + run.stderr)}`
       )
     }
-    return { wallMs: run.durationMs, peakRssKb: await readRss(rssFile) }
+    return { wallMs: run.durationMs, ...(await readUsage(usageFile)) }
   } finally {
     await rm(runnerTemp, { recursive: true, force: true })
+  }
+}
+
+function actionInputs(server: TiyaroServer, instanceDir: string, classDir: string): Record<string, string> {
+  return {
+    'api-key': BENCH_API_KEY,
+    'api-url': server.graphqlUrl,
+    'instance-images': instanceDir,
+    'class-images': classDir,
+    name: 'bench',
+    version: 'v1',
+    'instance-prompt': 'a photo of sks noise',
+    'class-prompt': 'a photo of noise',
+    wait: 'true',
+    'poll-interval-seconds': String(POLL_SECONDS),
+    'timeout-minutes': '30'
   }
 }
 
@@ -113,8 +134,8 @@ export interface BaselineOptions {
   readonly deflate: boolean
 }
 
-/** zip of the dataset folder, then curl -T of the zip to a fresh presigned URL. */
-export async function measureZipAndCurl({
+/** The script a user would write: the GraphQL calls with curl, zip to a file, curl -T of it. */
+export async function measureBaseline({
   time,
   server,
   dataset,
@@ -123,108 +144,133 @@ export async function measureZipAndCurl({
 }: BaselineOptions): Promise<Measurement> {
   const zipPath = join(scratch, deflate ? 'deflate.zip' : 'store.zip')
   await rm(zipPath, { force: true }) // zip adds to an existing archive
-  const url = await presignedUrl(server)
+  const usages: Usage[] = []
+  const run = async (command: string, args: string[], cwd = scratch): Promise<string> => {
+    const { stdout, usage } = await timedProcess(time, command, args, cwd, scratch)
+    usages.push(usage)
+    return stdout
+  }
+  const graphql = async (query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const body = JSON.stringify({ query, variables })
+    const auth = `Authorization: ${server.apiKey}`
+    const answer = await run('curl', [
+      '-sS',
+      '--fail',
+      '-H',
+      auth,
+      '-H',
+      'Content-Type: application/json',
+      '--data-binary',
+      body,
+      server.graphqlUrl
+    ])
+    const parsed = JSON.parse(answer) as { data?: Record<string, unknown>; errors?: unknown }
+    if (!parsed.data) throw new Error(`the server refused ${query}: ${JSON.stringify(parsed.errors)}`)
+    return parsed.data
+  }
+
   const started = performance.now()
-  const zipRss = await timedProcess(
-    time,
-    'zip',
-    [...(deflate ? [] : ['-0']), '-r', '-q', zipPath, '.'],
-    dataset.dir,
-    scratch
-  )
-  const curlRss = await timedProcess(
-    time,
-    'curl',
-    ['-sS', '--fail', '-o', '/dev/null', '-T', zipPath, '-H', 'Content-Type: application/octet-stream', url],
-    scratch,
-    scratch
-  )
+  const jobID = (await graphql('mutation ($t: JobType) { newJobID(jobType: $t) }', { t: 'dreambooth' })).newJobID
+  const objName = 'bench.zip'
+  const url = (
+    await graphql('query ($j: String, $o: String) { getJobInputURL(jobID: $j, objName: $o) }', { j: jobID, o: objName })
+  ).getJobInputURL as string
+  await run('zip', [...(deflate ? [] : ['-0']), '-r', '-q', zipPath, '.'], dataset.dir)
+  await run('curl', [
+    '-sS',
+    '--fail',
+    '-o',
+    '/dev/null',
+    '-T',
+    zipPath,
+    '-H',
+    'Content-Type: application/octet-stream',
+    url
+  ])
+  const input = {
+    jobType: 'dreambooth',
+    dreamboothInput: {
+      name: 'bench',
+      version: 'v1',
+      datasetS3ObjName: objName,
+      instance_prompt: 'a photo of sks noise',
+      class_prompt: 'a photo of noise'
+    }
+  }
+  await graphql('mutation ($j: String, $i: JobInput) { startRetrainingJob(jobID: $j, input: $i) }', {
+    j: jobID,
+    i: input
+  })
+  for (;;) {
+    const checked = performance.now()
+    const status = (await graphql('query ($j: String) { getJobStatus(jobID: $j) { statusEnum errMsg } }', { j: jobID }))
+      .getJobStatus as { statusEnum: string; errMsg?: string }
+    if (status.statusEnum === 'done') break
+    if (status.statusEnum !== 'running')
+      throw new Error(`the baseline's job ended ${status.statusEnum}: ${status.errMsg}`)
+    await sleep(Math.max(0, checked + POLL_SECONDS * 1000 - performance.now()))
+  }
+  await graphql('query ($j: String) { getRetrainedModels(jobID: $j) { vendor version name url modelCard } }', {
+    j: jobID
+  })
   const wallMs = performance.now() - started
+
   const upload = server.requests.findLast((entry) => entry.kind === 'upload')
   if (upload?.status !== 200 || !upload.upload?.stored)
     throw new Error(`curl's upload was not stored (HTTP ${upload?.status})`)
   await rm(zipPath, { force: true })
-  return { wallMs, peakRssKb: Math.max(zipRss, curlRss) }
-}
-
-/** A job and its upload URL, as a script of the vendor's kind asks for them. */
-async function presignedUrl(server: TiyaroServer): Promise<string> {
-  const ask = async (query: string): Promise<Record<string, string>> => {
-    const response = await fetch(server.graphqlUrl, {
-      method: 'POST',
-      headers: { Authorization: server.apiKey, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ query })
-    })
-    const body = (await response.json()) as { data?: Record<string, string>; errors?: unknown }
-    if (!body.data) throw new Error(`the server refused ${query}: ${JSON.stringify(body.errors)}`)
-    return body.data
+  return {
+    wallMs,
+    peakRssKb: Math.max(...usages.map((usage) => usage.peakRssKb)),
+    cpuMs: usages.reduce((sum, usage) => sum + usage.cpuMs, 0)
   }
-  const { newJobID } = await ask('mutation { newJobID(jobType: dreambooth) }')
-  const { getJobInputURL } = await ask(
-    `query { getJobInputURL(jobID: ${JSON.stringify(newJobID)}, objName: "bench.zip") }`
-  )
-  return getJobInputURL!
 }
 
-/** Runs a command under GNU time; its peak RSS in KiB. */
+/** Runs a command under GNU time; its stdout and its usage. */
 async function timedProcess(
   time: string,
   command: string,
   args: string[],
   cwd: string,
   scratch: string
-): Promise<number> {
-  const rssFile = join(scratch, `${command}-rss`)
-  const child = spawn(time, ['-f', '%M', '-o', rssFile, command, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] })
+): Promise<{ stdout: string; usage: Usage }> {
+  const usageFile = join(scratch, `${command}-usage`)
+  const child = spawn(time, ['-f', TIME_FORMAT, '-o', usageFile, command, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
   let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   const code = await new Promise<number | null>((done, fail) => {
     child.on('error', fail)
     child.on('close', done)
   })
   if (code !== 0) throw new Error(`${command} exited with ${code}: ${tail(stderr)}`)
-  return readRss(rssFile)
-}
-
-/** The last number in the file: GNU time writes "Command exited with…" before it on failure. */
-async function readRss(file: string): Promise<number> {
-  const numbers = (await readFile(file, 'utf8')).match(/\d+/g)
-  if (!numbers) throw new Error(`no peak RSS in ${file}`)
-  return Number(numbers.at(-1))
+  return { stdout, usage: await readUsage(usageFile) }
 }
 
 /**
- * Milliseconds from the action's spawn to its first stdout line, on a dry run over the demo
- * images (no request is made): the bundle's load, the input checks, the first log group.
+ * Milliseconds from the action's spawn to the first request the server receives, on a run over
+ * the demo images: the bundle's load, the input checks, the scan, then newJobID.
  */
-export async function measureColdStart(entry: string): Promise<number> {
-  let spawned = 0
-  let firstLine: number | undefined
-  const runnerTemp = await mkdtemp(join(tmpdir(), 'tiyaro-bench-cold-'))
+export async function measureFirstRequest(entry: string, server: TiyaroServer): Promise<number> {
+  let spawnedAt = 0
+  const before = server.requests.length
+  const runnerTemp = await mkdtemp(join(tmpdir(), 'tiyaro-bench-start-'))
   try {
     const run = await runAction({
       entry,
       runnerTemp,
-      onSpawn: (child) => {
-        spawned = performance.now()
-        child.stdout?.once('data', () => (firstLine ??= performance.now()))
-      },
-      inputs: {
-        'api-key': BENCH_API_KEY,
-        'api-url': 'http://127.0.0.1:9/graphql',
-        'instance-images': join(REPO_ROOT, 'fixtures/demo/instance'),
-        'class-images': join(REPO_ROOT, 'fixtures/demo/class'),
-        name: 'bench',
-        version: 'v1',
-        'instance-prompt': 'a photo of sks toy robot',
-        'class-prompt': 'a photo of a toy robot',
-        'dry-run': 'true'
-      }
+      onSpawn: () => (spawnedAt = Date.now()),
+      inputs: actionInputs(server, join(REPO_ROOT, 'fixtures/demo/instance'), join(REPO_ROOT, 'fixtures/demo/class'))
     })
-    if (run.exitCode !== 0 || firstLine === undefined) {
-      throw new Error(`the dry run failed (exit ${run.exitCode}):\n${tail(run.stdout + run.stderr)}`)
+    const first = server.requests[before]
+    if (run.exitCode !== 0 || !first) {
+      throw new Error(`the run failed (exit ${run.exitCode}):\n${tail(run.stdout + run.stderr)}`)
     }
-    return firstLine - spawned
+    return first.time.getTime() - spawnedAt
   } finally {
     await rm(runnerTemp, { recursive: true, force: true })
   }

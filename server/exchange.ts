@@ -16,6 +16,9 @@ export interface UploadLog {
   readonly sha256: string
   /** the object was stored (false when refused or faulted) */
   readonly stored: boolean
+  /** the request's Content-Length and Transfer-Encoding headers as sent, to tell how the body came */
+  readonly contentLength?: string
+  readonly transferEncoding?: string
 }
 
 export interface RequestLogEntry {

@@ -29,7 +29,9 @@ export async function handleUpload(context: UploadHandlerContext, exchange: Exch
       ...(location ? { objName: location.objName } : {}),
       bytes: received.size,
       sha256: received.sha256,
-      stored
+      stored,
+      ...(req.headers['content-length'] !== undefined ? { contentLength: req.headers['content-length'] } : {}),
+      ...(req.headers['transfer-encoding'] !== undefined ? { transferEncoding: req.headers['transfer-encoding'] } : {})
     }
   }
   const fault = context.faults.take(['upload'])

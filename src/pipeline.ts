@@ -1,33 +1,18 @@
 // The run itself: inputs → dataset → archive → tiyaro (create, upload, start, wait) → report,
 // with the GitHub-side extras (class-image cache, re-run record) and the paid extras (class-image
 // generation, sample images) beside it. `obtainJob` decides how this run gets its job; the rest
-// of the run follows from the mode it returns.
-import { mkdir } from 'node:fs/promises'
-import { join, relative } from 'node:path'
-import { buildArchive, checkDataset, scanDataset, type ArchiveResult, type Dataset } from './dataset/index.js'
-import { SAMPLES_TIME_LIMIT_MS, generateMissingClassImages, sampleTrainedModel, samplesDir } from './extras/index.js'
-import {
-  findEarlierAttemptJob,
-  isReRun,
-  recordStartedJob,
-  restoreClassImages,
-  saveClassImages
-} from './github/index.js'
+// of the run follows from the mode it returns. The zip's passes are in zip-upload.ts.
+import { join } from 'node:path'
+import { DatasetZip, scanDataset } from './dataset/index.js'
+import { findEarlierAttemptJob, isReRun, recordStartedJob, restoreClassImages } from './github/index.js'
 import type { Config } from './inputs/index.js'
-import { phase, type RunReport, type ZipInfo } from './report/index.js'
+import { phase, type RunReport } from './report/index.js'
 import { formatDuration } from './shared/format.js'
 import { log } from './shared/log.js'
 import { workDir } from './shared/paths.js'
 import type { RetryOptions } from './shared/retry.js'
-import {
-  TiyaroApi,
-  UploadRefusedError,
-  startJobOnce,
-  uploadZip,
-  waitForJob,
-  dreamboothInput,
-  type WaitOutcome
-} from './tiyaro/index.js'
+import { TiyaroApi, startJobOnce, waitForJob, dreamboothInput, type WaitOutcome } from './tiyaro/index.js'
+import { buildZip, uploadDataset, type PreparedZip } from './zip-upload.js'
 
 /** Raised to end the run with a failed step; its message is the step's error. */
 export class RunFailure extends Error {}
@@ -101,34 +86,37 @@ export async function obtainJob(context: RunContext): Promise<RunMode> {
     log.info(`Attaching to job ${config.jobId}: no images are uploaded and no training is started.`)
     return { kind: 'attached', jobId: config.jobId }
   }
-  // Once the images have passed their checks, the job is created (and the API revision asked)
-  // while the zip is being written: a created job costs nothing until it is started.
+  // The moment the images have passed their checks (no request is made before), the job is
+  // created and its upload URL asked for (the API revision too) while the rest of the
+  // preparation goes on: a created job costs nothing until it is started.
   const reRun = isReRun()
-  let newJob: Promise<string> | undefined
-  const createJobEarly = (): void => {
-    if (config.dryRun || reRun) return
-    newJob = api.newJobId()
-    newJob.catch(() => undefined) // awaited in 'Create job'; a failure is reported there
-    api.detectRevision().catch(() => undefined)
-  }
-  const zip = await prepareZip(context, createJobEarly)
+  let early: NewJob | undefined
+  const prepared = await prepareZip(context, () => {
+    if (!config.dryRun && !reRun) early = createJob(context)
+  })
   const parameters = dreamboothInput(config)
   report.parametersSent = parameters
-  if (config.dryRun) return { kind: 'dry-run' }
+  if (config.dryRun) {
+    await phase(report, 'Build zip', () => buildZip(context, prepared))
+    return { kind: 'dry-run' }
+  }
 
   if (reRun) {
+    // the earlier attempt's record is found by the zip's sha256: a pass for the hash comes first
+    await phase(report, 'Build zip', () => buildZip(context, prepared))
     const earlierJob = await phase(report, 'Find the job of an earlier attempt', () =>
       findEarlierAttemptJob(report, (id) => api.getJobStatus(id))
     )
     if (earlierJob) return { kind: 're-run', jobId: earlierJob }
   }
+  const job = early ?? createJob(context)
   const jobId = await phase(report, 'Create job', async () => {
-    const id = await (newJob ?? api.newJobId())
+    const id = await job.id
     log.info(`Job ID: ${id}`)
     return id
   })
   report.jobId = jobId
-  await phase(report, 'Upload', () => uploadDataset(context, jobId, zip))
+  await phase(report, 'Zip and upload', () => uploadDataset(context, jobId, job.url, prepared))
   await phase(report, 'Start training', () =>
     startJobOnce(api, jobId, parameters, { deadline: context.deadline, signal: context.signal })
   )
@@ -136,6 +124,22 @@ export async function obtainJob(context: RunContext): Promise<RunMode> {
   report.apiRevision = api.apiRevision
   log.info(`Training started (API revision: ${report.apiRevision}).`)
   return { kind: 'started', jobId }
+}
+
+/** A job being created, and its upload URL being asked for once it is. */
+interface NewJob {
+  readonly id: Promise<string>
+  readonly url: Promise<string>
+}
+
+function createJob({ config, api }: RunContext): NewJob {
+  const id = api.newJobId()
+  const url = id.then((jobId) => api.getJobInputUrl(jobId, config.zipName))
+  // awaited in 'Create job' and 'Zip and upload'; a failure is reported there
+  id.catch(() => undefined)
+  url.catch(() => undefined)
+  api.detectRevision().catch(() => undefined)
+  return { id, url }
 }
 
 function retryOptions(deadline: number, signal: AbortSignal): Retry {
@@ -150,9 +154,12 @@ function retryOptions(deadline: number, signal: AbortSignal): Retry {
   }
 }
 
-async function prepareZip({ config, report, retry }: RunContext, onImagesChecked: () => void): Promise<ZipInfo> {
+async function prepareZip(
+  { config, report, retry, signal }: RunContext,
+  onImagesChecked: () => void
+): Promise<PreparedZip> {
   // Class images, in this order: cache restore → generate the missing ones → scan → (after the
-  // zip) cache save, so generated images are zipped and cached like supplied ones.
+  // zip's pass) cache save, so generated images are zipped and cached like supplied ones.
   const restored = await restoreClassImages(config)
   report.classImagesCacheHit = restored.fromCache
   const generationDir = restored.classDir ?? join(workDir(), 'class-images')
@@ -163,7 +170,11 @@ async function prepareZip({ config, report, retry }: RunContext, onImagesChecked
     )
   }
   const generation = config.classImageGeneratorUrl
-    ? await phase(report, 'Generate class images', () => generateMissingClassImages(config, generationDir, retry))
+    ? await phase(report, 'Generate class images', async () => {
+        // loaded only by the runs that call the inference API
+        const { generateMissingClassImages } = await import('./extras/index.js')
+        return generateMissingClassImages(config, generationDir, retry)
+      })
     : undefined
   const generated = generation?.generated.length ?? 0
   // a restored set that got more images is a new set: it is saved under its own key
@@ -184,44 +195,10 @@ async function prepareZip({ config, report, retry }: RunContext, onImagesChecked
       `Class images: ${dataset.class.length} (${supplied} supplied, ${fromCache} restored from the cache, ${generated} generated)`
     )
   }
-  const archive = await phase(report, 'Build zip', async () => {
-    const dir = workDir()
-    await mkdir(dir, { recursive: true })
-    const archive = await buildArchive(dataset, { outputPath: join(dir, config.zipName) })
-    log.info(`${archive.path}: ${archive.bytes} bytes, sha256 ${archive.sha256}`)
-    annotate(dataset, archive, config)
-    return archive
-  })
-  const zip: ZipInfo = { path: archive.path, sha256: archive.sha256, bytes: archive.bytes }
-  report.zip = zip
-  // after the zip: the archive step took each image's fingerprint, which the cache key reuses
-  await saveClassImages(config, dataset, archive, classImages)
-  return zip
-}
-
-/** Warnings that save a paid training, as file annotations. */
-function annotate(dataset: Dataset, archive: ArchiveResult, config: Config): void {
-  const resolution = typeof config.hyperparameters.resolution === 'number' ? config.hyperparameters.resolution : 512
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
-  for (const warning of checkDataset(dataset, archive, { resolution })) {
-    log.warning(warning.message, warning.file ? { file: relative(workspace, warning.file) } : undefined)
-  }
-}
-
-async function uploadDataset({ config, api, retry }: RunContext, jobId: string, zip: ZipInfo): Promise<void> {
-  const upload = async (): Promise<void> => {
-    const url = await api.getJobInputUrl(jobId, config.zipName)
-    await uploadZip(url, { path: zip.path, bytes: zip.bytes, idleTimeoutMs: config.requestTimeoutMs, retry })
-  }
-  try {
-    await upload()
-  } catch (error) {
-    if (!(error instanceof UploadRefusedError)) throw error
-    // An expired or refused URL gets one fresh one: the storage said no, not the network.
-    log.info(`${error.message}; asking for a fresh upload URL`)
-    await upload()
-  }
-  log.info(`Uploaded ${zip.bytes} bytes as ${config.zipName}`)
+  // The zip is on disk only when the run needs it there: a dry run, an artifact, or keep-zip.
+  const keep = config.dryRun || config.artifactName !== undefined || config.keepZip
+  const zip = new DatasetZip(dataset, { keepAt: keep ? join(workDir(), config.zipName) : undefined, signal })
+  return { dataset, zip, classImages, followedUp: false }
 }
 
 async function waitWithLog({ config, api, deadline, signal }: RunContext, jobId: string): Promise<WaitOutcome> {
@@ -258,6 +235,7 @@ async function finish(context: RunContext, jobId: string, outcome: WaitOutcome):
         log.info(`Model ${model.name} ${model.version}: ${model.url} (card: ${model.modelCard})`)
       if (config.samplePrompts.length > 0) {
         // a failed sample only warns: the training has succeeded
+        const { SAMPLES_TIME_LIMIT_MS, sampleTrainedModel, samplesDir } = await import('./extras/index.js')
         const retry = retryOptions(Date.now() + SAMPLES_TIME_LIMIT_MS, signal)
         const dir = samplesDir(workDir(), jobId)
         report.sampleImages = await phase(report, 'Sample images', () => sampleTrainedModel(config, first, dir, retry))

@@ -1,6 +1,6 @@
 // The bundled action (dist/index.js), run as the runner runs it, against the local server.
 import { beforeAll, describe, expect, it } from '@jest/globals'
-import { writeFile, copyFile, readFile } from 'node:fs/promises'
+import { writeFile, copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { readZip } from '../../server/zip-reader.js'
@@ -57,7 +57,9 @@ describe('the whole workflow', () => {
     const uploaded = job?.uploads.at(-1)
     expect(uploaded?.sha256).toBe(run.outputs['zip-sha256'])
     expect(uploaded?.contentType).toBe('application/octet-stream')
-    const zip = readZip(await readFile(run.outputs['zip-path']))
+    // no keep-zip, no artifact, no dry run: the zip went straight into the upload, never to disk
+    expect(run.outputs['zip-path']).toBe('')
+    const zip = readZip(uploaded!.bytes)
     const names = zip.map((entry) => entry.name)
     expect(names.filter((name) => !name.startsWith('dataset_class/'))).toHaveLength(5)
     expect(names.filter((name) => name.startsWith('dataset_class/'))).toHaveLength(4)
@@ -78,9 +80,8 @@ describe('the whole workflow', () => {
     // One log group per phase, a line per status check with its elapsed time.
     for (const group of [
       'Check images',
-      'Build zip',
       'Create job',
-      'Upload',
+      'Zip and upload',
       'Start training',
       'Wait for training',
       'Read models'

@@ -128,11 +128,11 @@ describe('class images generated once', () => {
       'generated-3.png',
       'generated-4.png'
     ])
-    const firstZip = readZip(await readFile(first.outputs['zip-path']))
-    expect(classEntries(firstZip)).toHaveLength(6)
-    expect(first.outputs['class-image-count']).toBe('6')
     const uploaded = server.job(first.outputs['job-id'])?.uploads.at(-1)
     expect(uploaded?.sha256).toBe(first.outputs['zip-sha256'])
+    const firstZip = readZip(uploaded!.bytes)
+    expect(classEntries(firstZip)).toHaveLength(6)
+    expect(first.outputs['class-image-count']).toBe('6')
     expect(first.stdout).toContain('::group::Generate class images')
     expect(first.stdout).toContain('Class images: 6 (2 supplied, 0 restored from the cache, 4 generated)')
     expect(first.summary).toContain('| Class images | 2 supplied, 4 generated |')
@@ -147,7 +147,9 @@ describe('class images generated once', () => {
     expect(inferenceCalls(server, before)).toHaveLength(0)
     expect(second.outputs['class-images-cache-hit']).toBe('true')
     expect(second.outputs['class-image-count']).toBe('6')
-    expect(classEntries(readZip(await readFile(second.outputs['zip-path'])))).toEqual(classEntries(firstZip))
+    expect(classEntries(readZip(server.job(second.outputs['job-id'])!.uploads.at(-1)!.bytes))).toEqual(
+      classEntries(firstZip)
+    )
     expect(second.outputs['zip-sha256']).toBe(first.outputs['zip-sha256'])
     expect(second.stdout).toContain('6 class images in')
     expect(second.stdout).toContain('none to generate')

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { chmod, mkdtemp, readFile, rm, stat, unlink, utimes } from 'node:fs/promises'
+import { appendFile, chmod, mkdtemp, readFile, rm, stat, unlink, utimes } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { readZipArchive } from '../../server/zip-reader.js'
-import { ZIP_ENTRY_DATE, buildArchive } from '../../src/dataset/archive.js'
-import { checkDataset, scanDataset } from '../../src/dataset/index.js'
+import { DatasetZip, ZIP_ENTRY_DATE, buildArchive } from '../../src/dataset/archive.js'
+import { DatasetError, checkDataset, scanDataset } from '../../src/dataset/index.js'
 import { jpegBytes, pngBytes, webpBytes, writeImageTree, type TreeEntry } from '../../test-support/images.js'
 
 let root: string
@@ -113,11 +113,16 @@ describe('buildArchive', () => {
   it('gives the same bytes for the same images in other folders, with other times and modes', async () => {
     const first = await buildArchive(await datasetIn(join(root, 'one')), { outputPath: join(root, 'one.zip') })
 
-    const otherDataset = await datasetIn(join(root, 'two'))
-    for (const image of [...otherDataset.instance, ...otherDataset.class]) {
+    // times and modes set before the scan: a file changed after its check is refused (below)
+    const scanned = await datasetIn(join(root, 'two'))
+    for (const image of [...scanned.instance, ...scanned.class]) {
       await utimes(image.sourcePath, new Date('2031-06-15T12:34:56Z'), new Date('2031-06-15T12:34:56Z'))
       await chmod(image.sourcePath, 0o600)
     }
+    const otherDataset = await scanDataset({
+      instanceDir: join(root, 'two', 'instance'),
+      classDir: join(root, 'two', 'class')
+    })
     const second = await buildArchive(otherDataset, { outputPath: join(root, 'two.zip') })
 
     expect(second.sha256).toBe(first.sha256)
@@ -170,5 +175,51 @@ describe('buildArchive', () => {
     const dataset = await datasetIn(root)
     await expect(buildArchive(dataset, { outputPath: join(root, 'instance') })).rejects.toThrow(/EISDIR/)
     expect((await stat(join(root, 'instance'))).isDirectory()).toBe(true)
+  })
+})
+
+describe('DatasetZip', () => {
+  /** Reads a pass as an upload would; its bytes. */
+  async function readPass(zip: DatasetZip): Promise<Buffer> {
+    const chunks: Buffer[] = []
+    for await (const chunk of zip.pass()) chunks.push(Buffer.from(chunk))
+    return Buffer.concat(chunks)
+  }
+
+  it('gives the same bytes on every pass, its size known before the first, and no file unless asked', async () => {
+    const dataset = await datasetIn(root)
+    const zip = new DatasetZip(dataset)
+    const reference = await buildArchive(dataset, { outputPath: join(root, 'reference.zip') })
+    expect(zip.bytes).toBe(reference.bytes)
+    const first = await readPass(zip)
+    expect(sha256(first)).toBe(reference.sha256)
+    expect((await readPass(zip)).equals(first)).toBe(true)
+    const built = await zip.build()
+    expect(built).toEqual({ ...reference, path: '' })
+  })
+
+  it('writes the copy on the first pass that asks, and not again', async () => {
+    const keepAt = join(root, 'kept', 'data.zip')
+    const zip = new DatasetZip(await datasetIn(root), { keepAt })
+    const sent = await readPass(zip)
+    expect((await readFile(keepAt)).equals(sent)).toBe(true)
+    const written = (await stat(keepAt)).mtimeMs
+    const again = await zip.build()
+    expect(again.path).toBe(keepAt)
+    expect(again.sha256).toBe(sha256(sent))
+    expect((await stat(keepAt)).mtimeMs).toBe(written)
+  })
+
+  it('fails naming an image that changed after its check, as an error of its input, and leaves no copy', async () => {
+    const dataset = await datasetIn(root)
+    await appendFile(dataset.class[1]!.sourcePath, 'more bytes')
+    const keepAt = join(root, 'data.zip')
+    const error = await new DatasetZip(dataset, { keepAt }).build().catch((error: unknown) => error)
+    expect(error).toBeInstanceOf(DatasetError)
+    expect((error as DatasetError).input).toBe('class-images')
+    expect((error as Error).message).toBe(
+      `class-images: ${dataset.class[1]!.sourcePath} changed after it was checked: it is ${(classTree['z.png'] as Buffer).length + 10} bytes now, not the ${(classTree['z.png'] as Buffer).length} checked. The zip would not be what was checked; run again once the folder stays as it is.`
+    )
+    await expect(stat(keepAt)).rejects.toThrow(/ENOENT/)
   })
 })

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
-import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkDataset } from '../../src/dataset/checks.js'
@@ -8,6 +8,7 @@ import {
   DatasetError,
   MAX_IMAGE_BYTES,
   MAX_ZIP_BYTES,
+  fileStamp,
   type Dataset,
   type DatasetImage
 } from '../../src/dataset/types.js'
@@ -58,6 +59,8 @@ describe('scanDataset', () => {
       relPath: 'sub/deeper/a.jpg',
       entryName: 'a.jpg',
       bytes: jpegBytes({ width: 512, height: 600 }).length,
+      // which file and which version of it, for the zip to refuse one that changed since
+      stamp: fileStamp(await stat(join(instanceDir, 'sub', 'deeper', 'a.jpg'), { bigint: true })),
       format: 'jpeg',
       width: 512,
       height: 600
@@ -266,6 +269,7 @@ describe('checkDataset', () => {
       relPath: name,
       entryName: kind === 'instance' ? name : `dataset_class/${name}`,
       bytes: 1000,
+      stamp: '1:2:1000:0',
       format: 'png',
       width,
       height

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -126,5 +127,12 @@ describe('readImageInfo', () => {
       height: 6
     })
     expect(await readImageInfo(await fileWith('c.png', 'not a png'))).toBeUndefined()
+  })
+
+  it("does not wait on a FIFO that took a file's place: it fails at once (the scan names it)", async () => {
+    const fifo = join(dir, 'pipe.png')
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
+    // opened without O_NONBLOCK, this would wait for a writer forever
+    await expect(readImageInfo(fifo)).rejects.toThrow(/ESPIPE/)
   })
 })

@@ -88,6 +88,7 @@ describe('getConfig: defaults', () => {
       jobId: undefined,
       cacheClassImages: true,
       dryRun: false,
+      keepZip: false,
       artifactName: undefined,
       githubToken: undefined,
       commentOnPr: false,
@@ -575,11 +576,13 @@ describe('getConfig: run options', () => {
       wait: 'False',
       'cache-class-images': 'FALSE',
       'dry-run': 'True',
+      'keep-zip': 'true',
       'comment-on-pr': 'TRUE'
     })
-    expect([config.wait, config.cacheClassImages, config.dryRun, config.commentOnPr]).toEqual([
+    expect([config.wait, config.cacheClassImages, config.dryRun, config.keepZip, config.commentOnPr]).toEqual([
       false,
       false,
+      true,
       true,
       true
     ])

@@ -1,14 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
+import { appendFile, mkdtemp, readFile, rename, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { ZipArchive } from 'archiver'
 import { readZipArchive } from '../../server/zip-reader.js'
-import { ZIP64_MAGIC, ZIP_ENTRY_DATE, ZipWriter, centralDirectory } from '../../src/dataset/zip-writer.js'
+import { fileStamp } from '../../src/dataset/types.js'
+import { CHUNK_BYTES, ZIP_ENTRY_DATE, ZipPass, zipBytes, type ZipSource } from '../../src/dataset/zip-writer.js'
 
 let root: string
 
@@ -20,24 +23,45 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-/** Entries whose data spans several of the writer's 1 MiB chunks, and one non-ASCII name. */
+/** Entries whose data spans several of the writer's chunks, an empty one and a non-ASCII name. */
 const ENTRIES: [string, Buffer][] = [
   ['a.png', Buffer.alloc(3 * 1024 * 1024 + 17, 7)],
   ['empty.jpg', Buffer.alloc(0)],
   ['dataset_class/zoë-🐶.webp', Buffer.from('not really an image, but bytes all the same')]
 ]
 
-async function writeWithZipWriter(path: string): Promise<ZipWriter> {
-  const output = await open(path, 'w')
-  const zip = new ZipWriter(output)
-  for (const [index, [name, data]] of ENTRIES.entries()) {
-    const source = join(root, `source-${index}`)
-    await writeFile(source, data)
-    await zip.addFile(name, source)
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+
+async function sourceOf(name: string, path: string): Promise<ZipSource> {
+  const stats = await stat(path, { bigint: true })
+  return { name, path, bytes: Number(stats.size), stamp: fileStamp(stats) }
+}
+
+async function writeSources(entries: [string, Buffer][] = ENTRIES): Promise<ZipSource[]> {
+  const sources: ZipSource[] = []
+  for (const [index, [name, data]] of entries.entries()) {
+    const path = join(root, `source-${index}`)
+    await writeFile(path, data)
+    sources.push(await sourceOf(name, path))
   }
-  await zip.finish()
-  await output.close()
-  return zip
+  return sources
+}
+
+class Changed extends Error {}
+
+function passOf(sources: readonly ZipSource[], options: { copyTo?: string; crcs?: (number | undefined)[] } = {}) {
+  return new ZipPass(sources, {
+    crcs: options.crcs ?? sources.map(() => undefined),
+    copyTo: options.copyTo,
+    changed: (source, reason) => new Changed(`${source.name}: ${reason}`)
+  })
+}
+
+/** Reads a pass to its end: its bytes joined (copied: the pass reuses its buffers). */
+async function readAll(pass: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of pass) chunks.push(Buffer.from(chunk))
+  return Buffer.concat(chunks)
 }
 
 /** What archiver (zip-stream) writes for the same entries appended as streams, as archive.ts once did. */
@@ -51,91 +75,188 @@ async function writeWithArchiver(path: string): Promise<void> {
   await written
 }
 
-describe('ZipWriter', () => {
-  it('writes the bytes archiver writes for the same entries', async () => {
-    await writeWithZipWriter(join(root, 'ours.zip'))
+describe('ZipPass', () => {
+  it('makes the bytes archiver writes for the same entries', async () => {
+    const ours = await readAll(passOf(await writeSources()))
     await writeWithArchiver(join(root, 'archiver.zip'))
-    expect((await readFile(join(root, 'ours.zip'))).equals(await readFile(join(root, 'archiver.zip')))).toBe(true)
+    expect(ours.equals(await readFile(join(root, 'archiver.zip')))).toBe(true)
   })
 
-  it('reports the size and sha256 of what it wrote, and a readable zip', async () => {
-    const path = join(root, 'ours.zip')
-    const zip = await writeWithZipWriter(path)
-    const bytes = await readFile(path)
-    expect(zip.bytes).toBe(bytes.length)
-    expect(zip.sha256()).toBe(createHash('sha256').update(bytes).digest('hex'))
+  it('knows its size before the first byte, and reports the size and sha256 of what it gave', async () => {
+    const sources = await writeSources()
+    const pass = passOf(sources)
+    expect(pass.bytes).toBe(zipBytes(sources))
+    const bytes = await readAll(pass)
+    expect(pass.bytes).toBe(bytes.length)
+    expect(await pass.result).toEqual({ bytes: bytes.length, sha256: sha256(bytes) })
     const entries = readZipArchive(bytes).entries
     expect(entries.map((entry) => entry.name)).toEqual(ENTRIES.map(([name]) => name))
-    // Buffer.equals: a deep comparison of megabytes is slow
     expect(entries.map((entry, index) => entry.data().equals(ENTRIES[index]![1]))).toEqual([true, true, true])
+  })
+
+  it('gives whole chunks but the last, also when the zip ends on a chunk boundary', async () => {
+    // an entry whose data makes the zip exactly two chunks long: 30 + 5 + data + 16 + 51 + 22
+    const data = Buffer.alloc(2 * CHUNK_BYTES - (30 + 5 + 16 + 46 + 5 + 22), 1)
+    const sources = await writeSources([['x.png', data]])
+    const pass = passOf(sources)
+    expect(pass.bytes).toBe(2 * CHUNK_BYTES)
+    const sizes: number[] = []
+    for await (const chunk of pass) sizes.push(chunk.length)
+    expect(sizes.filter((size) => size > 0)).toEqual([CHUNK_BYTES, CHUNK_BYTES])
+    expect((await pass.result).bytes).toBe(2 * CHUNK_BYTES)
+  })
+
+  it('writes the same bytes to the copy as to the reader', async () => {
+    const copyTo = join(root, 'out', 'copy.zip')
+    const pass = passOf(await writeSources(), { copyTo })
+    const bytes = await readAll(pass)
+    expect((await readFile(copyTo)).equals(bytes)).toBe(true)
+  })
+
+  it('does not touch a chunk again before the reader asks for the next one', async () => {
+    const sources = await writeSources([
+      ['a.bin', Buffer.alloc(2 * CHUNK_BYTES + 5, 1)],
+      ['b.bin', Buffer.alloc(3 * CHUNK_BYTES + 7, 2)],
+      ['c.bin', Buffer.alloc(CHUNK_BYTES, 3)]
+    ])
+    const pass = passOf(sources)
+    const hashes: string[] = []
+    for await (const chunk of pass) {
+      const before = sha256(chunk)
+      // a slow reader, as a socket that is still sending: the pass fills its other buffers meanwhile
+      await sleep(20)
+      expect(sha256(chunk)).toBe(before)
+      hashes.push(before)
+    }
+    expect(hashes.length).toBeGreaterThan(5)
+  })
+
+  it('keeps its memory flat: a large file goes through a few reused buffers, no collection needed', async () => {
+    // a sparse file: 256 MiB that cost no disk
+    const large = join(root, 'large.bin')
+    await writeFile(large, '')
+    await truncate(large, 256 * 1024 * 1024)
+    const pass = passOf([await sourceOf('large.bin', large)])
+    const before = process.memoryUsage().arrayBuffers
+    let peak = before
+    for await (const _chunk of pass) peak = Math.max(peak, process.memoryUsage().arrayBuffers)
+    expect((await pass.result).bytes).toBe(256 * 1024 * 1024 + 30 + 9 + 16 + 46 + 9 + 22)
+    // three 1 MiB buffers; a stream of fresh chunks reaches tens of MB here before V8 collects
+    expect(peak - before).toBeLessThan(8 * 1024 * 1024)
   })
 })
 
-describe('centralDirectory', () => {
-  const record = (offset: number) => ({
-    name: Buffer.from('x.png'),
-    flags: 0x0008,
-    crc: 0x12345678,
-    bytes: 1000,
-    offset
+describe('a file that is not what was checked', () => {
+  async function failure(pass: ZipPass): Promise<unknown> {
+    const error = await readAll(pass).then(
+      () => undefined,
+      (error: unknown) => error
+    )
+    await expect(pass.result).rejects.toBe(error)
+    expect(pass.failure).toBe(error)
+    return error
+  }
+
+  it('fails naming it when it grew, shrank, was replaced or written to, and leaves no copy', async () => {
+    const cases: [string, (path: string) => Promise<void>, RegExp][] = [
+      ['grew', (path) => appendFile(path, 'more'), /it is \d+ bytes now, not the \d+ checked/],
+      ['shrank', (path) => truncate(path, 10), /it is 10 bytes now/],
+      [
+        'replaced',
+        async (path) => {
+          await writeFile(`${path}.new`, await readFile(path))
+          await rename(`${path}.new`, path)
+        },
+        /another file took its place/
+      ],
+      [
+        'written to',
+        async (path) => {
+          await writeFile(path, Buffer.alloc((await stat(path)).size, 9))
+          await utimes(path, new Date(), new Date(Date.now() + 5000))
+        },
+        /it was written to/
+      ]
+    ]
+    for (const [label, change, reason] of cases) {
+      const sources = await writeSources()
+      await change(sources[0]!.path)
+      const copyTo = join(root, `${label}.zip`)
+      const error = await failure(passOf(sources, { copyTo }))
+      expect(error).toBeInstanceOf(Changed)
+      expect((error as Error).message).toMatch(new RegExp(`^a\\.png: ${reason.source}`))
+      await expect(stat(copyTo)).rejects.toThrow(/ENOENT/)
+    }
   })
 
-  it('has no ZIP64 record while offsets fit in 32 bits', () => {
-    const directory = centralDirectory([record(0), record(1051)], 2102)
-    expect(directory.length).toBe(2 * (46 + 5) + 22)
-    const end = directory.subarray(-22)
-    expect(end.readUInt32LE(0)).toBe(0x06054b50)
-    expect(end.readUInt16LE(8)).toBe(2)
-    expect(end.readUInt32LE(12)).toBe(2 * 51)
-    expect(end.readUInt32LE(16)).toBe(2102)
+  it('fails naming it when it is gone', async () => {
+    const sources = await writeSources()
+    await rm(sources[2]!.path)
+    expect(String(await failure(passOf(sources)))).toMatch(/zoë-🐶\.webp: it cannot be opened \(ENOENT\)/)
   })
 
-  it('moves an offset past 4 GiB, and the directory after it, into ZIP64 records', () => {
-    const farOffset = 5 * 1024 ** 3
-    const centralOffset = farOffset + 1051
-    const directory = centralDirectory([record(0), record(farOffset)], centralOffset)
+  it('never reads a FIFO that took its place, so nothing hangs', async () => {
+    const sources = await writeSources()
+    await rm(sources[1]!.path)
+    expect(spawnSync('mkfifo', [sources[1]!.path]).status).toBe(0)
+    const error = await failure(passOf(sources))
+    expect(String(error)).toMatch(/empty\.jpg: it is not a regular file any more/)
+  })
 
-    const near = directory.subarray(0, 51)
-    expect(near.readUInt16LE(6)).toBe(20) // version needed: 2.0
-    expect(near.readUInt16LE(30)).toBe(0) // no extra field
-    expect(near.readUInt32LE(42)).toBe(0)
+  it('fails on a later pass when its content differs from the first, even with size and time kept', async () => {
+    const sources = await writeSources()
+    const crcs: (number | undefined)[] = sources.map(() => undefined)
+    const first = await readAll(passOf(sources, { crcs }))
+    expect(crcs.every((crc) => typeof crc === 'number')).toBe(true)
+    // the same bytes twice
+    expect((await readAll(passOf(sources, { crcs }))).equals(first)).toBe(true)
 
-    const far = directory.subarray(51, 51 + 46 + 5 + 28)
-    expect(far.readUInt32LE(0)).toBe(0x02014b50)
-    expect(far.readUInt16LE(6)).toBe(45) // version needed: 4.5, ZIP64
-    expect([far.readUInt32LE(20), far.readUInt32LE(24), far.readUInt32LE(42)]).toEqual([
-      ZIP64_MAGIC,
-      ZIP64_MAGIC,
-      ZIP64_MAGIC
-    ])
-    expect(far.readUInt16LE(30)).toBe(28)
-    const extra = far.subarray(46 + 5)
-    expect(extra.readUInt16LE(0)).toBe(0x0001)
-    expect(extra.readUInt16LE(2)).toBe(24)
-    expect([extra.readBigUInt64LE(4), extra.readBigUInt64LE(12), extra.readBigUInt64LE(20)]).toEqual([
-      1000n,
-      1000n,
-      BigInt(farOffset)
-    ])
+    const path = sources[2]!.path
+    const { mtime } = await stat(path)
+    const data = await readFile(path)
+    data[0] ^= 0xff
+    await writeFile(path, data)
+    await utimes(path, mtime, mtime)
+    // a stamp the scan would take is the same again: only the CRC-32 tells
+    const stamped = [...sources.slice(0, 2), await sourceOf(sources[2]!.name, path)]
+    expect(String(await failure(passOf(stamped, { crcs })))).toMatch(/zoë-🐶\.webp: its content differs/)
+  })
+})
 
-    const centralBytes = 51 + 79
-    const end64 = directory.subarray(centralBytes, centralBytes + 56)
-    expect(end64.readUInt32LE(0)).toBe(0x06064b50)
-    expect(end64.readBigUInt64LE(4)).toBe(44n)
-    expect(end64.readBigUInt64LE(24)).toBe(2n)
-    expect(end64.readBigUInt64LE(40)).toBe(BigInt(centralBytes))
-    expect(end64.readBigUInt64LE(48)).toBe(BigInt(centralOffset))
-    const locator = directory.subarray(centralBytes + 56, centralBytes + 76)
-    expect(locator.readUInt32LE(0)).toBe(0x07064b50)
-    expect(locator.readBigUInt64LE(8)).toBe(BigInt(centralOffset + centralBytes))
-    expect(locator.readUInt32LE(16)).toBe(1)
-    const end = directory.subarray(-22)
-    expect(directory.length).toBe(centralBytes + 76 + 22)
-    expect([end.readUInt16LE(8), end.readUInt16LE(10), end.readUInt32LE(12), end.readUInt32LE(16)]).toEqual([
-      0xffff,
-      0xffff,
-      ZIP64_MAGIC,
-      ZIP64_MAGIC
-    ])
+describe('stopping a pass', () => {
+  it("stops at once when its signal fires, with the signal's reason, and leaves no copy", async () => {
+    const sources = await writeSources([['a.bin', Buffer.alloc(8 * CHUNK_BYTES, 1)]])
+    const cancel = new AbortController()
+    const copyTo = join(root, 'cancelled.zip')
+    const pass = new ZipPass(sources, {
+      crcs: [undefined],
+      copyTo,
+      signal: cancel.signal,
+      changed: () => new Changed()
+    })
+    const reason = new Error('cancelled by SIGTERM')
+    let chunks = 0
+    const read = (async () => {
+      for await (const _chunk of pass) if (++chunks === 2) cancel.abort(reason)
+    })()
+    await expect(read).rejects.toBe(reason)
+    await expect(pass.result).rejects.toBe(reason)
+    expect(pass.failure).toBeUndefined() // not the pass's own failure
+    expect(chunks).toBe(2)
+    await expect(stat(copyTo)).rejects.toThrow(/ENOENT/)
+  })
+
+  it('stops when its reader leaves before the end, as an aborted request does', async () => {
+    const sources = await writeSources([['a.bin', Buffer.alloc(8 * CHUNK_BYTES, 1)]])
+    const pass = passOf(sources)
+    for await (const _chunk of pass) break
+    await expect(pass.result).rejects.toThrow('the reader stopped before the end')
+    expect(pass.failure).toBeUndefined()
+  })
+
+  it('stops when cancelled before anyone reads it', async () => {
+    const pass = passOf(await writeSources())
+    pass.cancel(new Error('the request failed'))
+    await expect(pass.result).rejects.toThrow('the request failed')
   })
 })

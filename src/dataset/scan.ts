@@ -1,7 +1,8 @@
 // Finds the images that go into the zip and checks them, before anything is uploaded.
 // The scan reads only each file's header (image-info.ts); the archive step reads each file
 // once in full and reports each entry's fingerprint (size and CRC-32), which `checkDataset`
-// takes for its duplicate check, so no file is read a second time.
+// takes for its duplicate check, so no file is read a second time. Each image's stamp (device,
+// inode, size, time) is kept, so the zip can refuse a file that changed after its check.
 //
 // Layout (the seed's): instance images at the zip's root, class images under dataset_class/.
 // Sub-folders are flattened, so the entry name is the file's own name; two files that would
@@ -17,6 +18,7 @@ import { formatBytes } from '../shared/format.js'
 import {
   CLASS_FOLDER,
   DatasetError,
+  fileStamp,
   MAX_IMAGE_BYTES,
   MAX_ZIP_BYTES,
   compareNames,
@@ -221,9 +223,12 @@ async function inspectFile(file: FoundFile, dir: string, kind: DatasetImage['kin
     return problem(`the name is taken by the zip's ${CLASS_FOLDER}/ folder`)
   }
   let bytes: number
+  let stamp: string
   let info: Awaited<ReturnType<typeof readImageInfo>>
   try {
-    bytes = (await stat(file.path)).size
+    const stats = await stat(file.path, { bigint: true })
+    bytes = Number(stats.size)
+    stamp = fileStamp(stats)
     info = await readImageInfo(file.path)
   } catch (error) {
     return problem(`cannot read it (${errorCode(error) ?? String(error)})`)
@@ -238,6 +243,7 @@ async function inspectFile(file: FoundFile, dir: string, kind: DatasetImage['kin
     relPath: file.relPath,
     entryName: kind === 'instance' ? file.name : `${CLASS_FOLDER}/${file.name}`,
     bytes,
+    stamp,
     format: info.format,
     width: info.width,
     height: info.height

@@ -1,4 +1,5 @@
 // The dataset's shape and limits: what a scanned image is, and the names both scan and checks use.
+import type { BigIntStats } from 'node:fs'
 import type { ImageFormat } from '../shared/image-info.js'
 
 /** Largest image accepted; far above any photo a trainer crops to 512-1024 px. */
@@ -34,6 +35,8 @@ export interface DatasetImage {
   /** the path in the zip: "a.jpg", or "dataset_class/b.jpg" for a class image */
   readonly entryName: string
   readonly bytes: number
+  /** fileStamp() of the file as checked: the zip refuses a file whose stamp is no longer this */
+  readonly stamp: string
   readonly format: ImageFormat
   /** undefined when the header did not tell */
   readonly width?: number
@@ -54,4 +57,12 @@ export interface Dataset {
 /** Code-unit order: the same on every machine, unlike localeCompare. */
 export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * Which file, and which version of it: device, inode, size and modification time (ns). A file
+ * replaced, grown, shrunk or rewritten since gets another stamp.
+ */
+export function fileStamp(stats: BigIntStats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`
 }

@@ -1,227 +1,235 @@
-// The zip format (PKWARE's APPNOTE.TXT), STORE only: entries appended to an open file in one
-// pass, each file read in chunks through two reused buffers (one is read into while the other
-// is written out), its CRC-32 taken on the way (the zip needs it), and every byte of the zip
-// through a sha256 on the way out. Memory stays the same whatever the sizes, and no chunk is left for the
-// garbage collector.
+// One pass that writes a STORE zip (zip-format.ts) from files on disk into a few reused buffers
+// (buffer-pool.ts): each file is read straight into the buffer that goes out next, its CRC-32
+// taken on the way (the zip needs it), every buffer hashed (sha256) and, when a copy is kept,
+// written to that file before the reader gets it. The reader is the upload's body or a loop that
+// only drains; either way memory stays the same whatever the sizes, and the filling runs ahead
+// of the reader by the pool's other buffers, so reading the disk overlaps sending.
 //
-// The bytes are those archiver (zip-stream) writes for the same entries: a data descriptor after
-// each entry, fixed date and mode, no extra fields, ZIP64 records only where an offset, the
-// central directory or the entry count passes the 32- or 16-bit limits.
-import { createHash, type Hash } from 'node:crypto'
-import { open, type FileHandle } from 'node:fs/promises'
+// The files were checked before (scan.ts). A file that is not what was checked any more — its
+// stamp (device, inode, size, time) differs, it is no longer a regular file, it ends early or
+// goes on, or its CRC-32 differs from an earlier pass — stops the pass with an error naming it
+// before the zip's last byte is out, so an upload of a changed zip never completes. Files are
+// opened with O_NONBLOCK and looked at (fstat) before any read: a FIFO or a device that took
+// an image's place is never read, so nothing hangs.
+import { createHash } from 'node:crypto'
+import { constants } from 'node:fs'
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { crc32 } from 'node:zlib'
+import { errorCode } from '../shared/errors.js'
+import { BufferPool } from './buffer-pool.js'
+import { fileStamp } from './types.js'
+import {
+  centralDirectory,
+  dataDescriptor,
+  entryName,
+  localHeader,
+  zipLength,
+  type CentralRecord
+} from './zip-format.js'
 
-/** Every entry's timestamp: the earliest a DOS date can hold, in UTC. */
-export const ZIP_ENTRY_DATE = new Date(Date.UTC(1980, 0, 1, 0, 0, 0))
-/** Every entry's Unix mode (rw-r--r--), whatever the source file's mode. */
-export const ZIP_ENTRY_MODE = 0o644
+export { ZIP64_MAGIC, ZIP_ENTRY_DATE, centralDirectory } from './zip-format.js'
 
-/** Big enough that a read or a write costs little per byte, small enough to stay in cache. */
-const CHUNK_BYTES = 1024 * 1024
-
-const LOCAL_HEADER = 0x04034b50
-const DATA_DESCRIPTOR = 0x08074b50
-const CENTRAL_HEADER = 0x02014b50
-const ZIP64_END = 0x06064b50
-const ZIP64_LOCATOR = 0x07064b50
-const END_OF_CENTRAL_DIRECTORY = 0x06054b50
-const ZIP64_EXTRA = 0x0001
-/** A 32-bit field whose value is in a ZIP64 record instead. */
-export const ZIP64_MAGIC = 0xffffffff
-const ZIP64_MAGIC_SHORT = 0xffff
-/** 2.0: a data descriptor follows the data; 4.5: ZIP64. */
-const VERSION_DATA_DESCRIPTOR = 20
-const VERSION_ZIP64 = 45
-/** Unix (3) in the high byte, 4.5 in the low one. */
-const VERSION_MADE_BY = (3 << 8) | VERSION_ZIP64
-/** Bit 3: CRC-32 and sizes are in the data descriptor; bit 11: the name is UTF-8. */
-const FLAG_DATA_DESCRIPTOR = 0x0008
-const FLAG_UTF8 = 0x0800
-/** ZIP_ENTRY_DATE as DOS time (00:00:00) and date (1980-01-01). */
-const DOS_TIME = 0
-const DOS_DATE = (0 << 9) | (1 << 5) | 1
-/** A regular file with ZIP_ENTRY_MODE in the high 16 bits, the DOS archive bit in the low ones. */
-const EXTERNAL_ATTRIBUTES = (((0o100000 | ZIP_ENTRY_MODE) << 16) | 0x20) >>> 0
-
-/** What the central directory says of one entry. */
-export interface CentralRecord {
-  /** the name as written: UTF-8 */
-  readonly name: Buffer
-  readonly flags: number
-  readonly crc: number
-  /** stored, so the size in the zip and the file's size are the same */
-  readonly bytes: number
-  /** of the entry's local header */
-  readonly offset: number
-}
-
-export interface WrittenEntry {
-  readonly crc32: number
-  readonly bytes: number
-}
-
-/** Appends entries to an open file; call finish() once after the last one. */
-export class ZipWriter {
-  /** written so far */
-  bytes = 0
-  private readonly digest: Hash = createHash('sha256')
-  private readonly records: CentralRecord[] = []
-  private readonly buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)]
-
-  constructor(private readonly output: FileHandle) {}
-
-  /** Adds the file at `sourcePath` as `entryName`; its CRC-32 and size. */
-  async addFile(entryName: string, sourcePath: string): Promise<WrittenEntry> {
-    const name = Buffer.from(entryName, 'utf8')
-    // as zip-stream: the UTF-8 flag only when the name is not plain ASCII
-    const flags = FLAG_DATA_DESCRIPTOR | (name.length === entryName.length ? 0 : FLAG_UTF8)
-    const offset = this.bytes
-    await this.write(localHeader(name, flags))
-    const { crc, bytes } = await this.copyFrom(sourcePath)
-    if (bytes >= ZIP64_MAGIC) throw new Error(`${sourcePath} is 4 GiB or more, too large for one entry`)
-    await this.write(dataDescriptor(crc, bytes))
-    this.records.push({ name, flags, crc, bytes, offset })
-    return { crc32: crc, bytes }
-  }
-
-  /** Writes the central directory and the end records. */
-  async finish(): Promise<void> {
-    await this.write(centralDirectory(this.records, this.bytes))
-  }
-
-  /** Of every byte written; valid once after finish(). */
-  sha256(): string {
-    return this.digest.digest('hex')
-  }
-
-  /** The file's bytes into the zip; its CRC-32 and size. */
-  private async copyFrom(sourcePath: string): Promise<{ crc: number; bytes: number }> {
-    const input = await open(sourcePath, 'r')
-    let crc = 0
-    let bytes = 0
-    let writing: Promise<void> = Promise.resolve()
-    try {
-      for (let turn = 0; ; turn ^= 1) {
-        // this buffer's last write was awaited before the other buffer's write began: it is free
-        const buffer = this.buffers[turn]!
-        const { bytesRead } = await input.read(buffer, 0, buffer.length, null)
-        if (bytesRead === 0) break
-        const chunk = buffer.subarray(0, bytesRead)
-        crc = crc32(chunk, crc)
-        bytes += bytesRead
-        await writing
-        writing = this.write(chunk)
-      }
-      await writing
-    } finally {
-      await writing.catch(() => undefined)
-      await input.close()
-    }
-    return { crc, bytes }
-  }
-
-  /** Appends bytes to the file. Calls do not overlap: each waits for the one before. */
-  private async write(bytes: Buffer): Promise<void> {
-    this.digest.update(bytes)
-    this.bytes += bytes.length
-    for (let done = 0; done < bytes.length;) {
-      done += (await this.output.write(bytes, done, bytes.length - done)).bytesWritten
-    }
-  }
-}
-
-function localHeader(name: Buffer, flags: number): Buffer {
-  const header = Buffer.alloc(30 + name.length)
-  header.writeUInt32LE(LOCAL_HEADER, 0)
-  header.writeUInt16LE(VERSION_DATA_DESCRIPTOR, 4)
-  header.writeUInt16LE(flags, 6)
-  // method 0 (STORE) at 8
-  header.writeUInt16LE(DOS_TIME, 10)
-  header.writeUInt16LE(DOS_DATE, 12)
-  // CRC-32 and sizes (14-25) stay 0: the data descriptor gives them
-  header.writeUInt16LE(name.length, 26)
-  // extra field length 0 at 28
-  name.copy(header, 30)
-  return header
-}
-
-function dataDescriptor(crc: number, bytes: number): Buffer {
-  const descriptor = Buffer.alloc(16)
-  descriptor.writeUInt32LE(DATA_DESCRIPTOR, 0)
-  descriptor.writeUInt32LE(crc, 4)
-  descriptor.writeUInt32LE(bytes, 8)
-  descriptor.writeUInt32LE(bytes, 12)
-  return descriptor
-}
-
+/** Buffers of a pass: one being read into, the others on their way out. */
+const POOL_BUFFERS = 3
 /**
- * The central directory that starts at `centralOffset`, then the ZIP64 end record and locator
- * when needed, then the end of central directory record.
+ * Big enough that a read or a write costs little per byte, and well above a socket's
+ * high-water mark (64 KiB), which buffer-pool.ts relies on.
  */
-export function centralDirectory(records: readonly CentralRecord[], centralOffset: number): Buffer {
-  const headers = records.map(centralHeader)
-  const centralBytes = headers.reduce((sum, header) => sum + header.length, 0)
-  const count = records.length
-  const zip64 = count > ZIP64_MAGIC_SHORT || centralBytes > ZIP64_MAGIC || centralOffset > ZIP64_MAGIC
-  const parts = [...headers]
-  if (zip64) {
-    const end64 = Buffer.alloc(56 + 20)
-    end64.writeUInt32LE(ZIP64_END, 0)
-    end64.writeBigUInt64LE(44n, 4) // the size of the rest of this record
-    end64.writeUInt16LE(VERSION_ZIP64, 12)
-    end64.writeUInt16LE(VERSION_ZIP64, 14)
-    // disk numbers (16-23) are 0
-    end64.writeBigUInt64LE(BigInt(count), 24)
-    end64.writeBigUInt64LE(BigInt(count), 32)
-    end64.writeBigUInt64LE(BigInt(centralBytes), 40)
-    end64.writeBigUInt64LE(BigInt(centralOffset), 48)
-    end64.writeUInt32LE(ZIP64_LOCATOR, 56)
-    // the disk of the ZIP64 end record (60-63) is 0
-    end64.writeBigUInt64LE(BigInt(centralOffset + centralBytes), 64)
-    end64.writeUInt32LE(1, 72) // disks in all
-    parts.push(end64)
-  }
-  const end = Buffer.alloc(22)
-  end.writeUInt32LE(END_OF_CENTRAL_DIRECTORY, 0)
-  // disk numbers (4-7) are 0
-  end.writeUInt16LE(zip64 ? ZIP64_MAGIC_SHORT : count, 8)
-  end.writeUInt16LE(zip64 ? ZIP64_MAGIC_SHORT : count, 10)
-  end.writeUInt32LE(zip64 ? ZIP64_MAGIC : centralBytes, 12)
-  end.writeUInt32LE(zip64 ? ZIP64_MAGIC : centralOffset, 16)
-  // comment length 0 at 20
-  parts.push(end)
-  return Buffer.concat(parts)
+export const CHUNK_BYTES = 1024 * 1024
+/** How a file that opens without waiting, and reads the same, is opened. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
+
+export interface ZipSource {
+  /** the entry's name in the zip */
+  readonly name: string
+  /** the file to read */
+  readonly path: string
+  /** its size as checked */
+  readonly bytes: number
+  /** its fileStamp() as checked */
+  readonly stamp: string
 }
 
-/** One entry's central header; a ZIP64 extra field only when its offset needs one. */
-function centralHeader({ name, flags, crc, bytes, offset }: CentralRecord): Buffer {
-  const zip64 = offset > ZIP64_MAGIC
-  const extraBytes = zip64 ? 4 + 24 : 0
-  const header = Buffer.alloc(46 + name.length + extraBytes)
-  header.writeUInt32LE(CENTRAL_HEADER, 0)
-  header.writeUInt16LE(VERSION_MADE_BY, 4)
-  header.writeUInt16LE(zip64 ? VERSION_ZIP64 : VERSION_DATA_DESCRIPTOR, 6)
-  header.writeUInt16LE(flags, 8)
-  // method 0 (STORE) at 10
-  header.writeUInt16LE(DOS_TIME, 12)
-  header.writeUInt16LE(DOS_DATE, 14)
-  header.writeUInt32LE(crc, 16)
-  header.writeUInt32LE(zip64 ? ZIP64_MAGIC : bytes, 20)
-  header.writeUInt32LE(zip64 ? ZIP64_MAGIC : bytes, 24)
-  header.writeUInt16LE(name.length, 28)
-  header.writeUInt16LE(extraBytes, 30)
-  // comment length, disk number and internal attributes (32-37) are 0
-  header.writeUInt32LE(EXTERNAL_ATTRIBUTES, 38)
-  header.writeUInt32LE(zip64 ? ZIP64_MAGIC : offset, 42)
-  name.copy(header, 46)
-  if (zip64) {
-    // as zip-stream: size, compressed size and offset, all three
-    const at = 46 + name.length
-    header.writeUInt16LE(ZIP64_EXTRA, at)
-    header.writeUInt16LE(24, at + 2)
-    header.writeBigUInt64LE(BigInt(bytes), at + 4)
-    header.writeBigUInt64LE(BigInt(bytes), at + 12)
-    header.writeBigUInt64LE(BigInt(offset), at + 20)
+export interface ZipPassOptions {
+  /** by index: each file's CRC-32 once a pass read it; a later pass must find the same */
+  readonly crcs: (number | undefined)[]
+  /** a file to write the same bytes to; removed when the pass fails */
+  readonly copyTo?: string
+  readonly signal?: AbortSignal
+  /** the error for a file that is not what was checked */
+  readonly changed: (source: ZipSource, reason: string) => Error
+}
+
+export interface ZipPassResult {
+  readonly bytes: number
+  /** of the zip, hex */
+  readonly sha256: string
+}
+
+/** The size of the zip of these files, before any is read. */
+export function zipBytes(sources: readonly ZipSource[]): number {
+  return zipLength(sources.map((source) => ({ name: entryName(source.name).name, bytes: source.bytes })))
+}
+
+/** One pass: read it once (for await), then `result` has its size and sha256. */
+export class ZipPass implements AsyncIterable<Buffer> {
+  /** the zip's size, known before the first byte: the upload's Content-Length */
+  readonly bytes: number
+  readonly result: Promise<ZipPassResult>
+  readonly #pool = new BufferPool(POOL_BUFFERS, CHUNK_BYTES)
+  readonly #digest = createHash('sha256')
+  #copy: FileHandle | undefined
+  /** the buffer being filled and how much of it is */
+  #current: Buffer | undefined
+  #failure: unknown
+  #filled = 0
+  /** bytes of the zip made so far: the next entry's offset */
+  #offset = 0
+
+  constructor(
+    private readonly sources: readonly ZipSource[],
+    private readonly options: ZipPassOptions
+  ) {
+    this.bytes = zipBytes(sources)
+    const onAbort = (): void => this.cancel(options.signal?.reason)
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    this.result = this.#run().finally(() => options.signal?.removeEventListener('abort', onAbort))
+    this.result.catch(() => undefined) // the reader meets the failure too; whoever awaits result gets it
   }
-  return header
+
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return this.#pool[Symbol.asyncIterator]()
+  }
+
+  /** Why the pass failed on its own side (a file changed, the copy could not be written), if it did. */
+  get failure(): unknown {
+    return this.#failure
+  }
+
+  /** Stops the pass (a no-op once it ended): its reader and `result` fail with `reason`. */
+  cancel(reason: unknown = new Error('the zip was cancelled')): void {
+    this.#pool.stop(reason)
+  }
+
+  async #run(): Promise<ZipPassResult> {
+    try {
+      if (this.options.signal?.aborted) throw this.options.signal.reason
+      if (this.options.copyTo) {
+        await mkdir(dirname(this.options.copyTo), { recursive: true })
+        this.#copy = await open(this.options.copyTo, 'w')
+      }
+      const records: CentralRecord[] = []
+      for (const [index, source] of this.sources.entries()) {
+        const { name, flags } = entryName(source.name)
+        const offset = this.#offset
+        await this.#put(localHeader(name, flags))
+        const crc = await this.#putFile(source, this.options.crcs[index])
+        this.options.crcs[index] = crc
+        await this.#put(dataDescriptor(crc, source.bytes))
+        records.push({ name, flags, crc, bytes: source.bytes, offset })
+      }
+      await this.#put(centralDirectory(records, this.#offset))
+      // every size was checked, so this holds; were it not, the last bytes would not go out
+      if (this.#offset !== this.bytes) throw new Error(`the zip came to ${this.#offset} bytes, not ${this.bytes}`)
+      await this.#emit(true)
+      await this.#copy?.close()
+      return { bytes: this.#offset, sha256: this.#digest.digest('hex') }
+    } catch (error) {
+      // failed on its own (not stopped by the reader or a cancel): the reason to report
+      if (!this.#pool.stopped) this.#failure = error
+      this.#pool.stop(error)
+      await this.#copy?.close().catch(() => undefined)
+      if (this.options.copyTo) await rm(this.options.copyTo, { force: true }).catch(() => undefined)
+      throw error
+    }
+  }
+
+  /** Copies bytes into the buffers, handing each full one on. */
+  async #put(bytes: Buffer): Promise<void> {
+    for (let at = 0; at < bytes.length;) {
+      const buffer = (this.#current ??= await this.#pool.take())
+      const copied = bytes.copy(buffer, this.#filled, at)
+      at += copied
+      await this.#advance(copied)
+    }
+  }
+
+  /** Reads the file straight into the buffers; its CRC-32. */
+  async #putFile(source: ZipSource, earlierCrc: number | undefined): Promise<number> {
+    const changed = (reason: string): Error => this.options.changed(source, reason)
+    const file = await openChecked(source, changed)
+    let crc = 0
+    try {
+      for (let position = 0; position < source.bytes;) {
+        const buffer = (this.#current ??= await this.#pool.take())
+        const room = Math.min(buffer.length - this.#filled, source.bytes - position)
+        const { bytesRead } = await file.read(buffer, this.#filled, room, position)
+        if (bytesRead === 0) throw changed(`it ends after ${position} bytes, not the ${source.bytes} checked`)
+        crc = crc32(buffer.subarray(this.#filled, this.#filled + bytesRead), crc)
+        position += bytesRead
+        await this.#advance(bytesRead)
+      }
+      // written to while it was read: grown, shrunk, or its time moved
+      const reason = difference(source, fileStamp(await file.stat({ bigint: true })))
+      if (reason) throw changed(reason)
+    } finally {
+      await file.close()
+    }
+    if (earlierCrc !== undefined && crc !== earlierCrc) {
+      throw changed('its content differs from the zip made before (another CRC-32)')
+    }
+    return crc
+  }
+
+  async #advance(bytes: number): Promise<void> {
+    this.#filled += bytes
+    this.#offset += bytes
+    if (this.#filled === CHUNK_BYTES) await this.#emit(false)
+  }
+
+  /** Hashes the buffer, copies it to the file, and hands it to the reader. */
+  async #emit(last: boolean): Promise<void> {
+    const buffer = this.#current ?? Buffer.alloc(0)
+    const length = this.#filled
+    this.#current = undefined
+    this.#filled = 0
+    const data = length === buffer.length ? buffer : buffer.subarray(0, length)
+    this.#digest.update(data)
+    if (this.#copy) {
+      for (let done = 0; done < length;) done += (await this.#copy.write(data, done)).bytesWritten
+    }
+    this.#pool.push({ buffer, length }, last)
+  }
+}
+
+/** Opens a file without waiting (a FIFO would block), and refuses it unless it is as checked. */
+async function openChecked(source: ZipSource, changed: (reason: string) => Error): Promise<FileHandle> {
+  let file: FileHandle
+  try {
+    file = await open(source.path, OPEN_FLAGS)
+  } catch (error) {
+    throw changed(`it cannot be opened (${errorCode(error) ?? String(error)})`)
+  }
+  try {
+    const stats = await file.stat({ bigint: true })
+    if (!stats.isFile())
+      throw changed('it is not a regular file any more (a FIFO, a device or a folder took its place)')
+    const reason = difference(source, fileStamp(stats))
+    if (reason) throw changed(reason)
+    return file
+  } catch (error) {
+    await file.close()
+    throw error
+  }
+}
+
+/** What changed between the stamp checked and this one; undefined when nothing did. */
+function difference(source: ZipSource, stamp: string): string | undefined {
+  if (stamp === source.stamp) return undefined
+  const [dev, ino, size, mtime] = source.stamp.split(':')
+  const [nowDev, nowIno, nowSize, nowMtime] = stamp.split(':')
+  if (dev !== nowDev || ino !== nowIno) return 'another file took its place'
+  if (size !== nowSize) return `it is ${nowSize} bytes now, not the ${size} checked`
+  return mtime === nowMtime ? 'its stamp differs' : 'it was written to'
 }

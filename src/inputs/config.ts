@@ -29,6 +29,8 @@ export interface Config {
   readonly jobId?: string
   readonly cacheClassImages: boolean
   readonly dryRun: boolean
+  /** keep the zip on disk (zip-path) even when neither dry-run nor artifact-name needs it */
+  readonly keepZip: boolean
   readonly artifactName?: string
   readonly githubToken?: string
   readonly commentOnPr: boolean

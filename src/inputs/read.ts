@@ -106,6 +106,7 @@ export function getConfig(source: InputSource = actionInputs, env: NodeJS.Proces
   const pollIntervalSeconds = boundedNumber('poll-interval-seconds', '30', POLL_INTERVAL_SECONDS)
   const requestTimeoutSeconds = boundedNumber('request-timeout-seconds', '60', REQUEST_TIMEOUT_SECONDS)
   const cacheClassImages = flag('cache-class-images', 'true')
+  const keepZip = flag('keep-zip', 'false')
   const artifactName = check(() => optional(readInput('artifact-name'), parseArtifactName))
   const commentOnPr = flag('comment-on-pr', 'false')
   const samplePrompts = check(() => parseSamplePrompts(readInput('sample-prompts', { trim: false })))
@@ -145,6 +146,7 @@ export function getConfig(source: InputSource = actionInputs, env: NodeJS.Proces
     jobId,
     cacheClassImages,
     dryRun,
+    keepZip,
     artifactName,
     githubToken,
     commentOnPr,

@@ -3,6 +3,7 @@
 // which reads the first 64 KiB and, for a JPEG whose frame header lies further on (camera
 // files put EXIF, ICC and maker segments first), hops from segment to segment by offset
 // instead of reading what it skips.
+import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp'
@@ -37,7 +38,8 @@ export function sniffImage(header: Uint8Array): ImageInfo | undefined {
 
 /** Reads as little of the file as it takes; never the whole of a large file. */
 export async function readImageInfo(path: string): Promise<ImageInfo | undefined> {
-  const file = await open(path, 'r')
+  // without waiting: a FIFO put in a file's place after it was listed would block the open
+  const file = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
   try {
     const header = await readAt(file, 0, HEADER_BYTES)
     const info = sniffImage(header)

@@ -1,58 +1,44 @@
-// The body of the upload: the zip read from disk in chunks, with the memory of the chunks
-// already sent kept from piling up.
+// The body of the upload: bytes made on demand for each try (the zip is written into the
+// request as it is sent, not read back from a file), with a Content-Length known up front.
 //
-// Each chunk read is a new Buffer, dead once the socket has taken it. V8 frees a dead Buffer's
-// memory only at a garbage collection, and starts one for that memory alone only once some
-// 64 MB of it has built up: streaming a 1 GB zip would hold that much in dead chunks at times,
-// as much as the rest of the action. A collection every 16 MiB sent, and one at the end, keeps
-// the peak flat, for a few milliseconds each (the heap is small). The body's bytes are the
-// file's either way.
-import { createReadStream } from 'node:fs'
-import { Readable } from 'node:stream'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
+// undici pulls the body (an async iterable) one chunk at a time and asks for the next only once
+// the socket took the one before, so the maker may reuse its buffers and memory stays flat with
+// no help from the garbage collector. exactBody holds the body to its Content-Length.
 
-const CHUNK_BYTES = 1024 * 1024
-const COLLECT_EVERY_BYTES = 16 * 1024 * 1024
-
-/** A fresh stream of the file's bytes for each try of the upload. */
-export function uploadBody(path: string): Readable {
-  return Readable.from(chunksOf(path), { objectMode: false })
+/** What one try of the upload sends; read it once. */
+export interface UploadPass<T> extends AsyncIterable<Uint8Array> {
+  /** settles when the maker is done: what it made (e.g. the zip's sha256), or why it failed */
+  readonly result: Promise<T>
+  /** why the maker failed on its own side (not the network's), if it did: the try's error */
+  readonly failure: unknown
+  /** stops the maker; a no-op once it ended */
+  cancel(reason?: unknown): void
 }
 
-async function* chunksOf(path: string): AsyncGenerator<Buffer> {
-  const collect = garbageCollector()
-  let sinceCollection = 0
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
-    yield chunk as Buffer
-    sinceCollection += (chunk as Buffer).length
-    if (collect && sinceCollection >= COLLECT_EVERY_BYTES) {
-      sinceCollection = 0
-      collect()
-    }
-  }
-  // the last chunks too, before the rest of the run builds on top of them
-  collect?.()
+/** Makes a fresh pass for each try; every pass has the same bytes. */
+export interface UploadSource<T> {
+  /** Content-Length */
+  readonly bytes: number
+  pass(): UploadPass<T>
 }
 
-let collector: (() => void) | null | undefined
+/** The error of a body that does not keep to its Content-Length (a bug of the maker, not the network). */
+export class BodyLengthError extends Error {
+  override name = 'BodyLengthError'
+}
 
 /**
- * V8's gc(), taken at run time the way Jest's leak detector takes it: the flag is set, a new
- * context gets the function, the flag is cleared again. Null where that is not possible; the
- * upload works the same, with more memory.
+ * The pass's bytes, one chunk at a time as they come (the maker reuses a chunk's buffer once the
+ * next is asked for, so none is held back here), stopped before a byte past `bytes` goes out.
+ * A body that ends short fails here too; undici would not complete such a request either.
  */
-function garbageCollector(): (() => void) | null {
-  if (collector !== undefined) return collector
-  const exposed = (globalThis as { gc?: unknown }).gc
-  if (typeof exposed === 'function') return (collector = () => (exposed as () => void)())
-  try {
-    setFlagsFromString('--expose-gc')
-    const gc = runInNewContext('gc') as unknown
-    setFlagsFromString('--no-expose-gc')
-    collector = typeof gc === 'function' ? () => (gc as () => void)() : null
-  } catch {
-    collector = null
+export async function* exactBody(pass: AsyncIterable<Uint8Array>, bytes: number): AsyncGenerator<Uint8Array> {
+  let sent = 0
+  for await (const chunk of pass) {
+    sent += chunk.length
+    if (sent > bytes) throw new BodyLengthError(`the body goes past its Content-Length of ${bytes} bytes`)
+    yield chunk
   }
-  return collector
+  if (sent !== bytes)
+    throw new BodyLengthError(`the body ended after ${sent} bytes, not its Content-Length of ${bytes}`)
 }

@@ -1,5 +1,7 @@
-// PUT of the zip to the presigned URL, streamed from disk. The URL is a credential: no message
-// made here contains it.
+// PUT of the zip to the presigned URL, its bytes made as they are sent (upload-body.ts) with the
+// Content-Length announced up front: never chunked, which S3 refuses for presigned PUTs. Each try
+// makes the body afresh. The URL is a credential: no message made here contains it.
+import type { Readable } from 'node:stream'
 import { request } from 'undici'
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -9,7 +11,7 @@ import {
   transientStatusError
 } from '../shared/http.js'
 import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
-import { uploadBody } from './upload-body.js'
+import { exactBody, type UploadSource } from './upload-body.js'
 
 /** The storage refused the URL (HTTP 403): expired, or its signature no longer matches. */
 export class UploadRefusedError extends Error {
@@ -32,50 +34,64 @@ export class UploadError extends Error {
   }
 }
 
-export interface UploadOptions {
-  readonly path: string
-  readonly bytes: number
+export interface UploadOptions<T> {
+  /** the body, made afresh for each try */
+  readonly source: UploadSource<T>
   /** time allowed without progress (no answer, or no chunk accepted) before the try counts as lost */
   readonly idleTimeoutMs?: number
   readonly retry?: Omit<RetryOptions, 'what'>
 }
 
-export async function uploadZip(url: string, options: UploadOptions): Promise<void> {
-  await withRetries({ ...options.retry, what: 'upload' }, () => putOnce(url, options))
+/** Uploads the source's bytes; what the pass that was stored made (e.g. the zip's sha256). */
+export async function uploadZip<T>(url: string, options: UploadOptions<T>): Promise<T> {
+  return withRetries({ ...options.retry, what: 'upload' }, () => putOnce(url, options))
 }
 
-async function putOnce(
+async function putOnce<T>(
   url: string,
-  { path, bytes, retry, idleTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: UploadOptions
-): Promise<void> {
-  let response
+  { source, retry, idleTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: UploadOptions<T>
+): Promise<T> {
+  const pass = source.pass()
   try {
-    response = await request(url, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes) },
-      body: uploadBody(path),
-      dispatcher: httpDispatcher(url),
-      signal: retry?.signal,
-      headersTimeout: idleTimeoutMs,
-      bodyTimeout: idleTimeoutMs
-    })
-  } catch (error) {
-    throw classifyRequestError(error, 'upload', retry?.signal)
+    let response
+    try {
+      response = await request(url, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(source.bytes) },
+        // undici takes an async iterable as its documentation says, though its types leave it out;
+        // a Readable in between would read ahead and hand buffers back before they are sent
+        body: exactBody(pass, source.bytes) as unknown as Readable,
+        dispatcher: httpDispatcher(url),
+        signal: retry?.signal,
+        headersTimeout: idleTimeoutMs,
+        bodyTimeout: idleTimeoutMs
+      })
+    } catch (error) {
+      // a file that changed under us is the reason, not the request it cut short
+      throw pass.failure ?? classifyRequestError(error, 'upload', retry?.signal)
+    }
+    const body = await response.body.text().catch(() => '')
+    const status = response.statusCode
+    if (status >= 200 && status < 300) {
+      // Storage answers a PUT with an ETag and no body; a page in its place came from something
+      // in between (a captive proxy, a gateway), so the object may not be stored.
+      if (response.headers.etag === undefined && body.trim() !== '') {
+        throw new TransientError(
+          `upload: HTTP ${status} without an ETag, and a body that is not storage's (${bodyGist(body, 80)})`
+        )
+      }
+      pass.cancel(new TransientError(`upload: HTTP ${status} before the whole body was sent`))
+      return await pass.result
+    }
+    const transient = transientStatusError('upload', status, headerValue(response.headers['retry-after']))
+    if (transient) throw transient
+    if (status === 403) throw new UploadRefusedError(status, bodyGist(body))
+    throw new UploadError(status, bodyGist(body))
+  } finally {
+    // the try is over: its maker stops (a no-op when it ended), closes its files, then the next try starts
+    pass.cancel(new Error('the upload try ended'))
+    await pass.result.catch(() => undefined)
   }
-  const body = await response.body.text().catch(() => '')
-  const status = response.statusCode
-  if (status >= 200 && status < 300) {
-    // Storage answers a PUT with an ETag and no body; a page in its place came from something
-    // in between (a captive proxy, a gateway), so the object may not be stored.
-    if (response.headers.etag !== undefined || body.trim() === '') return
-    throw new TransientError(
-      `upload: HTTP ${status} without an ETag, and a body that is not storage's (${bodyGist(body, 80)})`
-    )
-  }
-  const transient = transientStatusError('upload', status, headerValue(response.headers['retry-after']))
-  if (transient) throw transient
-  if (status === 403) throw new UploadRefusedError(status, bodyGist(body))
-  throw new UploadError(status, bodyGist(body))
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

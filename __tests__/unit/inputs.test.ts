@@ -89,6 +89,7 @@ describe('getConfig: defaults', () => {
       artifactName: undefined,
       githubToken: undefined,
       commentOnPr: false,
+      jobSummary: true,
       samplePrompts: [],
       classImageGeneratorUrl: undefined
     })
@@ -518,13 +519,15 @@ describe('getConfig: run options', () => {
       wait: 'False',
       'cache-class-images': 'FALSE',
       'dry-run': 'True',
-      'comment-on-pr': 'TRUE'
+      'comment-on-pr': 'TRUE',
+      'job-summary': 'false'
     })
-    expect([config.wait, config.cacheClassImages, config.dryRun, config.commentOnPr]).toEqual([
+    expect([config.wait, config.cacheClassImages, config.dryRun, config.commentOnPr, config.jobSummary]).toEqual([
       false,
       false,
       true,
-      true
+      true,
+      false
     ])
     expect(errorOf({ wait: 'yes' }).message).toBe(
       'wait: "yes" is not a boolean; use true or false (also True, TRUE, False, FALSE)'

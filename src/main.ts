@@ -6,10 +6,8 @@ import { InputError, getConfig, type Config } from './inputs/index.js'
 import { RunFailure, runPipeline } from './pipeline.js'
 import { newReport, writeOutputs, writeSummary, type RunReport } from './report/index.js'
 import { errorMessage } from './shared/errors.js'
-import { clip } from './shared/format.js'
 import { closeHttp } from './shared/http.js'
-import { MAX_LOG_MESSAGE, annotateHeldWarnings, log, loggedWarnings } from './shared/log.js'
-import { redactSecrets } from './shared/secrets.js'
+import { annotateHeldWarnings, failureText, log, loggedWarnings } from './shared/log.js'
 
 export async function run(): Promise<void> {
   const report = newReport()
@@ -55,6 +53,5 @@ function fail(report: RunReport, error: unknown): void {
   if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof InputError) && error.stack) {
     for (const line of error.stack.split('\n')) log.debug(line)
   }
-  // @actions/core escapes the message's line breaks; it is redacted before it is cut
-  core.setFailed(clip(redactSecrets(message), MAX_LOG_MESSAGE))
+  core.setFailed(failureText(message))
 }

@@ -4,6 +4,7 @@ import {
   MAX_LOG_MESSAGE,
   actionsLogger,
   createActionsLogger,
+  failureText,
   log,
   logText,
   loggedWarnings,
@@ -50,6 +51,17 @@ describe('logText', () => {
     const shown = logText(text)
     expect(shown.length).toBeLessThanOrEqual(MAX_LOG_MESSAGE)
     expect(shown).not.toContain(key.slice(0, 8))
+  })
+})
+
+describe('failureText', () => {
+  it('keeps line breaks (core escapes them in ::error::), breaks ##[ and cuts after redacting', () => {
+    expect(failureText('a\nb ##[set-output name=x;]y')).toBe('a\nb #\\#[set-output name=x;]y')
+    const key = 'sk-fail-0a1b2c3d4e5f6a7b8c9d'
+    addSecret(key)
+    const text = failureText(`${'x'.repeat(MAX_LOG_MESSAGE - 10)}${key}`)
+    expect(text.length).toBeLessThanOrEqual(MAX_LOG_MESSAGE)
+    expect(text).not.toContain(key.slice(0, 8))
   })
 })
 

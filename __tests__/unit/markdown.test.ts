@@ -99,7 +99,8 @@ describe('outputs', () => {
     expect(outputs['model-name'].length).toBeLessThanOrEqual(LIMITS.name)
     const models = JSON.parse(outputs.models) as { name: string }[]
     expect(models).toHaveLength(MAX_OUTPUT_MODELS)
-    expect(models[0].name).not.toMatch(/[\r\n]/)
+    expect(models[0].name.length).toBeLessThanOrEqual(LIMITS.name)
+    expect(outputs.models).not.toMatch(/[\r\n]/) // JSON escapes them
   })
 })
 

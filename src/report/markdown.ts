@@ -23,11 +23,14 @@ const LINE_BREAKS = /\r\n|[\r\n\u2028\u2029\u0085]/g
 // all other controls but the tab
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u0084\u0086-\u009f]/g
 
-/** A value from elsewhere, redacted before it is cut: one line of at most `max` characters. */
-export function plainLine(value: unknown, max: number = LIMITS.text, lineBreak = ' ⏎ '): string {
+/** A value from elsewhere, redacted before it is cut to at most `max` characters. */
+export function shownText(value: unknown, max: number = LIMITS.text): string {
   return clip(redactSecrets(String(value)), max)
-    .replace(LINE_BREAKS, lineBreak)
-    .replace(CONTROLS, '�')
+}
+
+/** A value from elsewhere as one line: redacted, cut, line breaks shown as ⏎, controls replaced. */
+export function plainLine(value: unknown, max: number = LIMITS.text): string {
+  return shownText(value, max).replace(LINE_BREAKS, ' ⏎ ').replace(CONTROLS, '�')
 }
 
 /**

@@ -2,7 +2,7 @@
 // from elsewhere is redacted and cut to a sane length, and only the JSON outputs may hold a line
 // break (escaped, inside their strings).
 import * as core from '@actions/core'
-import { LIMITS, plainLine } from './markdown.js'
+import { LIMITS, plainLine, shownText } from './markdown.js'
 import type { RunReport } from './report.js'
 
 /** Models listed in the `models` output; a service could answer with any number. */
@@ -18,12 +18,13 @@ export function reportOutputs(report: RunReport): Record<string, string> {
   set('status', report.status === 'cancelled' ? 'running' : report.status)
   set('job-id', report.jobId)
   set('error-message', report.errorMessage, LIMITS.text)
+  // in JSON a line break is escaped: the values are only redacted and cut
   const models = report.models.slice(0, MAX_OUTPUT_MODELS).map((model) => ({
-    vendor: plainLine(model.vendor, LIMITS.name, ' '),
-    version: plainLine(model.version, LIMITS.name, ' '),
-    name: plainLine(model.name, LIMITS.name, ' '),
-    url: plainLine(model.url, LIMITS.url, ' '),
-    modelCard: plainLine(model.modelCard, LIMITS.url, ' ')
+    vendor: shownText(model.vendor, LIMITS.name),
+    version: shownText(model.version, LIMITS.name),
+    name: shownText(model.name, LIMITS.name),
+    url: shownText(model.url, LIMITS.url),
+    modelCard: shownText(model.modelCard, LIMITS.url)
   }))
   const [first] = models
   if (first) {

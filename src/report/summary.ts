@@ -20,8 +20,9 @@ export const STATUS_ICON: Record<RunStatus, string> = {
 
 /** GitHub refuses a step summary over 1 MiB: ours stays below, with room to spare. */
 export const SUMMARY_MAX_BYTES = 1000 * 1024
-/** Rows of a list shown before the rest is summed up in a note. */
+/** Rows of a list shown before the rest is summed up in a note, and the bytes a list may take. */
 export const MAX_ROWS = { models: 100, samples: 100, parameters: 200, warnings: 100 } as const
+const MAX_LIST_BYTES = 256 * 1024
 /** The service's record of the job's input, shown up to this length. */
 const MAX_JOB_INPUT = 64 * 1024
 
@@ -82,15 +83,15 @@ function factsTable(report: RunReport, status: RunStatus): string[] {
 
 function modelsSection(report: RunReport): string[] {
   if (report.models.length === 0) return []
-  const { shown, more } = firstRows(report.models, MAX_ROWS.models)
-  const lines = ['### Models', '', '| Name | Version | Vendor | API | Model card |', '| --- | --- | --- | --- | --- |']
-  for (const model of shown) {
+  const { shown } = firstRows(report.models, MAX_ROWS.models)
+  const rows = shown.map((model) => {
     const name = cell(model.name, LIMITS.name)
     const version = cell(model.version, LIMITS.name)
     const vendor = cell(model.vendor, LIMITS.name)
-    lines.push(`| ${name} | ${version} | ${vendor} | ${link('link', model.url)} | ${link('link', model.modelCard)} |`)
-  }
-  return [...lines, ...moreNote(more, 'model'), '']
+    return `| ${name} | ${version} | ${vendor} | ${link('link', model.url)} | ${link('link', model.modelCard)} |`
+  })
+  const head = ['### Models', '', '| Name | Version | Vendor | API | Model card |', '| --- | --- | --- | --- | --- |']
+  return [...head, ...listRows(rows, report.models.length, 'model'), '']
 }
 
 function samplesSection(report: RunReport): string[] {
@@ -98,25 +99,24 @@ function samplesSection(report: RunReport): string[] {
   if (report.sampleImages.length === 0) {
     return ['### Sample images', '', '> No sample image was made: the warnings in the log say why.', '']
   }
-  const { shown, more } = firstRows(report.sampleImages, MAX_ROWS.samples)
-  const lines = ['### Sample images', '', '| Prompt | File |', '| --- | --- |']
-  for (const sample of shown) lines.push(`| ${cell(sample.prompt)} | ${code(basename(sample.path)).text} |`)
+  const { shown } = firstRows(report.sampleImages, MAX_ROWS.samples)
+  const rows = shown.map((sample) => `| ${cell(sample.prompt)} | ${code(basename(sample.path)).text} |`)
   // A job summary cannot show files from the runner: say where they are.
   const where =
     report.artifactId !== undefined
       ? `The images are in the samples folder of the run's artifact (ID ${report.artifactId}), under the run's Artifacts.`
       : `The images are on the runner in ${dirname(report.sampleImages[0]!.path)}; set artifact-name to keep them with the run.`
-  return [...lines, ...moreNote(more, 'sample image'), '', `> ${cell(where)}`, '']
+  const head = ['### Sample images', '', '| Prompt | File |', '| --- | --- |']
+  return [...head, ...listRows(rows, report.sampleImages.length, 'sample image'), '', `> ${cell(where)}`, '']
 }
 
 function parametersSection(report: RunReport): string[] {
   if (!report.parametersSent) return []
   const heading = report.status === 'dry-run' ? 'Parameters to send (dry run: nothing was sent)' : 'Parameters sent'
   const entries = Object.entries(report.parametersSent).filter(([, value]) => value !== undefined)
-  const { shown, more } = firstRows(entries, MAX_ROWS.parameters)
-  const lines = [`### ${heading}`, '', '| Field | Value |', '| --- | --- |']
-  for (const [key, value] of shown) lines.push(`| ${cell(key, LIMITS.name)} | ${cell(JSON.stringify(value))} |`)
-  return [...lines, ...moreNote(more, 'field'), '']
+  const { shown } = firstRows(entries, MAX_ROWS.parameters)
+  const rows = shown.map(([key, value]) => `| ${cell(key, LIMITS.name)} | ${cell(JSON.stringify(value))} |`)
+  return [`### ${heading}`, '', '| Field | Value |', '| --- | --- |', ...listRows(rows, entries.length, 'field'), '']
 }
 
 function jobInputSection(report: RunReport): string[] {
@@ -137,12 +137,23 @@ function warningsSection(report: RunReport): string[] {
   const warnings = report.warnings
   if (!warnings || warnings.total === 0) return []
   const { shown } = firstRows(warnings.messages, MAX_ROWS.warnings)
-  const lines = ['### Warnings', '', ...shown.map((warning) => `- ${cell(warning)}`)]
-  return [...lines, ...moreNote(warnings.total - shown.length, 'warning', ' (the log has them all)'), '']
+  const rows = shown.map((warning) => `- ${cell(warning)}`)
+  return ['### Warnings', '', ...listRows(rows, warnings.total, 'warning', ' (the log has them all)'), '']
 }
 
-function moreNote(more: number, noun: string, where = ''): string[] {
-  return more > 0 ? ['', `> … and ${plural(more, `more ${noun}`, `more ${noun}s`)} not shown here${where}.`] : []
+/** The rows that fit in MAX_LIST_BYTES, and a note that says how many of `total` are not shown. */
+function listRows(rows: readonly string[], total: number, noun: string, where = ''): string[] {
+  const fitting: string[] = []
+  let bytes = 0
+  for (const row of rows) {
+    bytes += Buffer.byteLength(row) + 1
+    if (bytes > MAX_LIST_BYTES) break
+    fitting.push(row)
+  }
+  const more = total - fitting.length
+  return more > 0
+    ? [...fitting, '', `> … and ${plural(more, `more ${noun}`, `more ${noun}s`)} not shown here${where}.`]
+    : fitting
 }
 
 /** The sections in order, as many as fit in `maxBytes`; a note says where the rest was cut. */

@@ -49,6 +49,14 @@ export function logText(message: string): string {
   return neutralise(clip(redactSecrets(message), MAX_LOG_MESSAGE))
 }
 
+/**
+ * The step's error as `core.setFailed` shows it: redacted before it is cut, `##[` broken up. Its
+ * line breaks stay: @actions/core escapes them inside the `::error::` command.
+ */
+export function failureText(message: string): string {
+  return clip(redactSecrets(message), MAX_LOG_MESSAGE).replaceAll('##[', '#\\#[')
+}
+
 /** The runner's log, with GitHub's limit of annotations per step kept. */
 export interface ActionsLogger extends Logger {
   /**

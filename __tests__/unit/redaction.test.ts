@@ -72,6 +72,21 @@ describe('redactSecrets', () => {
     expect(redactSecrets('api-url http://127.0.0.1:4010/graphql')).toBe('api-url http://127.0.0.1:4010/graphql')
   })
 
+  it('takes linear time on texts made to make patterns backtrack', () => {
+    const hostile = [
+      'a.'.repeat(100_000),
+      'x://'.repeat(50_000),
+      '<Signature>'.repeat(20_000),
+      '12345678/'.repeat(20_000),
+      '<'.repeat(100_000)
+    ].join(' ')
+    const started = Date.now()
+    redactSecrets(hostile)
+    bodyGist(hostile)
+    // quadratic would take minutes; a loaded machine still does this well within the bound
+    expect(Date.now() - started).toBeLessThan(10_000)
+  })
+
   it('redacts given secrets too, the longest first', () => {
     expect(redactSecrets('abcd abcdef', ['abcd', 'abcdef'])).toBe('*** ***')
   })

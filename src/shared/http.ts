@@ -131,7 +131,7 @@ export function fetchWithTimeout(
 /** The first line of a body, without markup, short enough for a log line; redacted before it is cut. */
 export function bodyGist(body: string, max = 200): string {
   const text = redactSecrets(body)
-    .replace(/<[^>]*>/g, ' ')
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
   return text.length > max ? `${text.slice(0, max)}…` : text

@@ -27,16 +27,18 @@ export function addSecret(secret: string): void {
 
 // The query parameters and XML elements of signed requests that are credentials (AWS SigV4 and
 // SigV2, the local server's signer), and the shapes of AWS access key IDs and credential scopes.
+// Every pattern is bounded or consumes what it scans, so a hostile text costs linear time.
 const SIGNED_PARAMS =
   'X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|X-Tiyaro-Signature|Signature|Credential|AWSAccessKeyId|sig'
-const PRESIGNED_URL = new RegExp(`\\b[a-z][a-z0-9+.-]*://[^\\s"'<>]*?[?&;](?:${SIGNED_PARAMS})=[^\\s"'<>]*`, 'gi')
+const URL_TOKEN = /\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s"'<>]*/gi
+const HAS_SIGNED_PARAM = new RegExp(`[?&;](?:${SIGNED_PARAMS})=`, 'i')
 const SIGNED_PARAM = new RegExp(`\\b(${SIGNED_PARAMS})=[^&\\s"'<>,]*`, 'gi')
 const SECRET_ELEMENTS =
   'SignatureProvided|StringToSign|StringToSignBytes|CanonicalRequest|CanonicalRequestBytes|AWSAccessKeyId|Signature|Credential|SecurityToken'
 // an element cut off before its end tag is redacted to the end of the text
 const SECRET_ELEMENT = new RegExp(`<(${SECRET_ELEMENTS})>[\\s\\S]*?(?:</\\1>|$)`, 'g')
 const ACCESS_KEY_ID = /(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g
-const CREDENTIAL_SCOPE = /(?<!\d)\d{8}(?:\/|%2F)[a-z0-9-]+(?:\/|%2F)[a-z0-9-]+(?:\/|%2F)aws4_request\b/gi
+const CREDENTIAL_SCOPE = /(?<!\d)\d{8}(?:\/|%2F)[a-z0-9-]{1,32}(?:\/|%2F)[a-z0-9-]{1,32}(?:\/|%2F)aws4_request\b/gi
 
 /**
  * `text` without any secret: the given and the registered ones whole, the runs of PARTIAL_RUN
@@ -44,7 +46,7 @@ const CREDENTIAL_SCOPE = /(?<!\d)\d{8}(?:\/|%2F)[a-z0-9-]+(?:\/|%2F)[a-z0-9-]+(?
  */
 export function redactSecrets(text: string, extra: readonly (string | undefined)[] = []): string {
   let result = text
-    .replace(PRESIGNED_URL, REDACTED)
+    .replace(URL_TOKEN, (url) => (HAS_SIGNED_PARAM.test(url) ? REDACTED : url))
     .replace(SECRET_ELEMENT, `<$1>${REDACTED}</$1>`)
     .replace(SIGNED_PARAM, `$1=${REDACTED}`)
     .replace(ACCESS_KEY_ID, REDACTED)

@@ -3,6 +3,7 @@
 // of a root field (a job ID, a model name or an error text that a compromised service would
 // send). On its own it answers every request with a handler (a storage endpoint that echoes
 // what S3 puts in its error bodies).
+import { afterAll } from '@jest/globals'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -112,4 +113,24 @@ export async function startScriptedApi(
     return script(real, request)
   })
   return { ...server, url: `${server.url}/graphql`, requests: server.requests, close: server.close }
+}
+
+/** Scripted servers for the block (see fixtures.ts): each started in a test, all closed in afterAll. */
+export function useScriptedServers(): {
+  server: typeof startScriptedServer
+  api: typeof startScriptedApi
+} {
+  const started: ScriptedServer[] = []
+  afterAll(async () => {
+    await Promise.all(started.splice(0).map((server) => server.close()))
+  })
+  const keep = async (starting: Promise<ScriptedServer>): Promise<ScriptedServer> => {
+    const server = await starting
+    started.push(server)
+    return server
+  }
+  return {
+    server: (handle) => keep(startScriptedServer(handle)),
+    api: (graphqlUrl, scripts) => keep(startScriptedApi(graphqlUrl, scripts))
+  }
 }

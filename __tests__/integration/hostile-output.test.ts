@@ -3,17 +3,16 @@
 // Markdown or HTML outside its cell, no forged comment marker, every string cut to a sane length,
 // the summary under 1 MiB, at most 10 warning annotations a step, and the summary switched off
 // by job-summary: false.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ServerOptions, TiyaroServer } from '../../server/tiyaro-server.js'
-import { DEMO_CLASS, expectNoSecretsInRuns, runWith, startServer } from '../../test-support/action-fixture.js'
-import { type GitHubApi, startGitHubApi } from '../../test-support/github-api.js'
+import { DEMO_CLASS, runWith, useServers } from '../../test-support/action-fixture.js'
+import { useGitHubApi, useTempDir } from '../../test-support/fixtures.js'
 import { pngBytes, writeImageTree } from '../../test-support/images.js'
 import type { ActionRun } from '../../test-support/run-action.js'
-import { type AnswerScript, type ScriptedServer, startScriptedApi } from '../../test-support/scripted-api.js'
+import { type AnswerScript, useScriptedServers } from '../../test-support/scripted-api.js'
 
 const GITHUB_TOKEN = 'ghs_hostileTestToken0123456789abcdef'
 const REPOSITORY = { owner: 'octo', repo: 'dreams' }
@@ -24,30 +23,10 @@ const INJECTION =
 const MARKUP =
   'evil | <img src=x onerror=alert(1)> `tick` [click](https://phish.example) <!-- tiyaro-dreambooth:other -->\r| fake | row |'
 
-const servers: TiyaroServer[] = []
-const proxies: ScriptedServer[] = []
-let github: GitHubApi
-let scratch: string
-
-beforeAll(async () => {
-  github = await startGitHubApi({ token: GITHUB_TOKEN })
-  scratch = await mkdtemp(join(tmpdir(), 'tiyaro-hostile-'))
-})
-
-afterAll(async () => {
-  try {
-    expectNoSecretsInRuns(servers, [GITHUB_TOKEN])
-  } finally {
-    await Promise.all([...servers.map((s) => s.close()), ...proxies.map((p) => p.close()), github?.stop()])
-    if (scratch) await rm(scratch, { recursive: true, force: true })
-  }
-})
-
-async function serverWith(options: ServerOptions = {}): Promise<TiyaroServer> {
-  const server = await startServer(options)
-  servers.push(server)
-  return server
-}
+const serverWith = useServers({ secrets: [GITHUB_TOKEN] })
+const scripted = useScriptedServers()
+const github = useGitHubApi({ token: GITHUB_TOKEN })
+const scratch = useTempDir('tiyaro-hostile-')
 
 /** The local server behind a scripted API that rewrites the answers of some root fields. */
 async function hostileApi(
@@ -55,8 +34,7 @@ async function hostileApi(
   options: ServerOptions = {}
 ): Promise<{ server: TiyaroServer; apiUrl: string }> {
   const server = await serverWith(options)
-  const proxy = await startScriptedApi(server.graphqlUrl, scripts)
-  proxies.push(proxy)
+  const proxy = await scripted.api(server.graphqlUrl, scripts)
   return { server, apiUrl: proxy.url }
 }
 

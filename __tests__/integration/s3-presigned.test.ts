@@ -1,21 +1,11 @@
 // The bundled action against real S3 presigned URLs: the local server signs them with the AWS SDK
 // (SigV4, fake credentials) and checks each upload as S3 does, from the bytes the action sends.
 // Object keys hold characters that must reach the server exactly as escaped in the URL.
-import { afterAll, describe, expect, it } from '@jest/globals'
-import type { ServerOptions, TiyaroServer } from '../../server/tiyaro-server.js'
-import { expectNoSecretsInRuns, runWith, startServer } from '../../test-support/action-fixture.js'
+import { describe, expect, it } from '@jest/globals'
+import { runWith, useServers } from '../../test-support/action-fixture.js'
 
-const servers: TiyaroServer[] = []
-afterAll(async () => {
-  expectNoSecretsInRuns(servers)
-  await Promise.all(servers.map((server) => server.close()))
-})
-
-async function serverWith(options: ServerOptions = {}): Promise<TiyaroServer> {
-  const server = await startServer(options)
-  servers.push(server)
-  return server
-}
+// started in the tests, scanned for leaked secrets and closed after them
+const serverWith = useServers()
 
 // A backend that files datasets under the user's e-mail and a folder name of their choosing.
 const KEY_PREFIX = 'datasets/user+tag@example.com/100% sure é 😀/'

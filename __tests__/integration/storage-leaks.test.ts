@@ -4,52 +4,25 @@
 // API key where the action cuts it. The log, the outputs, the summary, the PR comment and the
 // artifact's result.json are scanned for the whole secrets and for any 12 characters in a row
 // of a key or a signature.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readZip } from '../../server/zip-reader.js'
-import type { TiyaroServer } from '../../server/tiyaro-server.js'
-import {
-  TEST_API_KEY,
-  expectNoSecretsInRuns,
-  runWith,
-  startServer,
-  urlSecrets
-} from '../../test-support/action-fixture.js'
-import { type GitHubApi, startGitHubApi } from '../../test-support/github-api.js'
+import { TEST_API_KEY, runWith, urlSecrets, useServer } from '../../test-support/action-fixture.js'
+import { useGitHubApi, useRunnerServices, useTempDir } from '../../test-support/fixtures.js'
 import { type ActionRun, findSecretsIn, runTexts } from '../../test-support/run-action.js'
-import { type RunnerServices, startRunnerServices } from '../../test-support/runner-services.js'
-import { type ScriptedServer, startScriptedApi, startScriptedServer } from '../../test-support/scripted-api.js'
+import { useScriptedServers } from '../../test-support/scripted-api.js'
 
 const GITHUB_TOKEN = 'ghs_leakTestToken0123456789abcdef'
 const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE'
 const SCOPE = '20240101/us-east-1/s3/aws4_request'
 
-let server: TiyaroServer
-let services: RunnerServices
-let github: GitHubApi
-let scratch: string
-const scripted: ScriptedServer[] = []
-
-beforeAll(async () => {
-  ;[server, services, github] = await Promise.all([
-    startServer(),
-    startRunnerServices(),
-    startGitHubApi({ token: GITHUB_TOKEN })
-  ])
-  scratch = await mkdtemp(join(tmpdir(), 'tiyaro-leaks-'))
-})
-
-afterAll(async () => {
-  try {
-    if (server) expectNoSecretsInRuns([server], [GITHUB_TOKEN])
-  } finally {
-    await Promise.all([server?.close(), services?.stop(), github?.stop(), ...scripted.map((s) => s.close())])
-    if (scratch) await rm(scratch, { recursive: true, force: true })
-  }
-})
+const server = useServer({}, { secrets: [GITHUB_TOKEN] })
+const services = useRunnerServices()
+const github = useGitHubApi({ token: GITHUB_TOKEN })
+const scratch = useTempDir('tiyaro-leaks-')
+const scripted = useScriptedServers()
 
 /** A job on github.com for a pull request: runner services, the REST API, the event. */
 async function pullRequestEnv(number: number): Promise<Record<string, string>> {
@@ -100,12 +73,11 @@ async function everythingShown(run: ActionRun, issueNumber: number): Promise<[st
 describe('secrets never leak, not even in part', () => {
   it("S3's SignatureDoesNotMatch body: no signature, scope, access key ID or URL in any place", async () => {
     const issued: string[] = []
-    const storage = await startScriptedServer((request) => {
+    const storage = await scripted.server((request) => {
       const url = new URL(request.url, `http://${request.headers.host}`)
       return { status: 403, body: s3SignatureError(url), contentType: 'application/xml' }
     })
-    scripted.push(storage)
-    const api = await startScriptedApi(server.graphqlUrl, {
+    const api = await scripted.api(server.graphqlUrl, {
       getJobInputURL: () => {
         const query = new URLSearchParams({
           'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
@@ -120,7 +92,6 @@ describe('secrets never leak, not even in part', () => {
         return { json: { data: { getJobInputURL: url } } }
       }
     })
-    scripted.push(api)
 
     const run = await runWith(
       server,
@@ -140,7 +111,7 @@ describe('secrets never leak, not even in part', () => {
   })
 
   it('an error body with the API key where the action cuts it to 200 characters', async () => {
-    const api = await startScriptedApi(server.graphqlUrl, {
+    const api = await scripted.api(server.graphqlUrl, {
       // 20 characters of the key fall before the cut, 8 after it
       getJobInputURL: () => ({
         status: 400,
@@ -148,7 +119,6 @@ describe('secrets never leak, not even in part', () => {
         contentType: 'text/plain'
       })
     })
-    scripted.push(api)
     const run = await runWith(server, { 'api-url': api.url })
     expect(run.exitCode).toBe(1)
     expect(run.outputs['error-message']).toMatch(/^getJobInputURL failed: HTTP 400 x+/)

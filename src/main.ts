@@ -7,7 +7,7 @@ import { RunFailure, runPipeline } from './pipeline.js'
 import { newReport, writeOutputs, writeSummary, type RunReport } from './report/index.js'
 import { errorMessage } from './shared/errors.js'
 import { closeHttp } from './shared/http.js'
-import { log } from './shared/log.js'
+import { annotateHeldWarnings, failureText, log, loggedWarnings } from './shared/log.js'
 
 export async function run(): Promise<void> {
   const report = newReport()
@@ -33,8 +33,15 @@ export async function run(): Promise<void> {
       await commentOnPullRequest(config, report)
     }
     writeOutputs(report)
-    await writeSummary(report).catch((error: unknown) =>
+    const summary = (config?.jobSummary ?? true) && !!process.env.GITHUB_STEP_SUMMARY
+    report.warnings = loggedWarnings()
+    await writeSummary(report, summary).catch((error: unknown) =>
       log.warning(`Could not write the job summary: ${errorMessage(error)}`)
+    )
+    annotateHeldWarnings(
+      summary
+        ? 'the job summary lists them all, and the log shows each on a line starting with "Warning:".'
+        : 'the log shows each on a line starting with "Warning:".'
     )
     await closeHttp()
   }
@@ -44,7 +51,7 @@ function fail(report: RunReport, error: unknown): void {
   const message = errorMessage(error)
   report.errorMessage ??= message
   if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof InputError) && error.stack) {
-    log.debug(error.stack)
+    for (const line of error.stack.split('\n')) log.debug(line)
   }
-  core.setFailed(message)
+  core.setFailed(failureText(message))
 }

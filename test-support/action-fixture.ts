@@ -106,19 +106,29 @@ export function operationsSeen(server: TiyaroServer, since = 0): string[] {
     .flatMap((entry) => (entry.kind === 'upload' ? ['upload'] : entry.operations.filter((op) => !op.startsWith('__'))))
 }
 
-/** Fails when any run of this test file printed the API key or an upload URL outside ::add-mask::. */
-export function expectNoSecretsInRuns(servers: readonly TiyaroServer[], extraSecrets: readonly string[] = []): void {
-  const secrets = [
-    TEST_API_KEY,
-    ...extraSecrets,
-    ...servers.flatMap((server) => server.issuedUploadUrls.flatMap(urlSecrets))
-  ]
-  const leaks = recordedRuns.flatMap((run, index) => findLeaks(run, secrets).map((leak) => `run ${index + 1}: ${leak}`))
+/**
+ * Fails when any run of this test file printed the API key, an upload URL or a part of either
+ * outside ::add-mask::: keys (the API key, `extraKeys`) and URL signatures also count when 12
+ * of their characters in a row appear anywhere.
+ */
+export function expectNoSecretsInRuns(servers: readonly TiyaroServer[], extraKeys: readonly string[] = []): void {
+  const urls = servers.flatMap((server) => server.issuedUploadUrls)
+  const whole = urls.flatMap((url) => urlSecrets(url).whole)
+  const partial = [TEST_API_KEY, ...extraKeys, ...urls.flatMap((url) => urlSecrets(url).partial)]
+  const leaks = recordedRuns.flatMap((run, index) =>
+    findLeaks(run, whole, partial).map((leak) => `run ${index + 1}: ${leak}`)
+  )
   expect(leaks).toEqual([])
 }
 
-/** A presigned URL and the parts of it that are a credential on their own. */
-function urlSecrets(url: string): string[] {
+/**
+ * A presigned URL's secrets: the URL and its query whole, and its signature, credential and
+ * token values, which are secrets in any part.
+ */
+export function urlSecrets(url: string): { whole: string[]; partial: string[] } {
   const parsed = new URL(url)
-  return [url, parsed.search.slice(1), ...[...parsed.searchParams.values()].filter((value) => value.length >= 16)]
+  const partial = [...parsed.searchParams.entries()]
+    .filter(([name, value]) => /signature|credential|token/i.test(name) && value.length >= 12)
+    .flatMap(([, value]) => [value, encodeURIComponent(value)])
+  return { whole: [url, parsed.search.slice(1)], partial: [...new Set(partial)] }
 }

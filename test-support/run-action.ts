@@ -171,13 +171,12 @@ function recordRun(run: ActionRun): void {
   recordedRuns.push(run)
 }
 
-/**
- * Where a secret appears in a run's log, outputs, state or summary other than inside an
- * `::add-mask::` command. Empty when nothing leaked.
- */
-export function findLeaks(run: ActionRun, secrets: readonly string[]): string[] {
-  const leaks: string[] = []
-  const places: [string, string][] = [
+/** A run of this many characters of a key or a signature is a leak (the runner cannot mask a part). */
+export const PARTIAL_SECRET_RUN = 12
+
+/** The texts of a run the scan reads: its log (without `::add-mask::` lines), outputs, state and summary. */
+export function runTexts(run: ActionRun): [string, string][] {
+  return [
     [
       'stdout',
       run.stdout
@@ -190,11 +189,52 @@ export function findLeaks(run: ActionRun, secrets: readonly string[]): string[] 
     ['state', JSON.stringify(run.state)],
     ['summary', run.summary]
   ]
-  for (const secret of secrets) {
+}
+
+/**
+ * Where a secret appears in the given texts: `secrets` whole, `partialSecrets` (keys,
+ * signatures) also as any run of PARTIAL_SECRET_RUN of their characters. Empty when nothing leaked.
+ */
+export function findSecretsIn(
+  places: readonly (readonly [string, string])[],
+  secrets: readonly string[],
+  partialSecrets: readonly string[] = []
+): string[] {
+  const leaks: string[] = []
+  for (const secret of [...secrets, ...partialSecrets]) {
     if (!secret) continue
     for (const [where, text] of places) {
       if (text.includes(secret)) leaks.push(`${where} contains ${secret.slice(0, 6)}…`)
     }
   }
+  const windows = new Map<string, string>()
+  for (const secret of partialSecrets) {
+    for (let i = 0; i + PARTIAL_SECRET_RUN <= secret.length; i++) {
+      windows.set(secret.slice(i, i + PARTIAL_SECRET_RUN), secret)
+    }
+  }
+  if (windows.size === 0) return leaks
+  for (const [where, text] of places) {
+    const found = new Set<string>()
+    for (let i = 0; i + PARTIAL_SECRET_RUN <= text.length; i++) {
+      const secret = windows.get(text.slice(i, i + PARTIAL_SECRET_RUN))
+      if (secret && !found.has(secret) && !text.includes(secret)) {
+        found.add(secret)
+        leaks.push(`${where} contains ${PARTIAL_SECRET_RUN} characters of ${secret.slice(0, 6)}… at ${i}`)
+      }
+    }
+  }
   return leaks
+}
+
+/**
+ * Where a secret appears in a run's log, outputs, state or summary other than inside an
+ * `::add-mask::` command, whole or (for `partialSecrets`) in part. Empty when nothing leaked.
+ */
+export function findLeaks(
+  run: ActionRun,
+  secrets: readonly string[],
+  partialSecrets: readonly string[] = []
+): string[] {
+  return findSecretsIn(runTexts(run), secrets, partialSecrets)
 }

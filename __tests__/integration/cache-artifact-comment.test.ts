@@ -308,8 +308,9 @@ describe('pull-request comment', () => {
     const comment = github.comments.find((c) => c.id === created?.id)
     expect(comment?.body).toContain(second.outputs['job-id'])
     expect(comment?.body).not.toContain(first.outputs['job-id'])
-    expect(comment?.body).toContain(`[model URL](${second.outputs['model-url']})`)
-    expect(comment?.body).toContain(`[model card](${second.outputs['model-card']})`)
+    // links are for https URLs only: the local server's http URLs are shown as code
+    expect(comment?.body).toContain(`| \`${second.outputs['model-url']}\` |`)
+    expect(comment?.body).toContain(`| \`${second.outputs['model-card']}\` |`)
     expect(comment?.body).toContain('| Status | done |')
     expect(comment?.body).toContain('| Images | 5 instance, 4 class |')
     expect(comment?.body).not.toContain(TEST_API_KEY)

@@ -2,14 +2,10 @@
 // (SigV4, fake credentials) and checks each upload as S3 does, from the bytes the action sends.
 // Object keys hold characters that must reach the server exactly as escaped in the URL.
 import { describe, expect, it } from '@jest/globals'
-import type { ServerOptions, TiyaroServer } from '../../server/tiyaro-server.js'
 import { runWith, useServers } from '../../test-support/action-fixture.js'
 
-const startServer = useServers()
-
-function serverWith(options: ServerOptions = {}): Promise<TiyaroServer> {
-  return startServer(options)
-}
+// started in the tests, scanned for leaked secrets and closed after them
+const serverWith = useServers()
 
 // A backend that files datasets under the user's e-mail and a folder name of their choosing.
 const KEY_PREFIX = 'datasets/user+tag@example.com/100% sure é 😀/'

@@ -92,6 +92,7 @@ describe('getConfig: defaults', () => {
       artifactName: undefined,
       githubToken: undefined,
       commentOnPr: false,
+      jobSummary: true,
       samplePrompts: [],
       classImageGeneratorUrl: undefined
     })
@@ -577,15 +578,17 @@ describe('getConfig: run options', () => {
       'cache-class-images': 'FALSE',
       'dry-run': 'True',
       'keep-zip': 'true',
-      'comment-on-pr': 'TRUE'
+      'comment-on-pr': 'TRUE',
+      'job-summary': 'false'
     })
-    expect([config.wait, config.cacheClassImages, config.dryRun, config.keepZip, config.commentOnPr]).toEqual([
-      false,
-      false,
-      true,
-      true,
-      true
-    ])
+    expect([
+      config.wait,
+      config.cacheClassImages,
+      config.dryRun,
+      config.keepZip,
+      config.commentOnPr,
+      config.jobSummary
+    ]).toEqual([false, false, true, true, true, false])
     expect(errorOf({ wait: 'yes' }).message).toBe(
       'wait: "yes" is not a boolean; use true or false (also True, TRUE, False, FALSE)'
     )

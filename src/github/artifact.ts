@@ -10,7 +10,7 @@ import { reportOutputs, type RunReport } from '../report/index.js'
 import { bestEffort } from './best-effort.js'
 import { isEnterpriseServer } from './runner-kind.js'
 import { formatDuration } from '../shared/format.js'
-import { redact } from '../shared/secrets.js'
+import { redact, redactDeep } from '../shared/secrets.js'
 import { runnerTemp } from '../shared/paths.js'
 import { log } from '../shared/log.js'
 
@@ -30,7 +30,7 @@ export function sampleFileNames(samples: readonly { readonly path: string }[]): 
 
 /**
  * result.json: what a person debugging the run wants. No API key (the parameters sent never
- * hold it, and texts from elsewhere are redacted), no upload URL, no runner-local path.
+ * hold it, and every string is redacted, a server's too), no upload URL, no runner-local path.
  */
 export function resultJson(
   report: RunReport,
@@ -65,7 +65,7 @@ export function resultJson(
     sampleImages: samples.map((sample, index) => ({ prompt: sample.prompt, file: sampleFiles[index] })),
     timings: report.timings.map(({ phase, ms }) => ({ phase, ms }))
   }
-  return result
+  return redactDeep(result, secrets)
 }
 
 /** Uploads the artifact when `artifact-name` is set and sets `report.artifactId`. Never throws. */

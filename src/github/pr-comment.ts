@@ -1,19 +1,30 @@
 // The pull-request comment (`comment-on-pr`): one comment per model name on the pull request of
 // the run (the event's, or the one a pushed commit merged), found again by a hidden marker and
 // updated, so re-runs and later pushes never pile up comments. A comment that cannot be written
-// is a warning that says which permission to grant, never a failed training.
+// is a warning that says which permission to grant, never a failed training. Values from
+// elsewhere are redacted, cut and escaped as in the summary; the marker is the comment's first
+// line, where no value shown in a comment can be.
 import type { Config } from '../inputs/index.js'
-import { STATUS_ICON, cell, reportOutputs, type RunReport } from '../report/index.js'
+import { LIMITS, STATUS_ICON, cell, code, firstRows, link, reportOutputs, type RunReport } from '../report/index.js'
 import { bestEffort } from './best-effort.js'
 import { formatDuration } from '../shared/format.js'
 import { redact } from '../shared/secrets.js'
 import { log } from '../shared/log.js'
+
+/** Models listed in a comment, as far as they fit: GitHub refuses a comment body over 65536 characters. */
+export const MAX_COMMENT_MODELS = 20
+const MAX_COMMENT_CHARS = 60_000
 
 const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target'])
 
 /** The hidden line that tells this action's comment for this model apart from any other. */
 export function commentMarker(name: string): string {
   return `<!-- tiyaro-dreambooth:${encodeURIComponent(name)} -->`
+}
+
+/** Whether a comment is this action's for this model: its first line is the marker, nothing else. */
+export function isOurComment(body: string | null | undefined, name: string): boolean {
+  return body?.split(/\r?\n/, 1)[0] === commentMarker(name)
 }
 
 /** The pull request number of a pull_request or pull_request_target event; undefined otherwise. */
@@ -54,7 +65,7 @@ export function renderComment(
   const icon = STATUS_ICON[report.status ?? 'failed'] ?? ''
   const rows: [string, string | undefined][] = [
     ['Status', cell(status)],
-    ['Job', report.jobId && `\`${report.jobId.replaceAll('`', "'")}\``],
+    ['Job', report.jobId && code(report.jobId).text],
     [
       'Attached to',
       report.attachedTo === 're-run'
@@ -66,8 +77,8 @@ export function renderComment(
     ['Error', report.errorMessage && cell(redact(report.errorMessage, [config.apiKey, config.githubToken]))],
     ['Images', imageCounts(report)],
     ['Zip', report.zip && `${report.zip.bytes} bytes, sha256 \`${report.zip.sha256}\``],
-    ['Created', report.jobStatus?.created ? cell(report.jobStatus.created) : undefined],
-    ['Finished', report.jobStatus?.finished ? cell(report.jobStatus.finished) : undefined],
+    ['Created', report.jobStatus?.created ? cell(report.jobStatus.created, LIMITS.name) : undefined],
+    ['Finished', report.jobStatus?.finished ? cell(report.jobStatus.finished, LIMITS.name) : undefined],
     ['Artifact', context.artifactUrl ? link(context.artifactName ?? 'artifact', context.artifactUrl) : undefined],
     [
       'Run',
@@ -83,7 +94,7 @@ export function renderComment(
   ]
   const lines = [
     commentMarker(config.name),
-    `### ${icon} DreamBooth training ${cell(`${config.name} ${config.version}`)}: ${cell(status)}`,
+    `### ${icon} DreamBooth training ${cell(`${config.name} ${config.version}`, LIMITS.text)}: ${cell(status)}`,
     '',
     '| | |',
     '| --- | --- |'
@@ -91,12 +102,20 @@ export function renderComment(
   for (const [label, value] of rows) if (value) lines.push(`| ${label} | ${value} |`)
   lines.push('')
   if (report.models.length > 0) {
+    const { shown } = firstRows(report.models, MAX_COMMENT_MODELS)
     lines.push('| Model | Version | API | Model card |', '| --- | --- | --- | --- |')
-    for (const model of report.models) {
-      lines.push(
-        `| ${cell(model.name)} | ${cell(model.version)} | ${link('model URL', model.url)} | ${link('model card', model.modelCard)} |`
-      )
+    let length = lines.join('\n').length
+    let listed = 0
+    for (const model of shown) {
+      const [name, version] = [cell(model.name, LIMITS.name), cell(model.version, LIMITS.name)]
+      const row = `| ${name} | ${version} | ${link('model URL', model.url)} | ${link('model card', model.modelCard)} |`
+      if (length + row.length + 1 > MAX_COMMENT_CHARS) break
+      lines.push(row)
+      length += row.length + 1
+      listed++
     }
+    const more = report.models.length - listed
+    if (more > 0) lines.push('', `> … and ${more} more: the run's summary lists them.`)
     lines.push('')
   }
   return lines.join('\n')
@@ -106,10 +125,6 @@ function imageCounts(report: RunReport): string | undefined {
   if (report.instanceImageCount === undefined) return undefined
   const fromCache = report.classImagesCacheHit ? ' (class images from the cache)' : ''
   return `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class${fromCache}`
-}
-
-function link(text: string, url: string): string {
-  return /^https?:\/\//.test(url) ? `[${cell(text)}](${url.replace(/[()\s<>]/g, encodeURIComponent)})` : cell(url)
 }
 
 /** An HTTP status from an Octokit error, if it has one. */
@@ -168,14 +183,13 @@ export async function commentOnPullRequest(
       return
     }
     const body = renderComment(report, config, commentContext(config, report, env, `${repo.owner}/${repo.repo}`))
-    const marker = commentMarker(config.name)
     let existing: { id: number } | undefined
     for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
       ...repo,
       issue_number: pull,
       per_page: 100
     })) {
-      existing = page.data.find((comment) => comment.body?.includes(marker))
+      existing = page.data.find((comment) => isOurComment(comment.body, config.name))
       if (existing) break
     }
     if (existing) {

@@ -34,6 +34,8 @@ export interface Config {
   readonly artifactName?: string
   readonly githubToken?: string
   readonly commentOnPr: boolean
+  /** write the job summary (job-summary) */
+  readonly jobSummary: boolean
   /** one prompt per non-empty line */
   readonly samplePrompts: readonly string[]
   readonly classImageGeneratorUrl?: string

@@ -5,6 +5,7 @@
 // The values are parsed by parsers.ts and hyperparameter-inputs.ts.
 import * as core from '@actions/core'
 import { resolve } from 'node:path'
+import { log } from '../shared/log.js'
 import { redact } from '../shared/secrets.js'
 import type { Config } from './config.js'
 import { readHyperparameters } from './hyperparameter-inputs.js'
@@ -109,6 +110,7 @@ export function getConfig(source: InputSource = actionInputs, env: NodeJS.Proces
   const keepZip = flag('keep-zip', 'false')
   const artifactName = check(() => optional(readInput('artifact-name'), parseArtifactName))
   const commentOnPr = flag('comment-on-pr', 'false')
+  const jobSummary = flag('job-summary', 'true')
   const samplePrompts = check(() => parseSamplePrompts(readInput('sample-prompts', { trim: false })))
   const classImageGeneratorUrl = check(() =>
     optional(readInput('class-image-generator-url'), (url) => parseServiceUrl('class-image-generator-url', url))
@@ -150,6 +152,7 @@ export function getConfig(source: InputSource = actionInputs, env: NodeJS.Proces
     artifactName,
     githubToken,
     commentOnPr,
+    jobSummary,
     samplePrompts,
     classImageGeneratorUrl
   }
@@ -157,9 +160,10 @@ export function getConfig(source: InputSource = actionInputs, env: NodeJS.Proces
 
 function maskSecret(secret: string): void {
   if (secret === '') return
-  core.setSecret(secret)
+  // through the log: it masks for the runner and keeps the secret out of every text shown
+  log.setSecret(secret)
   // The runner may not match a multi-line mask on the lines it prints one by one.
-  for (const line of secret.split(/\r?\n/)) if (line.trim() !== '' && line !== secret) core.setSecret(line)
+  for (const line of secret.split(/\r?\n/)) if (line.trim() !== '' && line !== secret) log.setSecret(line)
 }
 
 /** Removes the secrets from a message, both as given and as JSON-quoted by `show`. */

@@ -1,5 +1,7 @@
-// The report layer's public face: the run's record, its outputs and its summary.
-export { reportOutputs, writeOutputs } from './outputs.js'
+// The report layer's public face: the run's record, its outputs, its summary, and the Markdown
+// helpers the PR comment shares with the summary.
+export { LIMITS, Markdown, cell, code, firstRows, link, plainLine, shownText } from './markdown.js'
+export { MAX_OUTPUT_MODELS, reportOutputs, writeOutputs } from './outputs.js'
 export { phase } from './phase.js'
 export {
   describeClassImageSources,
@@ -9,4 +11,4 @@ export {
   type RunStatus,
   type ZipInfo
 } from './report.js'
-export { STATUS_ICON, cell, renderSummary, writeSummary } from './summary.js'
+export { STATUS_ICON, SUMMARY_MAX_BYTES, fitSections, renderSummary, writeSummary } from './summary.js'

@@ -36,6 +36,8 @@ export interface RunReport {
   classImageSources?: ClassImageSources
   readonly timings: PhaseTiming[]
   readonly notes: string[]
+  /** the run's warnings as the log showed them (the first ones), and how many there were */
+  warnings?: { readonly messages: readonly string[]; readonly total: number }
 }
 
 export interface ClassImageSources {

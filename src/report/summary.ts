@@ -1,8 +1,11 @@
 // The job summary a person reads: status, model links, the parameters sent and the timings.
-// Every value that came from outside is escaped; nothing holds the API key or an upload URL.
+// Every value that came from outside is redacted, cut and escaped (markdown.ts); long lists are
+// cut with a note, and the whole stays under GitHub's 1 MiB limit for a step's summary.
 import * as core from '@actions/core'
 import { basename, dirname } from 'node:path'
-import { formatDuration } from '../shared/format.js'
+import { clip, formatDuration, plural } from '../shared/format.js'
+import { redactSecrets } from '../shared/secrets.js'
+import { LIMITS, Markdown, cell, code, codeBlock, firstRows, link } from './markdown.js'
 import { describeClassImageSources, type RunReport, type RunStatus } from './report.js'
 
 export const STATUS_ICON: Record<RunStatus, string> = {
@@ -15,19 +18,32 @@ export const STATUS_ICON: Record<RunStatus, string> = {
   'dry-run': '🧪'
 }
 
-/** Markdown cell text: no line breaks, no table pipes, no HTML. */
-export function cell(value: unknown): string {
-  return String(value)
-    .replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`)
-    .replace(/\r?\n/g, ' ⏎ ')
-}
+/** GitHub refuses a step summary over 1 MiB: ours stays below, with room to spare. */
+export const SUMMARY_MAX_BYTES = 1000 * 1024
+/** Rows of a list shown before the rest is summed up in a note, and the bytes a list may take. */
+export const MAX_ROWS = { models: 100, samples: 100, parameters: 200, warnings: 100 } as const
+const MAX_LIST_BYTES = 256 * 1024
+/** The service's record of the job's input, shown up to this length. */
+const MAX_JOB_INPUT = 64 * 1024
 
 /** The job summary as Markdown. */
 export function renderSummary(report: RunReport, title = 'DreamBooth training'): string {
-  const lines: string[] = []
   const status = report.status ?? 'failed'
-  lines.push(`## ${STATUS_ICON[status] ?? ''} ${cell(title)}: ${status}`, '')
-  // [label, value]; a value made by code() is Markdown already, anything else is escaped.
+  const sections = [
+    [`## ${STATUS_ICON[status] ?? ''} ${cell(title)}: ${status}`, '', ...factsTable(report, status), ''],
+    modelsSection(report),
+    samplesSection(report),
+    parametersSection(report),
+    jobInputSection(report),
+    timingsSection(report),
+    warningsSection(report),
+    report.notes.flatMap((note) => [`> ${cell(note)}`, ''])
+  ]
+  return fitSections(sections, SUMMARY_MAX_BYTES)
+}
+
+function factsTable(report: RunReport, status: RunStatus): string[] {
+  // [label, value]; a Markdown value is shown as it is, anything else is escaped.
   const facts: [string, unknown][] = [
     ['Job', report.jobId && code(report.jobId)],
     ['Status', status],
@@ -39,8 +55,8 @@ export function renderSummary(report: RunReport, title = 'DreamBooth training'):
           ? 'the job an earlier attempt started'
           : undefined
     ],
-    ['Created', report.jobStatus?.created],
-    ['Finished', report.jobStatus?.finished],
+    ['Created', report.jobStatus?.created && cell(report.jobStatus.created, LIMITS.name)],
+    ['Finished', report.jobStatus?.finished && cell(report.jobStatus.finished, LIMITS.name)],
     ['Error', report.errorMessage],
     ['Zip', report.zip && new Markdown(`${report.zip.bytes} bytes, sha256 ${code(report.zip.sha256).text}`)],
     [
@@ -57,75 +73,105 @@ export function renderSummary(report: RunReport, title = 'DreamBooth training'):
     ['API revision', report.apiRevision],
     ['Artifact', report.artifactId]
   ]
-  lines.push('| | |', '| --- | --- |')
+  const lines = ['| | |', '| --- | --- |']
   for (const [label, value] of facts) {
     if (value === undefined || value === null || value === '') continue
     lines.push(`| ${label} | ${value instanceof Markdown ? value.text : cell(value)} |`)
   }
-  lines.push('')
-  if (report.models.length > 0) {
-    lines.push('### Models', '', '| Name | Version | Vendor | API | Model card |', '| --- | --- | --- | --- | --- |')
-    for (const model of report.models) {
-      lines.push(
-        `| ${cell(model.name)} | ${cell(model.version)} | ${cell(model.vendor)} | ${link(model.url)} | ${link(model.modelCard)} |`
-      )
-    }
-    lines.push('')
-  }
-  if (report.sampleImages && report.sampleImages.length > 0) {
-    lines.push('### Sample images', '', '| Prompt | File |', '| --- | --- |')
-    for (const sample of report.sampleImages)
-      lines.push(`| ${cell(sample.prompt)} | ${code(basename(sample.path)).text} |`)
-    // A job summary cannot show files from the runner: say where they are.
-    const where =
-      report.artifactId !== undefined
-        ? `The images are in the samples folder of the run's artifact (ID ${report.artifactId}), under the run's Artifacts.`
-        : `The images are on the runner in ${dirname(report.sampleImages[0]!.path)}; set artifact-name to keep them with the run.`
-    lines.push('', `> ${cell(where)}`, '')
-  } else if (report.sampleImages) {
-    lines.push('### Sample images', '', '> No sample image was made: the warnings in the log say why.', '')
-  }
-  if (report.parametersSent) {
-    const heading = report.status === 'dry-run' ? 'Parameters to send (dry run: nothing was sent)' : 'Parameters sent'
-    lines.push(`### ${heading}`, '', '| Field | Value |', '| --- | --- |')
-    for (const [key, value] of Object.entries(report.parametersSent)) {
-      if (value !== undefined) lines.push(`| ${cell(key)} | ${cell(JSON.stringify(value))} |`)
-    }
-    lines.push('')
-  }
-  if (report.jobStatus?.jobInput) {
-    lines.push(
-      '### Input the service recorded',
-      '',
-      '```json',
-      report.jobStatus.jobInput.replaceAll('```', '`\u200b``'),
-      '```',
-      ''
-    )
-  }
-  if (report.timings.length > 0) {
-    lines.push('### Timings', '', '| Phase | Time |', '| --- | --- |')
-    for (const { phase, ms } of report.timings) lines.push(`| ${cell(phase)} | ${formatDuration(ms)} |`)
-    lines.push('')
-  }
-  for (const note of report.notes) lines.push(`> ${cell(note)}`, '')
-  return lines.join('\n')
+  return lines
 }
 
-/** Text that is Markdown already. */
-class Markdown {
-  constructor(readonly text: string) {}
+function modelsSection(report: RunReport): string[] {
+  if (report.models.length === 0) return []
+  const { shown } = firstRows(report.models, MAX_ROWS.models)
+  const rows = shown.map((model) => {
+    const name = cell(model.name, LIMITS.name)
+    const version = cell(model.version, LIMITS.name)
+    const vendor = cell(model.vendor, LIMITS.name)
+    return `| ${name} | ${version} | ${vendor} | ${link('link', model.url)} | ${link('link', model.modelCard)} |`
+  })
+  const head = ['### Models', '', '| Name | Version | Vendor | API | Model card |', '| --- | --- | --- | --- | --- |']
+  return [...head, ...listRows(rows, report.models.length, 'model'), '']
 }
 
-function code(text: string): Markdown {
-  return new Markdown(`\`${text.replaceAll('`', "'")}\``)
+function samplesSection(report: RunReport): string[] {
+  if (!report.sampleImages) return []
+  if (report.sampleImages.length === 0) {
+    return ['### Sample images', '', '> No sample image was made: the warnings in the log say why.', '']
+  }
+  const { shown } = firstRows(report.sampleImages, MAX_ROWS.samples)
+  const rows = shown.map((sample) => `| ${cell(sample.prompt)} | ${code(basename(sample.path)).text} |`)
+  // A job summary cannot show files from the runner: say where they are.
+  const where =
+    report.artifactId !== undefined
+      ? `The images are in the samples folder of the run's artifact (ID ${report.artifactId}), under the run's Artifacts.`
+      : `The images are on the runner in ${dirname(report.sampleImages[0]!.path)}; set artifact-name to keep them with the run.`
+  const head = ['### Sample images', '', '| Prompt | File |', '| --- | --- |']
+  return [...head, ...listRows(rows, report.sampleImages.length, 'sample image'), '', `> ${cell(where)}`, '']
 }
 
-function link(url: string): string {
-  return /^https?:\/\//.test(url) ? `[link](${url.replace(/[()\s]/g, encodeURIComponent)})` : cell(url)
+function parametersSection(report: RunReport): string[] {
+  if (!report.parametersSent) return []
+  const heading = report.status === 'dry-run' ? 'Parameters to send (dry run: nothing was sent)' : 'Parameters sent'
+  const entries = Object.entries(report.parametersSent).filter(([, value]) => value !== undefined)
+  const { shown } = firstRows(entries, MAX_ROWS.parameters)
+  const rows = shown.map(([key, value]) => `| ${cell(key, LIMITS.name)} | ${cell(JSON.stringify(value))} |`)
+  return [`### ${heading}`, '', '| Field | Value |', '| --- | --- |', ...listRows(rows, entries.length, 'field'), '']
 }
 
-export async function writeSummary(report: RunReport): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
+function jobInputSection(report: RunReport): string[] {
+  if (!report.jobStatus?.jobInput) return []
+  const text = clip(redactSecrets(report.jobStatus.jobInput), MAX_JOB_INPUT)
+  return ['### Input the service recorded', '', ...codeBlock('json', text), '']
+}
+
+function timingsSection(report: RunReport): string[] {
+  if (report.timings.length === 0) return []
+  const lines = ['### Timings', '', '| Phase | Time |', '| --- | --- |']
+  for (const { phase, ms } of report.timings) lines.push(`| ${cell(phase, LIMITS.name)} | ${formatDuration(ms)} |`)
+  return [...lines, '']
+}
+
+/** Every warning of the run: GitHub annotates only the first ten of a step. */
+function warningsSection(report: RunReport): string[] {
+  const warnings = report.warnings
+  if (!warnings || warnings.total === 0) return []
+  const { shown } = firstRows(warnings.messages, MAX_ROWS.warnings)
+  const rows = shown.map((warning) => `- ${cell(warning)}`)
+  return ['### Warnings', '', ...listRows(rows, warnings.total, 'warning', ' (the log has them all)'), '']
+}
+
+/** The rows that fit in MAX_LIST_BYTES, and a note that says how many of `total` are not shown. */
+function listRows(rows: readonly string[], total: number, noun: string, where = ''): string[] {
+  const fitting: string[] = []
+  let bytes = 0
+  for (const row of rows) {
+    bytes += Buffer.byteLength(row) + 1
+    if (bytes > MAX_LIST_BYTES) break
+    fitting.push(row)
+  }
+  const more = total - fitting.length
+  return more > 0
+    ? [...fitting, '', `> … and ${plural(more, `more ${noun}`, `more ${noun}s`)} not shown here${where}.`]
+    : fitting
+}
+
+/** The sections in order, as many as fit in `maxBytes`; a note says where the rest was cut. */
+export function fitSections(sections: readonly (readonly string[])[], maxBytes: number): string {
+  const note = `> The summary was cut here: GitHub refuses a job summary over 1 MiB. The log has the rest.`
+  const budget = maxBytes - Buffer.byteLength(note) - 2
+  let text = ''
+  for (const section of sections) {
+    if (section.length === 0) continue
+    const part = `${section.join('\n')}\n`
+    if (Buffer.byteLength(text) + Buffer.byteLength(part) > budget) return `${text}${note}\n`
+    text += part
+  }
+  return text.replace(/\n$/, '')
+}
+
+/** Writes the summary unless `enabled` is false (the job-summary input). */
+export async function writeSummary(report: RunReport, enabled = true): Promise<void> {
+  if (!enabled || !process.env.GITHUB_STEP_SUMMARY) return
   await core.summary.addRaw(renderSummary(report), true).write()
 }

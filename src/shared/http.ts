@@ -3,6 +3,7 @@
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici'
 import { TransientError, parseRetryAfter } from './retry.js'
 import { errorCode } from './errors.js'
+import { redactSecrets } from './redaction.js'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 
@@ -127,10 +128,10 @@ export function fetchWithTimeout(
   }) as unknown as Promise<Response>
 }
 
-/** The first line of a body, without markup, short enough for a log line. */
+/** The first line of a body, without markup, short enough for a log line; redacted before it is cut. */
 export function bodyGist(body: string, max = 200): string {
-  const text = body
-    .replace(/<[^>]*>/g, ' ')
+  const text = redactSecrets(body)
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
   return text.length > max ? `${text.slice(0, max)}…` : text

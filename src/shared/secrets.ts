@@ -1,5 +1,9 @@
 // Keeps secrets out of what the action shows: masks for the runner's log, redaction for the rest.
+// The rules of redaction live in redaction.ts; this is the face the other layers use.
 import { log } from './log.js'
+import { redactSecrets } from './redaction.js'
+
+export { PARTIAL_RUN, REDACTED, redactDeep, redactSecrets } from './redaction.js'
 
 /**
  * Masks a presigned URL before anything can print it: the whole URL, its query string and
@@ -26,11 +30,10 @@ export function maskUrl(url: string): void {
   }
 }
 
-/** Replaces every occurrence of the given secrets in a message, for errors built from others' text. */
+/**
+ * `text` without the given secrets, nor any the run registered or storage errors carry
+ * (see redactSecrets): for errors built from others' text.
+ */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let result = text
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) result = result.split(secret).join('***')
-  }
-  return result
+  return redactSecrets(text, secrets)
 }

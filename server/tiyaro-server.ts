@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { drain, Exchange, RequestTooLarge, type MutableEntry, type RequestLogEntry } from './exchange.js'
-import { applyFault, FaultPlan, type Fault, type FaultApplier } from './faults.js'
+import { applyFault, FaultPlan, GRAPHQL_ONLY_FAULTS, type Fault, type FaultApplier } from './faults.js'
 import { handleGraphql, type GraphqlHandlerContext } from './graphql-handler.js'
 import {
   DEFAULT_BASE_MODEL,
@@ -57,6 +57,10 @@ export interface ServerOptions {
   readonly clock?: () => number
   /** answer schema introspection (default true); false as services that hide their schema */
   readonly introspection?: boolean
+  /** validation messages as graphql-js words them (default) or as AppSync's graphql-java does */
+  readonly validationWording?: 'graphql-js' | 'graphql-java'
+  /** getJobStatus says `notfound` for this long after a start, as an eventually consistent store may */
+  readonly statusLagMs?: number
   /** called once for each request when it is over (answered or dropped) */
   readonly onRequest?: (entry: RequestLogEntry) => void
 }
@@ -139,13 +143,18 @@ class LocalTiyaro implements TiyaroServer {
     const ttl = options.uploadUrlTtlMs ?? 15 * 60 * 1000
     const schema = buildTiyaroSchema(
       this.revision,
-      createResolvers(names, this.#service, {
-        presign: (jobId, objName) => {
-          const url = this.#signer.presign(this.url, jobId, objName, this.#clock() + ttl)
-          this.issuedUploadUrls.push(url)
-          return url
-        }
-      })
+      createResolvers(
+        names,
+        this.#service,
+        {
+          presign: (jobId, objName) => {
+            const url = this.#signer.presign(this.url, jobId, objName, this.#clock() + ttl)
+            this.issuedUploadUrls.push(url)
+            return url
+          }
+        },
+        { clock: this.#clock, statusLagMs: options.statusLagMs ?? 0 }
+      )
     )
     const applyFaultHere: FaultApplier = (exchange, fault, endpoint) =>
       applyFault(exchange, fault, endpoint, this.#hangTimers)
@@ -153,6 +162,7 @@ class LocalTiyaro implements TiyaroServer {
       schema,
       apiKey: this.apiKey,
       introspection: options.introspection !== false,
+      validationWording: options.validationWording ?? 'graphql-js',
       signer: this.#signer,
       service: this.#service,
       clock: this.#clock,
@@ -188,6 +198,9 @@ class LocalTiyaro implements TiyaroServer {
       throw new Error(
         `no fault target ${target} in revision '${this.revision}' (one of ${[...this.#faultTargets].join(', ')})`
       )
+    }
+    if ((target === 'upload' || target === 'inference') && GRAPHQL_ONLY_FAULTS.includes(fault.kind)) {
+      throw new Error(`a ${fault.kind} fault applies to GraphQL operations only, not to ${target}`)
     }
     this.#faults.add(target, fault, times)
   }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { crc32 } from 'node:zlib'
-import type { FaultKind } from './faults.js'
+import type { Fault, FaultKind } from './faults.js'
 import { s3ErrorAnswer, type S3Error } from './s3-errors.js'
 
 export type RequestKind = 'graphql' | 'upload' | 'inference' | 'model-card' | 'other'
@@ -41,6 +41,8 @@ export interface RequestLogEntry {
   readonly status?: number
   readonly fault?: FaultKind
   readonly upload?: UploadLog
+  /** bytes of an endless or trickling answer sent before the client went away */
+  readonly answerBytes?: number
   /** GraphQL error messages, or why a request was refused */
   readonly errors?: readonly string[]
   readonly durationMs?: number
@@ -51,9 +53,13 @@ export type MutableEntry = { -readonly [K in keyof RequestLogEntry]: RequestLogE
 /** A request body over its limit; the server answers 413 (uploads answer EntityTooLarge themselves). */
 export class RequestTooLarge extends Error {}
 
-/** One request and its answer; honours a 'reset-after' fault by dropping the answer. */
+/** One request and its answer; honours 'reset-after' by dropping the answer, 'delay-after' by holding it. */
 export class Exchange {
   dropAnswer = false
+  /** the answer leaves `ms` after it is ready; its timer goes into `timers` for the server to clear */
+  delayAnswer?: { readonly ms: number; readonly timers: Set<NodeJS.Timeout> }
+  /** a 'partial' fault for the GraphQL handler to apply to the executed answer */
+  partialFailure?: Extract<Fault, { kind: 'partial' }>
   readonly #started = performance.now()
   #completed = false
 
@@ -77,6 +83,16 @@ export class Exchange {
 
   send(status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
     if (this.dropAnswer) return this.reset()
+    if (this.delayAnswer) {
+      const { ms, timers } = this.delayAnswer
+      this.delayAnswer = undefined
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        this.send(status, body, headers)
+      }, ms)
+      timers.add(timer)
+      return
+    }
     if (this.res.headersSent || this.res.destroyed) return
     this.entry.status = status
     this.complete()

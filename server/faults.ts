@@ -1,9 +1,11 @@
 // Faults the local server injects into the next requests of a target, to prove a client copes
-// with what networks, gateways and rate limiters do: the kinds, the queue of planned faults, the
-// command-line form, and how each kind answers. Only 'reset-after' performs the operation; every
-// other fault answers (or fails) in place of the server.
+// with what networks, gateways, rate limiters, AppSync and hostile servers do: the kinds, the
+// queue of planned faults, the command-line form, and how each kind answers (the AppSync and
+// hostile ones in appsync-answers.ts). Only 'reset-after', 'partial' and 'delay-after' perform
+// the operation; every other fault answers (or fails) in place of the server.
 
 import { STATUS_CODES } from 'node:http'
+import { applyAnswerFault } from './appsync-answers.js'
 import type { Exchange } from './exchange.js'
 
 export type Fault =
@@ -19,10 +21,46 @@ export type Fault =
   | { readonly kind: 'hang'; readonly ms: number }
   /** HTTP 200 with a body that is not JSON, as a misbehaving proxy sends */
   | { readonly kind: 'malformed'; readonly body?: string }
+  /** this JSON (HTTP 200 unless `status`) in place of the answer: a broken or hostile server */
+  | { readonly kind: 'answer'; readonly body: unknown; readonly status?: number }
+  /** GraphQL: AppSync's answer when a resolver fails (a Lambda error or timeout); not performed */
+  | { readonly kind: 'resolver-error'; readonly errorType: string; readonly message?: string }
+  /** GraphQL: performed, then the value at `path` is null with an error about it (AppSync's partial data) */
+  | {
+      readonly kind: 'partial'
+      readonly path: readonly (string | number)[]
+      readonly errorType?: string
+      readonly message?: string
+    }
+  /** a redirect (3xx) to `location` */
+  | { readonly kind: 'redirect'; readonly status: number; readonly location: string }
+  /** HTTP 200 whose body never ends, as fast as the client reads */
+  | { readonly kind: 'endless' }
+  /** HTTP 200 whose body never ends, one byte every `intervalMs` (no idle timeout fires) */
+  | { readonly kind: 'trickle'; readonly intervalMs: number }
+  /** performed, then the answer is held for `ms` (a start in flight when the run is cancelled) */
+  | { readonly kind: 'delay-after'; readonly ms: number }
 
 export type FaultKind = Fault['kind']
 
-export const FAULT_KINDS: readonly FaultKind[] = ['status', 'rate-limit', 'reset', 'reset-after', 'hang', 'malformed']
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'status',
+  'rate-limit',
+  'reset',
+  'reset-after',
+  'hang',
+  'malformed',
+  'answer',
+  'resolver-error',
+  'partial',
+  'redirect',
+  'endless',
+  'trickle',
+  'delay-after'
+]
+
+/** Faults that change a GraphQL answer: not for uploads or inference. */
+export const GRAPHQL_ONLY_FAULTS: readonly FaultKind[] = ['resolver-error', 'partial', 'delay-after']
 
 interface Pending {
   readonly target: string
@@ -70,12 +108,32 @@ function checkFault(fault: Fault): void {
       }
       return
     case 'hang':
-      if (!Number.isFinite(fault.ms) || fault.ms < 0) throw new Error(`hang fault needs ms >= 0, got ${fault.ms}`)
+    case 'delay-after':
+      if (!Number.isFinite(fault.ms) || fault.ms < 0)
+        throw new Error(`${fault.kind} fault needs ms >= 0, got ${fault.ms}`)
+      return
+    case 'trickle':
+      if (!Number.isFinite(fault.intervalMs) || fault.intervalMs <= 0) {
+        throw new Error(`trickle fault needs intervalMs > 0, got ${fault.intervalMs}`)
+      }
+      return
+    case 'redirect':
+      if (!Number.isInteger(fault.status) || fault.status < 300 || fault.status > 399) {
+        throw new Error(`redirect fault needs a 3xx status, got ${fault.status}`)
+      }
+      return
+    case 'resolver-error':
+      if (!fault.errorType) throw new Error('resolver-error fault needs an errorType')
+      return
+    case 'partial':
+      if (fault.path.length < 2) throw new Error('partial fault needs a path below the root field, e.g. [op, 1]')
       return
     case 'rate-limit':
     case 'reset':
     case 'reset-after':
     case 'malformed':
+    case 'answer':
+    case 'endless':
       return
     default:
       throw new Error(`unknown fault kind ${JSON.stringify((fault as { kind: unknown }).kind)}`)
@@ -84,7 +142,8 @@ function checkFault(fault: Fault): void {
 
 /**
  * Parses the command-line form `target:kind[:arg]:count`, e.g. `getJobStatus:status:503:2`,
- * `upload:reset:1`, `inference:hang:5000:1`, `getJobStatus:rate-limit:7:1` (arg = Retry-After).
+ * `upload:reset:1`, `inference:hang:5000:1`, `getJobStatus:rate-limit:7:1` (arg = Retry-After),
+ * `getJobStatus:resolver-error:Lambda:Unhandled:3`, `upload:redirect:307:https://elsewhere/:1`.
  */
 export function parseFaultSpec(spec: string): { target: string; fault: Fault; times: number } {
   const parts = spec.split(':')
@@ -108,7 +167,20 @@ export function parseFaultSpec(spec: string): { target: string; fault: Fault; ti
       fault = { kind, status: Number(needs('an HTTP status')) }
       break
     case 'hang':
+    case 'delay-after':
       fault = { kind, ms: Number(needs('a duration in ms')) }
+      break
+    case 'trickle':
+      fault = { kind, intervalMs: Number(needs('an interval in ms')) }
+      break
+    case 'redirect': {
+      const [status, ...location] = needs('a status and a location, e.g. 307:https://elsewhere/').split(':')
+      fault = { kind, status: Number(status), location: location.join(':') }
+      break
+    }
+    case 'resolver-error':
+      // the error type may hold a colon itself (Lambda:Unhandled)
+      fault = { kind, errorType: needs('an errorType, e.g. Lambda:Unhandled') }
       break
     case 'rate-limit':
       fault = arg === undefined ? { kind } : { kind, retryAfter: arg }
@@ -116,9 +188,13 @@ export function parseFaultSpec(spec: string): { target: string; fault: Fault; ti
     case 'reset':
     case 'reset-after':
     case 'malformed':
+    case 'endless':
       noArg()
       fault = { kind }
       break
+    case 'answer':
+    case 'partial':
+      throw new Error(`fault "${spec}": ${kind} takes JSON, so it is only given from code (injectFault)`)
     default:
       throw new Error(`fault "${spec}": unknown kind ${kind} (one of ${FAULT_KINDS.join(', ')})`)
   }
@@ -134,8 +210,8 @@ export type FaultApplier = (exchange: Exchange, fault: Fault | undefined, endpoi
 
 /**
  * Applies a fault. Returns true when the request is over; false when the handler goes on
- * (no fault, or 'reset-after', whose answer is then dropped). The timer of a 'hang' goes into
- * `hangTimers`, for the server to clear when it closes.
+ * (no fault, or one that lets the operation run and then drops, changes or holds its answer).
+ * The timer of a 'hang' or 'delay-after' goes into `hangTimers`, for the server to clear when it closes.
  */
 export function applyFault(
   exchange: Exchange,
@@ -148,6 +224,12 @@ export function applyFault(
   switch (fault.kind) {
     case 'reset-after':
       exchange.dropAnswer = true
+      return false
+    case 'partial':
+      exchange.partialFailure = fault
+      return false
+    case 'delay-after':
+      exchange.delayAnswer = { ms: fault.ms, timers: hangTimers }
       return false
     case 'reset':
       exchange.reset()
@@ -194,6 +276,8 @@ export function applyFault(
       } else exchange.sendJson(fault.status, { message: reason })
       return true
     }
+    default:
+      return applyAnswerFault(exchange, fault)
   }
 }
 

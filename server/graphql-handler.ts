@@ -15,6 +15,7 @@ import {
   type GraphQLSchema,
   type SelectionSetNode
 } from 'graphql'
+import { graphqlJavaWording, validationAnswer, withPartialFailure } from './appsync-answers.js'
 import { readBody, type Exchange } from './exchange.js'
 import type { FaultApplier, FaultPlan } from './faults.js'
 import { ServiceError } from './training-types.js'
@@ -24,6 +25,8 @@ export interface GraphqlHandlerContext {
   readonly apiKey: string
   /** answer schema introspection; false as services that hide their schema */
   readonly introspection: boolean
+  /** validation messages in graphql-js's words, or in graphql-java's as AppSync answers */
+  readonly validationWording: 'graphql-js' | 'graphql-java'
   readonly faults: FaultPlan
   readonly applyFault: FaultApplier
 }
@@ -61,6 +64,10 @@ export async function handleGraphql(context: GraphqlHandlerContext, exchange: Ex
   const validationErrors = validate(context.schema, request.document, rules)
   if (validationErrors.length > 0) {
     entry.errors = validationErrors.map((error) => error.message)
+    if (context.validationWording === 'graphql-java') {
+      entry.errors = entry.errors.map(graphqlJavaWording)
+      return exchange.sendJson(200, validationAnswer(entry.errors))
+    }
     return exchange.sendJson(200, { data: null, errors: validationErrors.map(formatError) })
   }
   const result = await execute({
@@ -69,11 +76,17 @@ export async function handleGraphql(context: GraphqlHandlerContext, exchange: Ex
     variableValues: request.variables as Record<string, unknown> | undefined,
     operationName: request.operationName
   })
-  const body: Record<string, unknown> = {}
+  let body: { data?: unknown; errors?: unknown[] } = {}
   if ('data' in result) body.data = result.data
   if (result.errors) {
     entry.errors = result.errors.map((error) => error.message)
     body.errors = result.errors.map(formatError)
+  }
+  const partial = exchange.partialFailure
+  if (partial) {
+    const errorType = partial.errorType ?? 'Lambda:Unhandled'
+    const message = partial.message ?? `${errorType} at ${partial.path.join('.')}`
+    body = withPartialFailure(body, partial.path, errorType, message)
   }
   exchange.sendJson(200, body)
 }

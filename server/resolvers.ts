@@ -8,10 +8,17 @@ export interface UploadUrlSigner {
   presign(jobId: string, objName: string): Promise<string>
 }
 
+export interface StatusLag {
+  readonly clock: () => number
+  /** a started job reads `notfound` for this long, as from a store that lags behind its writes */
+  readonly statusLagMs: number
+}
+
 export function createResolvers(
   names: OperationNames,
   service: TrainingService,
-  uploads: UploadUrlSigner
+  uploads: UploadUrlSigner,
+  lag: StatusLag = { clock: Date.now, statusLagMs: 0 }
 ): RootResolvers<unknown> {
   type Args = Record<string, unknown>
   return {
@@ -24,7 +31,13 @@ export function createResolvers(
         const target = service.checkUploadTarget(args.jobID, args.objName)
         return uploads.presign(target.jobId, target.objName)
       },
-      [names.getJobStatus]: (_root, args: Args) => service.status(args.jobID),
+      [names.getJobStatus]: (_root, args: Args) => {
+        const startedAt = typeof args.jobID === 'string' ? service.job(args.jobID)?.startedAt : undefined
+        if (startedAt && lag.clock() - startedAt.getTime() < lag.statusLagMs) {
+          return { statusEnum: 'notfound', errMsg: `job ${args.jobID} not found`, created: null, finished: null }
+        }
+        return service.status(args.jobID)
+      },
       [names.getModels]: (_root, args: Args) => service.models(args.jobID)
     }
   }

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { drain, Exchange, RequestTooLarge, type MutableEntry, type RequestLogEntry } from './exchange.js'
-import { applyFault, FaultPlan, type Fault, type FaultApplier } from './faults.js'
+import { applyFault, FaultPlan, GRAPHQL_ONLY_FAULTS, type Fault, type FaultApplier } from './faults.js'
 import { handleGraphql, type GraphqlHandlerContext } from './graphql-handler.js'
 import {
   DEFAULT_BASE_MODEL,
@@ -66,6 +66,10 @@ export interface ServerOptions {
   readonly clock?: () => number
   /** answer schema introspection (default true); false as services that hide their schema */
   readonly introspection?: boolean
+  /** validation messages as graphql-js words them (default) or as AppSync's graphql-java does */
+  readonly validationWording?: 'graphql-js' | 'graphql-java'
+  /** getJobStatus says `notfound` for this long after a start, as an eventually consistent store may */
+  readonly statusLagMs?: number
   /** called once for each request when it is over (answered or dropped) */
   readonly onRequest?: (entry: RequestLogEntry) => void
 }
@@ -148,14 +152,19 @@ class LocalTiyaro implements TiyaroServer {
     const uploadAuth = createUploadAuth(options.uploadSigner ?? 'sigv4', options.uploadKeyPrefix)
     const schema = buildTiyaroSchema(
       this.revision,
-      createResolvers(names, this.#service, {
-        presign: async (jobId, objName) => {
-          const now = this.#clock()
-          const url = await uploadAuth.presign(this.url, { jobId, objName }, now, now + ttl)
-          this.issuedUploadUrls.push(url)
-          return url
-        }
-      })
+      createResolvers(
+        names,
+        this.#service,
+        {
+          presign: async (jobId, objName) => {
+            const now = this.#clock()
+            const url = await uploadAuth.presign(this.url, { jobId, objName }, now, now + ttl)
+            this.issuedUploadUrls.push(url)
+            return url
+          }
+        },
+        { clock: this.#clock, statusLagMs: options.statusLagMs ?? 0 }
+      )
     )
     const applyFaultHere: FaultApplier = (exchange, fault, endpoint) =>
       applyFault(exchange, fault, endpoint, this.#hangTimers)
@@ -164,6 +173,7 @@ class LocalTiyaro implements TiyaroServer {
       apiKey: this.apiKey,
       introspection: options.introspection !== false,
       uploadAuth,
+      validationWording: options.validationWording ?? 'graphql-js',
       service: this.#service,
       clock: this.#clock,
       maxUploadBytes: options.maxUploadBytes ?? FIVE_GIB,
@@ -198,6 +208,9 @@ class LocalTiyaro implements TiyaroServer {
       throw new Error(
         `no fault target ${target} in revision '${this.revision}' (one of ${[...this.#faultTargets].join(', ')})`
       )
+    }
+    if ((target === 'upload' || target === 'inference') && GRAPHQL_ONLY_FAULTS.includes(fault.kind)) {
+      throw new Error(`a ${fault.kind} fault applies to GraphQL operations only, not to ${target}`)
     }
     this.#faults.add(target, fault, times)
   }

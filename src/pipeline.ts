@@ -11,7 +11,14 @@ import { formatDuration } from './shared/format.js'
 import { log } from './shared/log.js'
 import { workDir } from './shared/paths.js'
 import type { RetryOptions } from './shared/retry.js'
-import { TiyaroApi, startJobOnce, waitForJob, dreamboothInput, type WaitOutcome } from './tiyaro/index.js'
+import {
+  TiyaroApi,
+  startJobOnce,
+  waitForJob,
+  dreamboothInput,
+  type DreamBoothInput,
+  type WaitOutcome
+} from './tiyaro/index.js'
 import { buildZip, uploadDataset, type PreparedZip } from './zip-upload.js'
 
 /** Raised to end the run with a failed step; its message is the step's error. */
@@ -117,10 +124,10 @@ export async function obtainJob(context: RunContext): Promise<RunMode> {
   })
   report.jobId = jobId
   await phase(report, 'Zip and upload', () => uploadDataset(context, jobId, job.url, prepared))
-  await phase(report, 'Start training', () =>
-    startJobOnce(api, jobId, parameters, { deadline: context.deadline, signal: context.signal })
-  )
+  // Recorded before the start is sent: a run cut off while the start is in flight (cancelled, or
+  // the runner lost) leaves the record, and a re-run asks that job's status before starting one.
   await recordStartedJob(report)
+  await phase(report, 'Start training', () => startTraining(context, jobId, parameters))
   report.apiRevision = api.apiRevision
   log.info(`Training started (API revision: ${report.apiRevision}).`)
   return { kind: 'started', jobId }
@@ -140,6 +147,21 @@ function createJob({ config, api }: RunContext): NewJob {
   url.catch(() => undefined)
   api.detectRevision().catch(() => undefined)
   return { id, url }
+}
+
+/** The one start; a cancel while it is in flight says what became of the job as far as is known. */
+async function startTraining(context: RunContext, jobId: string, parameters: DreamBoothInput): Promise<void> {
+  const { api, report, deadline, signal } = context
+  try {
+    await startJobOnce(api, jobId, parameters, { deadline, signal })
+  } catch (error) {
+    if (!signal.aborted) throw error
+    report.status = 'cancelled'
+    report.errorMessage =
+      `The run was cancelled while the start of job ${jobId} was in flight: the job may be training. ` +
+      `A re-run of this workflow run attaches to it if it started; or attach with the input job-id: ${jobId}`
+    throw new RunFailure(report.errorMessage)
+  }
 }
 
 function retryOptions(deadline: number, signal: AbortSignal): Retry {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type GitHubApi, type GitHubApiOptions, startGitHubApi } from './github-api.js'
 import { type ProxyProcess, startProxyProcess } from './proxy-process.js'
+import { type RequestRecorder, startRequestRecorder } from './request-recorder.js'
 import type { RunnerServices } from './runner-services.js'
 
 /**
@@ -65,9 +66,18 @@ export function useGitHubApi(options: GitHubApiOptions = {}): GitHubApi {
   )
 }
 
-/** test-support/forward-proxy.mjs as a process for the block. */
-export function useProxyProcess(): ProxyProcess {
-  return useStarted('useProxyProcess()', startProxyProcess, (proxy) => proxy.stop())
+/** test-support/forward-proxy.mjs as a process for the block; `auth` ("user:password") makes it want those. */
+export function useProxyProcess(options: { auth?: string } = {}): ProxyProcess {
+  return useStarted(
+    'useProxyProcess()',
+    () => startProxyProcess(options),
+    (proxy) => proxy.stop()
+  )
+}
+
+/** A loopback server that records what reaches it (test-support/request-recorder.ts), for the block. */
+export function useRequestRecorder(): RequestRecorder {
+  return useStarted('useRequestRecorder()', startRequestRecorder, (recorder) => recorder.close())
 }
 
 /**

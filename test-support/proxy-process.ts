@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { REPO_ROOT } from './run-action.js'
 
 export interface ProxyLogEntry {
-  readonly kind: 'connect' | 'forward'
+  /** a tunnel, a forwarded request, or a request refused with `status` (407) */
+  readonly kind: 'connect' | 'forward' | 'refused'
+  readonly status?: number
   /** host:port */
   readonly host: string
   /** bytes from the client through the proxy */
@@ -19,10 +21,10 @@ export interface ProxyProcess {
   stop(): Promise<void>
 }
 
-export async function startProxyProcess(): Promise<ProxyProcess> {
-  const child: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'test-support/forward-proxy.mjs')], {
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
+/** `auth` ("user:password"): the proxy answers 407 to any request without those credentials. */
+export async function startProxyProcess(options: { auth?: string } = {}): Promise<ProxyProcess> {
+  const args = [join(REPO_ROOT, 'test-support/forward-proxy.mjs'), ...(options.auth ? ['--auth', options.auth] : [])]
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   const log: ProxyLogEntry[] = []
   let buffered = ''
   const port = await new Promise<number>((resolve, reject) => {

@@ -12,7 +12,7 @@ import {
   connectionFailureMessage,
   isSeedEndpoint
 } from '../../src/shared/connection-errors.js'
-import { closeHttp, fetchWithTimeout } from '../../src/shared/http.js'
+import { closeHttp, fetchLimited } from '../../src/shared/http.js'
 
 let httpServer: Server
 let silent: ReturnType<typeof createTcpServer>
@@ -45,7 +45,7 @@ afterAll(async () => {
 /** What a request to `url` throws. */
 async function failureOf(url: string, timeoutMs = 5000): Promise<unknown> {
   try {
-    await fetchWithTimeout(url, { method: 'POST', body: '{}' }, { timeoutMs })
+    await fetchLimited(url, { method: 'POST', body: '{}' }, { what: 'test', maxBytes: 1024, timeoutMs })
   } catch (error) {
     return error
   }

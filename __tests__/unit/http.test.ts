@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { bodyGist, classifyRequestError, proxyFor, transientStatusError } from '../../src/shared/http.js'
+import { ProxyError, bodyGist, classifyRequestError, proxyFor, transientStatusError } from '../../src/shared/http.js'
 import { TransientError } from '../../src/shared/retry.js'
 
 describe('proxyFor', () => {
@@ -45,6 +45,22 @@ describe('classifying failures', () => {
     expect(classifyRequestError(timeout, 'x', cancelled.signal)).toBe(timeout)
     const bug = new RangeError('bad')
     expect(classifyRequestError(bug, 'x')).toBe(bug)
+  })
+
+  it("reads the proxy's answer to the tunnel: 407 is a refusal, not a lost connection", () => {
+    const tunnel = (status: number) =>
+      Object.assign(new TypeError('fetch failed'), {
+        cause: Object.assign(new Error(`Proxy response (${status}) !== 200 when HTTP Tunneling`), {
+          code: 'UND_ERR_ABORTED'
+        })
+      })
+    const refused = classifyRequestError(tunnel(407), 'newJobID')
+    expect(refused).toBeInstanceOf(ProxyError)
+    expect((refused as Error).message).toMatch(
+      /^newJobID: proxy authentication required \(the proxy answered HTTP 407\)/
+    )
+    expect(classifyRequestError(tunnel(403), 'x')).toBeInstanceOf(ProxyError)
+    expect(classifyRequestError(tunnel(502), 'x')).toBeInstanceOf(TransientError)
   })
 
   it('keeps the gist of a body short and without markup', () => {

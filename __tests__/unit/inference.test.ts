@@ -50,7 +50,13 @@ describe('checkInferenceUrl', () => {
     'http://[::1]:9/x'
   ])('lets the key go to %s', (url) => expect(() => checkInferenceUrl(url, 'sample 1')).not.toThrow())
 
-  it.each(['http://example.com/v1/x', 'ftp://example.com/x', 'not a url'])('keeps the key from %s', (url) => {
+  it.each([
+    'http://example.com/v1/x',
+    'ftp://example.com/x',
+    'not a url',
+    'https://169.254.169.254/latest/meta-data/',
+    'http://[fe80::1]/x'
+  ])('keeps the key from %s', (url) => {
     expect(() => checkInferenceUrl(url, 'sample 1')).toThrow(/^sample 1: /)
   })
 })

@@ -637,9 +637,11 @@ describe('getConfig: run options', () => {
   it('trims job-id and checks its characters', () => {
     expect(configOf({ 'job-id': '  job:2024.01_a-b \n' }).jobId).toBe('job:2024.01_a-b')
     expect(errorOf({ 'job-id': 'job id' }).message).toBe(
-      'job-id: "job id" is not a job ID; use 1 to 128 letters, digits, ".", "_", ":" or "-"'
+      'job-id: "job id" is not a job ID; use 1 to 128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit'
     )
     expect(errorOf({ 'job-id': 'x'.repeat(129) }).input).toBe('job-id')
+    // a leading "::" would read as a workflow command wherever the ID starts a line
+    expect(errorOf({ 'job-id': '::error::x' }).input).toBe('job-id')
   })
 
   it('refuses job-id with dry-run', () => {

@@ -1,10 +1,10 @@
 // Re-run safety: "Re-run jobs" after a timeout or a lost runner must not pay for a second
-// training. Right after a start succeeds, the job's ID is recorded in the Actions cache under
+// training. Just before the start is sent, the job's ID is recorded in the Actions cache under
 //   tiyaro-dreambooth-job-<GITHUB_RUN_ID>-<fingerprint of the zip's sha256 and the parameters>-<attempt>
 // and an attempt above 1 with the same zip and parameters looks up the newest record of its run
 // (the key without the attempt) and attaches to that job instead of creating, uploading and
-// starting another. A recorded job that the service says failed, or does not know, is not
-// attached to: re-running a failed training is asking for a new one.
+// starting another. A recorded job that the service says failed, or does not know (its start
+// never went through), is not attached to: re-running a failed training is asking for a new one.
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -156,7 +156,7 @@ export async function findEarlierAttemptJob(
   return record.jobId
 }
 
-/** Right after a start succeeded: records the job for later attempts of this run. Never throws. */
+/** Just before the start is sent: records the job for later attempts of this run. Never throws. */
 export async function recordStartedJob(report: RunReport, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const run = identify(report, env)
   if (!run || !report.jobId || !cacheServiceAvailable(env)) return

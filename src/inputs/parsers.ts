@@ -2,6 +2,7 @@
 // or throws an InputError whose message names the input, says what is wrong and what is allowed.
 // No reading here (read.ts hands the text in) and nothing about hyperparameters beyond the
 // number and boolean rules they share (hyperparameter-inputs.ts).
+import { JOB_ID_RULE, isJobId } from '../shared/job-id.js'
 import { isLoopbackHost } from '../shared/urls.js'
 import { problem, show } from './problems.js'
 
@@ -126,12 +127,8 @@ export function parseBoundedNumber(inputName: string, raw: string, { min, max, m
   return value
 }
 
-const JOB_ID = /^[A-Za-z0-9._:-]{1,128}$/
-
 export function parseJobId(raw: string): string {
-  if (!JOB_ID.test(raw)) {
-    throw problem('job-id', `${show(raw)} is not a job ID; use 1 to 128 letters, digits, ".", "_", ":" or "-"`)
-  }
+  if (!isJobId(raw)) throw problem('job-id', `${show(raw)} is not a job ID; use ${JOB_ID_RULE}`)
   return raw
 }
 

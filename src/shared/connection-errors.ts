@@ -47,7 +47,13 @@ const isTlsCode = (code: string): boolean =>
   code in TLS_CAUSES || /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_/.test(code)
 
 /** The cause of a failed connection in words, with its code; undefined when it is not one. */
-export function connectionCause(error: unknown): string | undefined {
+export function connectionCause(error: unknown, depth = 0): string | undefined {
+  // a wrapper (the retry policy's TransientError) tells less than what it wraps
+  const wrapped = (error as { cause?: unknown } | undefined)?.cause
+  if (wrapped !== undefined && wrapped !== error && depth < 5) {
+    const inner = connectionCause(wrapped, depth + 1)
+    if (inner !== undefined) return inner
+  }
   const name = (error as Error | undefined)?.name
   // the request's own timeout (a cancelled run never gets here: the caller checks first)
   if (name === 'TimeoutError' || name === 'AbortError') return 'timed out: no answer within the request timeout'

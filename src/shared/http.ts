@@ -1,6 +1,10 @@
 // Every HTTP request of the action goes through here: the proxy from HTTPS_PROXY / HTTP_PROXY /
-// NO_PROXY, a timeout per request, and the sorting of failures into transient or not.
+// NO_PROXY, a time limit per try, a size limit per answer, no redirects, and the sorting of
+// failures into transient or not.
+import { Readable } from 'node:stream'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici'
+import { readLimited } from './answer-body.js'
 import { TransientError, parseRetryAfter } from './retry.js'
 import { errorCode } from './errors.js'
 import { redactSecrets } from './redaction.js'
@@ -82,7 +86,9 @@ const TRANSIENT_CODES = new Set([
  * request timed out); other errors come back as they are. A cancelled run is not transient.
  */
 export function classifyRequestError(error: unknown, what: string, cancelled?: AbortSignal): unknown {
-  if (cancelled?.aborted || error instanceof TransientError) return error
+  if (cancelled?.aborted || error instanceof TransientError || error instanceof ProxyError) return error
+  const proxied = proxyRefusal(error, what)
+  if (proxied) return proxied
   const name = (error as Error | undefined)?.name
   if (name === 'TimeoutError' || name === 'AbortError') {
     return new TransientError(`${what}: no answer within the request timeout`, { cause: error })
@@ -107,25 +113,87 @@ export function transientStatusError(
   return new TransientError(`${what}: HTTP ${status}`, { retryAfterMs: parseRetryAfter(retryAfter) })
 }
 
+/** The proxy said no: repeating will not help until its settings change. */
+export class ProxyError extends Error {
+  constructor(
+    message: string,
+    readonly status: number
+  ) {
+    super(message)
+    this.name = 'ProxyError'
+  }
+}
+
+/**
+ * A proxy's answer to the tunnel (CONNECT) or to the request, from undici's error: 407 and 403 are
+ * the proxy's refusal (a ProxyError), anything else a transient failure of the proxy.
+ */
+function proxyRefusal(error: unknown, what: string): Error | undefined {
+  for (let e = error as Error | undefined, depth = 0; e && depth < 5; depth++, e = e.cause as Error | undefined) {
+    const status = /Proxy response \((\d{3})\)|Proxy Authentication Required \((407)\)/.exec(String(e.message))
+    if (!status) continue
+    const code = Number(status[1] ?? status[2])
+    if (code === 407) {
+      return new ProxyError(
+        `${what}: proxy authentication required (the proxy answered HTTP 407); give its user and password in the proxy URL (http://user:password@host:port)`,
+        code
+      )
+    }
+    if (code === 403) return new ProxyError(`${what}: the proxy refused the connection (HTTP 403)`, code)
+    return new TransientError(`${what}: the proxy failed to connect (HTTP ${code})`, { cause: error })
+  }
+  return undefined
+}
+
 export interface FetchOptions {
+  /** the time limit of the whole try: connecting, sending, and the answer to its last byte */
   readonly timeoutMs?: number
+  /** the run's cancellation */
   readonly signal?: AbortSignal
 }
 
-/** fetch through the run's proxy dispatcher with a per-request timeout. */
-export function fetchWithTimeout(
+export interface LimitedAnswer {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: Buffer
+}
+
+/**
+ * One try of a request through the run's proxy: the answer is read whole, but never more than
+ * `maxBytes` of it, and all within `timeoutMs` (an endless or trickling answer is a transient
+ * failure). Redirects are answered as they are, never followed: a credential stays with the
+ * URL it was meant for.
+ */
+export async function fetchLimited(
   url: string | URL,
   init: RequestInit & { duplex?: 'half' },
-  { timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal }: FetchOptions = {}
-): Promise<Response> {
-  const merged = init.signal
-    ? AbortSignal.any([init.signal, requestSignal(timeoutMs, signal)])
-    : requestSignal(timeoutMs, signal)
-  return undiciFetch(url, {
-    ...(init as Parameters<typeof undiciFetch>[1]),
-    signal: merged,
-    dispatcher: httpDispatcher(url)
-  }) as unknown as Promise<Response>
+  { what, maxBytes, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal }: FetchOptions & { what: string; maxBytes: number }
+): Promise<LimitedAnswer> {
+  const trySignal = requestSignal(timeoutMs, signal)
+  try {
+    const response = await undiciFetch(url, {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      redirect: 'manual',
+      signal: trySignal,
+      dispatcher: httpDispatcher(url)
+    })
+    const stream = response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : undefined
+    const body = stream ? await readLimited(stream, { what, maxBytes, signal: trySignal }) : Buffer.alloc(0)
+    return { status: response.status, headers: response.headers as unknown as Headers, body }
+  } catch (error) {
+    throw classifyRequestError(error, what, signal)
+  }
+}
+
+/** What a redirect said, without its target's path or query (a presigned URL may be in them). */
+export function describeRedirect(status: number, location: string | null | undefined): string {
+  let target = 'no Location'
+  try {
+    if (location) target = new URL(location).origin
+  } catch {
+    target = 'an unreadable Location'
+  }
+  return `answered with a redirect (HTTP ${status} to ${target}), which is not followed`
 }
 
 /** The first line of a body, without markup, short enough for a log line; redacted before it is cut. */

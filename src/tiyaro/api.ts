@@ -1,37 +1,18 @@
-// The Tiyaro retraining API: its five GraphQL operations, typed, every value sent as a variable.
-// Two revisions of the API exist; the later one renamed the start and models operations and
-// added JobStatus.jobInput. The client asks the schema once which one it speaks.
-import { ClientError, GraphQLClient } from 'graphql-request'
+// The Tiyaro retraining API: its five GraphQL operations, typed, every value sent as a variable
+// and every value received checked against its shape (answers.ts). Two revisions of the API
+// exist; the later one renamed the start and models operations and added JobStatus.jobInput.
+// The client asks the schema once which one it speaks.
 import type { HyperparameterValue } from '../inputs/index.js'
-import {
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  bodyGist,
-  classifyRequestError,
-  fetchWithTimeout,
-  transientStatusError
-} from '../shared/http.js'
-import { connectionFailureMessage } from '../shared/connection-errors.js'
-import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
-import { maskUrl, redact } from '../shared/secrets.js'
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http.js'
+import { log } from '../shared/log.js'
+import { withRetries, type RetryOptions } from '../shared/retry.js'
+import { maskUrl } from '../shared/secrets.js'
+import { checkSecretDestination, isLoopbackUrl } from '../shared/urls.js'
+import { checkJobId, checkJobStatus, checkModels, checkUrl, type JobStatus, type RetrainedModel } from './answers.js'
+import { ApiError, describeErrors, isUnknownField, postGraphql, rootField, type GraphqlError } from './graphql.js'
 
-export type JobStatusEnum = 'running' | 'done' | 'failed' | 'notfound'
-
-export interface JobStatus {
-  readonly statusEnum: JobStatusEnum | null
-  readonly errMsg?: string | null
-  readonly created?: string | null
-  readonly finished?: string | null
-  /** later revision only: the JSON of the input the job was started with */
-  readonly jobInput?: string | null
-}
-
-export interface RetrainedModel {
-  readonly vendor: string
-  readonly version: string
-  readonly name: string
-  readonly url: string
-  readonly modelCard: string
-}
+export { AnswerLostError, ApiError } from './graphql.js'
+export { UnexpectedAnswerError, type JobStatus, type JobStatusEnum, type RetrainedModel } from './answers.js'
 
 /** DreamBoothInput of the seed: the required fields and whichever optional ones the user set. */
 export interface DreamBoothInput {
@@ -49,26 +30,6 @@ export type ApiRevision = 'original' | 'later'
 export const OPERATION_NAMES: Record<ApiRevision, { start: string; models: string }> = {
   original: { start: 'startRetrainingJob', models: 'getRetrainedModels' },
   later: { start: 'startTrainingJob', models: 'getTrainedModels' }
-}
-
-/** A failure the service reported and that repeating will not fix (bad input, unknown job, auth). */
-export class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly operation: string,
-    readonly status?: number
-  ) {
-    super(message)
-    this.name = 'ApiError'
-  }
-}
-
-/** The request may or may not have been carried out: its answer was lost or unreadable. */
-export class AnswerLostError extends TransientError {
-  constructor(message: string, cause?: unknown) {
-    super(message, { cause })
-    this.name = 'AnswerLostError'
-  }
 }
 
 const NEW_JOB_ID = /* GraphQL */ `
@@ -107,25 +68,20 @@ export interface TiyaroApiOptions {
   readonly revision?: ApiRevision
 }
 
-/** A validation error that says the schema has no such root field. */
-function isUnknownField(error: ApiError, field: string): boolean {
-  return error.message.includes(`Cannot query field "${field}"`)
-}
-
 export class TiyaroApi {
-  private readonly client: GraphQLClient
   private revision?: ApiRevision
   private revisionProbe?: Promise<ApiRevision>
+  /** plain http is allowed for the URLs the service hands back only when api-url is on this machine */
+  private readonly loopbackHttp: boolean
 
   constructor(private readonly options: TiyaroApiOptions) {
     this.revision = options.revision
-    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
-    this.client = new GraphQLClient(options.url, {
-      headers: { Authorization: options.apiKey, 'Content-Type': 'application/json' },
-      fetch: (url: string | URL | Request, init?: RequestInit) =>
-        fetchWithTimeout(url as string, init ?? {}, { timeoutMs, signal: options.retry?.signal }),
-      excludeOperationName: false
-    })
+    this.loopbackHttp = isLoopbackUrl(options.url)
+    // The inputs check api-url too; this is the line no caller can skip: the key goes nowhere else.
+    const destination = checkSecretDestination(options.url, { loopbackHttp: this.loopbackHttp })
+    if (!destination.ok) {
+      throw new ApiError(`api-url ${destination.reason}; the API key is not sent there`, 'api-url')
+    }
   }
 
   /** The revision in use, once known. */
@@ -135,26 +91,24 @@ export class TiyaroApi {
 
   async newJobId(): Promise<string> {
     // A lost answer leaves an unused job behind at worst: nothing is paid until a start.
-    const data = await this.call<{ newJobID: string | null }>('newJobID', NEW_JOB_ID, { jobType: 'dreambooth' })
-    if (!data.newJobID) throw new ApiError('newJobID returned no job ID', 'newJobID')
-    return data.newJobID
+    const { value } = await this.call('newJobID', NEW_JOB_ID, { jobType: 'dreambooth' })
+    if (value === null) throw new ApiError('newJobID returned no job ID', 'newJobID')
+    return checkJobId(value, 'newJobID')
   }
 
-  /** The presigned upload URL, masked before it is returned. */
+  /** The presigned upload URL, masked before anything else is done with it. */
   async getJobInputUrl(jobID: string, objName: string): Promise<string> {
-    const data = await this.call<{ getJobInputURL: string | null }>('getJobInputURL', GET_JOB_INPUT_URL, {
-      jobID,
-      objName
-    })
-    const url = data.getJobInputURL
-    if (!url) throw new ApiError(`getJobInputURL returned no URL for job ${jobID}`, 'getJobInputURL')
-    maskUrl(url)
-    return url
+    const operation = 'getJobInputURL'
+    const { value } = await this.call(operation, GET_JOB_INPUT_URL, { jobID, objName })
+    if (value === null) throw new ApiError(`getJobInputURL returned no URL for job ${jobID}`, operation)
+    if (typeof value === 'string') maskUrl(value)
+    // checked before a byte is sent to it: it must not lead the dataset to plain http or a metadata address
+    return checkUrl(value, { operation, field: 'upload URL', loopbackHttp: this.loopbackHttp, secret: true })
   }
 
   /**
    * Starts the training. Not idempotent, so it is sent once per try: when its answer is lost the
-   * caller must look at the job's status before trying again (see startJobOnce in main).
+   * caller must look at the job's status before trying again (see startJobOnce).
    */
   async startJob(jobID: string, input: DreamBoothInput): Promise<void> {
     await this.withRevision('start', (op) =>
@@ -169,20 +123,26 @@ export class TiyaroApi {
 
   async getJobStatus(jobID: string, retry?: Partial<RetryOptions>): Promise<JobStatus> {
     const revision = await this.detectRevision()
-    const data = await this.call<{ getJobStatus: JobStatus | null }>(
-      'getJobStatus',
-      statusDocument(revision),
-      { jobID },
-      retry
-    )
-    return data.getJobStatus ?? { statusEnum: 'notfound' }
+    const operation = 'getJobStatus'
+    return this.withRetries(operation, retry, async () => {
+      const { value, errors } = await this.send(operation, statusDocument(revision), { jobID })
+      const status = checkJobStatus(value, errors, operation)
+      if (errors.length > 0) log.debug(`${operation}: used the status despite: ${describeErrors(errors)}`)
+      return status
+    })
   }
 
   async getModels(jobID: string): Promise<RetrainedModel[]> {
-    const data = await this.withRevision('models', (op) =>
-      this.call<Record<string, RetrainedModel[] | null>>(op, modelsDocument(op), { jobID }).then((answer) => answer[op])
+    const { value, errors, op } = await this.withRevision('models', (op) =>
+      this.call(op, modelsDocument(op), { jobID }).then((answer) => ({ ...answer, op }))
     )
-    return (data ?? []).filter((model): model is RetrainedModel => model !== null)
+    const { models, missing } = checkModels(value, { operation: op, loopbackHttp: this.loopbackHttp })
+    if (missing > 0 || errors.length > 0) {
+      // AppSync's partial data: the entries that came are good; say what did not.
+      const why = errors.length > 0 ? ` (${describeErrors(errors)})` : ''
+      log.warning(`${op}: ${missing} of ${missing + models.length} models could not be read${why}; using the others`)
+    }
+    return models
   }
 
   /**
@@ -211,8 +171,11 @@ export class TiyaroApi {
 
   private async probeRevision(): Promise<ApiRevision> {
     try {
-      const data = await this.call<{ mutation: { fields: { name: string }[] } | null }>('revision', REVISION_PROBE, {})
-      const names = new Set((data.mutation?.fields ?? []).map((field) => field.name))
+      const { value } = await this.call('revision', REVISION_PROBE, {}, {}, 'mutation')
+      const fields = (value as { fields?: unknown } | null)?.fields
+      const names = new Set(
+        (Array.isArray(fields) ? fields : []).map((field: unknown) => (field as { name?: unknown } | null)?.name)
+      )
       this.revision =
         names.has(OPERATION_NAMES.later.start) && !names.has(OPERATION_NAMES.original.start) ? 'later' : 'original'
     } catch (error) {
@@ -223,52 +186,37 @@ export class TiyaroApi {
     return this.revision
   }
 
-  private async call<T>(
+  /** One operation with the run's retries: the value of its root field (`field`, the operation by default). */
+  private call(
     operation: string,
     document: string,
     variables: Record<string, unknown>,
-    retry: Partial<RetryOptions> = {}
-  ): Promise<T> {
-    return withRetries({ ...this.options.retry, ...retry, what: operation }, async () => {
-      try {
-        return await this.client.request<T>({ document, variables, signal: this.options.retry?.signal })
-      } catch (error) {
-        throw this.explain(operation, error)
-      }
-    })
+    retry: Partial<RetryOptions> = {},
+    field = operation
+  ): Promise<{ value: unknown; errors: readonly GraphqlError[] }> {
+    return this.withRetries(operation, retry, () => this.send(operation, document, variables, field))
   }
 
-  /** Turns whatever a request threw into a TransientError, AnswerLostError or ApiError. */
-  private explain(operation: string, error: unknown): Error {
-    const secrets = [this.options.apiKey]
-    if (error instanceof ClientError) {
-      const { status, headers } = error.response
-      const transient = transientStatusError(operation, status, headers?.get?.('retry-after') ?? null)
-      if (transient) return transient
-      if (status === 401 || status === 403) {
-        return new ApiError(
-          `${operation}: the API key was refused (HTTP ${status}). Check the api-key secret and that it belongs to the service at api-url.`,
-          operation,
-          status
-        )
-      }
-      const messages = (error.response.errors ?? []).map((e) => e.message).filter(Boolean)
-      const detail =
-        messages.length > 0 ? messages.join('; ') : `HTTP ${status} ${bodyGist(String(error.response.body ?? ''))}`
-      return new ApiError(redact(`${operation} failed: ${detail}`, secrets), operation, status)
-    }
-    const classified = classifyRequestError(error, operation, this.options.retry?.signal)
-    if (classified instanceof TransientError) {
-      const explained = connectionFailureMessage(operation, this.options.url, error)
-      return new AnswerLostError(explained ?? classified.message, error)
-    }
-    if (this.options.retry?.signal?.aborted) return classified as Error
-    // Anything else is a 2xx answer that is not GraphQL (a proxy's error page, a cut body):
-    // whether the service acted is unknown, as with a lost answer.
-    const detail = bodyGist(String((error as Error | undefined)?.message ?? error), 120)
-    return new AnswerLostError(
-      redact(`${operation}: the answer was not a GraphQL response (${detail})`, secrets),
-      error
-    )
+  private withRetries<T>(operation: string, retry: Partial<RetryOptions> = {}, attempt: () => Promise<T>): Promise<T> {
+    return withRetries({ ...this.options.retry, ...retry, what: operation }, attempt)
+  }
+
+  private async send(
+    operation: string,
+    document: string,
+    variables: Record<string, unknown>,
+    field = operation
+  ): Promise<{ value: unknown; errors: readonly GraphqlError[] }> {
+    const { url, apiKey, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, retry } = this.options
+    const answer = await postGraphql({
+      url,
+      apiKey,
+      operation,
+      document,
+      variables,
+      timeoutMs: requestTimeoutMs,
+      signal: retry?.signal
+    })
+    return rootField(answer, operation, field, apiKey)
   }
 }

@@ -1,15 +1,16 @@
 // One call of a model's inference URL (the Tiyaro inference API): POST {"input": {...}} with
 // `Authorization: Bearer <key>`, retried like every other call, answered with base64 images at
 // `response.images[]`. Each image is checked by its content before it is handed back.
+import { ANSWER_LIMITS } from '../shared/answer-body.js'
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   bodyGist,
-  classifyRequestError,
-  fetchWithTimeout,
+  describeRedirect,
+  fetchLimited,
   transientStatusError
 } from '../shared/http.js'
 import { sniffImage, type ImageFormat, type ImageInfo } from '../shared/image-info.js'
-import { isLoopbackHost } from '../shared/urls.js'
+import { checkSecretDestination } from '../shared/urls.js'
 import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
 import { redact } from '../shared/secrets.js'
 
@@ -63,28 +64,30 @@ export async function callInference(
   checkInferenceUrl(url, options.what)
   const { what, retry } = options
   return withRetries({ ...retry, what }, async () => {
-    let status: number
-    let text: string
-    let retryAfter: string | null
-    try {
-      const response = await fetchWithTimeout(
-        url,
-        {
-          method: 'POST',
-          headers: {
-            Authorization: `Bearer ${options.apiKey}`,
-            'Content-Type': 'application/json',
-            Accept: 'application/json'
-          },
-          body: JSON.stringify({ input })
+    // one try: the whole answer within request-timeout-seconds, and no more than an image answer needs
+    const answer = await fetchLimited(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${options.apiKey}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json'
         },
-        { timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, signal: retry?.signal }
-      )
-      status = response.status
-      retryAfter = response.headers.get('retry-after')
-      text = await response.text()
-    } catch (error) {
-      throw classifyRequestError(error, what, retry?.signal)
+        body: JSON.stringify({ input })
+      },
+      {
+        what,
+        maxBytes: ANSWER_LIMITS.inference,
+        timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        signal: retry?.signal
+      }
+    )
+    const { status, headers } = answer
+    const text = answer.body.toString('utf8')
+    const retryAfter = headers.get('retry-after')
+    if (status >= 300 && status < 400) {
+      throw new InferenceError(`${what}: ${describeRedirect(status, headers.get('location'))}`, status)
     }
     const transient = transientStatusError(what, status, retryAfter)
     if (transient) throw transient
@@ -126,17 +129,13 @@ function decodeBase64Image(text: string): Buffer {
   return Buffer.from(text.replace(/^data:[^,]*;base64,/i, ''), 'base64')
 }
 
-/** The key goes only to https, or to plain http on this machine: never in clear over a network. */
+/** The key goes only to https, or to plain http on this machine: never in clear over a network, never to a metadata address. */
 export function checkInferenceUrl(url: string, what: string): void {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    throw new InferenceError(`${what}: ${JSON.stringify(url)} is not an absolute URL`)
-  }
-  if (parsed.protocol === 'https:') return
-  if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return
-  throw new InferenceError(`${what}: ${parsed.origin} is not https; the API key is not sent there`)
+  const checked = checkSecretDestination(url, { loopbackHttp: true })
+  if (!checked.ok)
+    throw new InferenceError(
+      `${what}: ${JSON.stringify(url.slice(0, 200))} ${checked.reason}; the API key is not sent there`
+    )
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

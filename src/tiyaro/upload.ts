@@ -3,13 +3,16 @@
 // makes the body afresh. The URL is a credential: no message made here contains it.
 import type { Readable } from 'node:stream'
 import { request } from 'undici'
+import { ANSWER_LIMITS, readLimited } from '../shared/answer-body.js'
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   bodyGist,
   classifyRequestError,
+  describeRedirect,
   httpDispatcher,
   transientStatusError
 } from '../shared/http.js'
+import { checkSecretDestination } from '../shared/urls.js'
 import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
 import { exactBody, type UploadSource } from './upload-body.js'
 
@@ -44,6 +47,9 @@ export interface UploadOptions<T> {
 
 /** Uploads the source's bytes; what the pass that was stored made (e.g. the zip's sha256). */
 export async function uploadZip<T>(url: string, options: UploadOptions<T>): Promise<T> {
+  // The URL is a credential: never to plain http off this machine, never to a metadata address.
+  const destination = checkSecretDestination(url, { loopbackHttp: true })
+  if (!destination.ok) throw new Error(`upload: the upload URL ${destination.reason}; nothing is sent to it`)
   return withRetries({ ...options.retry, what: 'upload' }, () => putOnce(url, options))
 }
 
@@ -70,8 +76,18 @@ async function putOnce<T>(
       // a file that changed under us is the reason, not the request it cut short
       throw pass.failure ?? classifyRequestError(error, 'upload', retry?.signal)
     }
-    const body = await response.body.text().catch(() => '')
     const status = response.statusCode
+    let body: string
+    try {
+      // storage answers in a few bytes: the whole answer within the request timeout, capped
+      const limits = { what: 'upload', maxBytes: ANSWER_LIMITS.upload, timeoutMs: idleTimeoutMs, signal: retry?.signal }
+      body = (await readLimited(response.body, limits)).toString('utf8')
+    } catch (error) {
+      throw pass.failure ?? classifyRequestError(error, 'upload', retry?.signal)
+    }
+    if (status >= 300 && status < 400) {
+      throw new UploadError(status, describeRedirect(status, headerValue(response.headers.location)))
+    }
     if (status >= 200 && status < 300) {
       // Storage answers a PUT with an ETag and no body; a page in its place came from something
       // in between (a captive proxy, a gateway), so the object may not be stored.

@@ -1,0 +1,145 @@
+// The wire, bounded and plain about what went wrong, through the bundled action: an endless or
+// trickling answer ends as a transient failure within request-timeout-seconds with memory flat;
+// the end of the log is never lost; a proxy that wants credentials and an upload answered with a
+// redirect say so and are not retried or followed.
+import { describe, expect, it } from '@jest/globals'
+import type { ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { TiyaroServer } from '../../server/tiyaro-server.js'
+import { operationsSeen, runWith, useServers } from '../../test-support/action-fixture.js'
+import { useProxyProcess, useRequestRecorder, useTempDir } from '../../test-support/fixtures.js'
+import { REPO_ROOT } from '../../test-support/run-action.js'
+
+const PROXY_PASSWORD = 'proxy-pass-5f4e3d2c1b'
+const serverWith = useServers({ secrets: [PROXY_PASSWORD] })
+const proxy = useProxyProcess({ auth: `tester:${PROXY_PASSWORD}` })
+const elsewhere = useRequestRecorder()
+const scratch = useTempDir('tiyaro-wire-limits-')
+
+const FAST = { 'request-timeout-seconds': '1', 'poll-interval-seconds': '0.1', 'timeout-minutes': '1' }
+
+/** Runs with a preload that writes the run's peak memory (KiB) to a file; returns the run and that peak. */
+async function runMeasured(server: TiyaroServer, inputs: Record<string, string>) {
+  const file = join(scratch, `max-rss-${randomUUID()}`)
+  const run = await runWith(server, inputs, {
+    nodeArgs: ['--import', join(REPO_ROOT, 'test-support/report-max-rss.mjs')],
+    env: { MAX_RSS_FILE: file },
+    timeoutMs: 60_000
+  })
+  return { run, maxRssMiB: Number(await readFile(file, 'utf8')) / 1024 }
+}
+
+describe('every answer is bounded in size and time', () => {
+  it.concurrent('a status answer that never ends is cut at its cap: a transient failure, memory flat', async () => {
+    const server = await serverWith()
+    server.injectFault('getJobStatus', { kind: 'endless' })
+    // the cap, not the time limit, ends this one
+    const { run, maxRssMiB } = await runMeasured(server, { ...FAST, 'request-timeout-seconds': '20' })
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs.status).toBe('done')
+    expect(run.stdout).toMatch(/check 1: no answer \(getJobStatus: the answer is larger than 1 MiB; not read further\)/)
+    const endless = server.requests.find((entry) => entry.fault === 'endless')
+    // the action stopped reading soon after its 1 MiB cap (socket buffers hold a few MiB more)
+    expect(endless?.answerBytes).toBeLessThan(32 * 1024 * 1024)
+    expect(maxRssMiB).toBeLessThan(400)
+  })
+
+  it.concurrent(
+    'an upload answer that trickles forever ends within request-timeout-seconds and is retried',
+    async () => {
+      const server = await serverWith()
+      server.injectFault('upload', { kind: 'trickle', intervalMs: 100 })
+      const run = await runWith(server, FAST, { timeoutMs: 45_000 })
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs.status).toBe('done')
+      expect(run.stdout).toMatch(/upload: the answer did not end within 1\.0 s; trying again/)
+      expect(server.requests.filter((entry) => entry.kind === 'upload')).toHaveLength(2)
+      expect(server.trainingsStarted()).toBe(1)
+    }
+  )
+
+  it.concurrent('a status answer that trickles forever ends within request-timeout-seconds', async () => {
+    const server = await serverWith()
+    server.injectFault('getJobStatus', { kind: 'trickle', intervalMs: 100 })
+    const run = await runWith(server, FAST, { timeoutMs: 45_000 })
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs.status).toBe('done')
+    expect(run.stdout).toMatch(/check 1: no answer \(getJobStatus: no answer within the request timeout\)/)
+  })
+})
+
+describe('the end of the log', () => {
+  it.concurrent('a run whose last lines are long still has them all', async () => {
+    const server = await serverWith()
+    // 1500 models: the run ends by logging ~250 KB, far more than a pipe holds
+    const models = Array.from({ length: 1500 }, (_, index) => ({
+      vendor: 'local',
+      version: 'v1',
+      name: `toy-robot-${String(index).padStart(4, '0')}`,
+      url: `${server.url}/v1/ent/local/1/toy-robot-${index}?version=v1&padding=${'p'.repeat(60)}`,
+      modelCard: `${server.url}/models/local/toy-robot-${index}/v1`
+    }))
+    server.injectFault('getRetrainedModels', { kind: 'answer', body: { data: { getRetrainedModels: models } } })
+    // a slow reader, as a busy runner is: it stops reading for 3 s once the model lines begin, so
+    // the pipe fills up and the rest waits in the action's own buffer when the run is over
+    const slowReader = (child: ChildProcess): void => {
+      let paused = false
+      child.stdout?.on('data', (chunk: string) => {
+        if (paused || !chunk.includes('Model toy-robot-')) return
+        paused = true
+        child.stdout?.pause()
+        setTimeout(() => child.stdout?.resume(), 3000)
+      })
+    }
+    const run = await runWith(server, FAST, { onSpawn: slowReader })
+    expect(run.exitCode).toBe(0)
+    const logged = run.stdout.match(/^Model toy-robot-\d{4} v1: /gm) ?? []
+    expect(logged).toHaveLength(1500)
+    expect(run.stdout).toContain('Model toy-robot-1499 v1: ')
+  })
+})
+
+describe('proxies and redirects', () => {
+  it.concurrent('a proxy answering 407 says "proxy authentication required" and is not retried', async () => {
+    const server = await serverWith()
+    const before = proxy.log.filter((entry) => entry.kind === 'refused').length
+    const run = await runWith(server, FAST, { env: { HTTP_PROXY: proxy.url } })
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs['error-message']).toMatch(/proxy authentication required/)
+    expect(run.outputs['error-message']).not.toMatch(/connection failed/)
+    expect(run.stdout).not.toMatch(/trying again/)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    // one refusal per call that was under way (the job and the revision probe), none repeated
+    const refused = proxy.log.filter((entry) => entry.kind === 'refused').length - before
+    expect(refused).toBeGreaterThanOrEqual(1)
+    expect(refused).toBeLessThanOrEqual(2)
+    expect(server.requests).toHaveLength(0)
+  })
+
+  it.concurrent('the same proxy with its credentials in HTTP_PROXY carries the whole run', async () => {
+    const server = await serverWith()
+    const url = new URL(proxy.url)
+    url.username = 'tester'
+    url.password = PROXY_PASSWORD
+    const run = await runWith(server, FAST, { env: { HTTP_PROXY: url.href } })
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs.status).toBe('done')
+    expect(`${run.stdout}${run.stderr}`).not.toContain(PROXY_PASSWORD)
+  })
+
+  it.concurrent('an upload answered with a redirect says so, is not followed and not retried', async () => {
+    const server = await serverWith()
+    const before = elsewhere.requests.length
+    server.injectFault('upload', { kind: 'redirect', status: 307, location: `${elsewhere.url}/bucket/dataset.zip` })
+    const run = await runWith(server, FAST)
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs['error-message']).toMatch(
+      /^upload failed \(HTTP 307\): answered with a redirect \(HTTP 307 to http:\/\/127\.0\.0\.1:\d+\), which is not followed$/
+    )
+    expect(elsewhere.requests.slice(before)).toEqual([])
+    expect(operationsSeen(server).filter((op) => op === 'upload')).toHaveLength(1)
+    expect(server.trainingsStarted()).toBe(0)
+  })
+})

@@ -4,7 +4,7 @@
 // is a warning that says which permission to grant, never a failed training.
 import type { Config } from '../inputs/index.js'
 import { STATUS_ICON, cell, reportOutputs, type RunReport } from '../report/index.js'
-import { bestEffort } from './best-effort.js'
+import { bestEffort } from '../shared/best-effort.js'
 import { formatDuration } from '../shared/format.js'
 import { redact } from '../shared/secrets.js'
 import { log } from '../shared/log.js'

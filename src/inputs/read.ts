@@ -5,6 +5,7 @@
 // The values are parsed by parsers.ts and hyperparameter-inputs.ts.
 import * as core from '@actions/core'
 import { resolve } from 'node:path'
+import { log } from '../shared/log.js'
 import { redact } from '../shared/secrets.js'
 import type { Config } from './config.js'
 import { readHyperparameters } from './hyperparameter-inputs.js'
@@ -157,9 +158,10 @@ export function getConfig(source: InputSource = actionInputs, env: NodeJS.Proces
 
 function maskSecret(secret: string): void {
   if (secret === '') return
-  core.setSecret(secret)
+  // through the log, whose face decides what masking means (::add-mask:: in an action)
+  log.setSecret(secret)
   // The runner may not match a multi-line mask on the lines it prints one by one.
-  for (const line of secret.split(/\r?\n/)) if (line.trim() !== '' && line !== secret) core.setSecret(line)
+  for (const line of secret.split(/\r?\n/)) if (line.trim() !== '' && line !== secret) log.setSecret(line)
 }
 
 /** Removes the secrets from a message, both as given and as JSON-quoted by `show`. */

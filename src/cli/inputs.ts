@@ -3,9 +3,11 @@
 // environment, never from argv; the GitHub-only inputs stay empty.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
+import { DatasetError } from '../dataset/index.js'
 import { InputError, type InputProblem, type InputSource } from '../inputs/index.js'
+import { errorMessage } from '../shared/errors.js'
 import { UsageError, optionValue, type CliRequest } from './args.js'
-import { OPTIONS } from './options.js'
+import { OPTIONS, findOption } from './options.js'
 
 /** Longer than any key; a larger file is not a key file. */
 const MAX_KEY_FILE_BYTES = 64 * 1024
@@ -45,18 +47,21 @@ export async function readApiKey(request: CliRequest): Promise<string> {
 export function optionNameOf(input: string): string {
   if (input === 'api-key') return 'API key (TIYARO_API_KEY or --api-key-file)'
   if (input === 'job-id') return 'job ID'
-  const option = OPTION_OF_INPUT.get(input)
+  const option = OPTION_OF_INPUT.get(input) ?? findOption(input)
   return option ? `--${option.flag}` : input
 }
 
-/** The problems, each line naming the option instead of the action's input. */
-export function describeInputError(error: InputError): string {
-  const line = (problem: InputProblem): string =>
-    problem.message.startsWith(`${problem.input}:`)
-      ? `${optionNameOf(problem.input)}${problem.message.slice(problem.input.length)}`
-      : problem.message
+/** A failure as the command's user reads it: an input's problems name the option instead. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof DatasetError) return line({ input: error.input, message: error.message })
+  if (!(error instanceof InputError)) return errorMessage(error)
   if (error.problems.length === 1) return line(error.problems[0])
-  return [`${error.problems.length} problems with the options:`, ...error.problems.map((p) => `  ${line(p)}`)].join(
-    '\n'
-  )
+  const lines = error.problems.map((problem) => `  ${line(problem)}`)
+  return [`${error.problems.length} problems with the options:`, ...lines].join('\n')
+}
+
+function line(problem: InputProblem): string {
+  return problem.message.startsWith(`${problem.input}:`)
+    ? `${optionNameOf(problem.input)}${problem.message.slice(problem.input.length)}`
+    : problem.message
 }

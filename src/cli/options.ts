@@ -8,7 +8,7 @@ export type Command = (typeof COMMANDS)[number]
 
 export const COMMAND_HELP: Record<Command, string> = {
   train: 'Check the images, build the zip, upload it, start the training and wait for it.',
-  check: 'The dry run: check the inputs and images and build the zip; no key, no network.',
+  check: "The dry run: check the inputs and images and build the zip; train's options, no key, no network.",
   status: 'Check the job <job-id> once and print it.',
   wait: 'Wait for the job <job-id> within --timeout-minutes and read its models.'
 }
@@ -33,7 +33,9 @@ export interface CliOption {
 }
 
 const ALL = COMMANDS
-const RUNS: readonly Command[] = ['train', 'status', 'wait']
+// check takes every option of train (a CI job can run the same line twice) and checks it the same
+// way; what it would send, it does not
+const RUNS: readonly Command[] = ['train', 'check', 'status', 'wait']
 const DATASET: readonly Command[] = ['train', 'check']
 
 const PLACEHOLDER = { Int: 'INT', Float: 'NUMBER', Boolean: 'BOOL', String: 'TEXT' } as const
@@ -116,13 +118,15 @@ export const OPTIONS: readonly CliOption[] = [
   option('hyperparameters', 'YAML', DATASET),
   option('zip-name', 'NAME', DATASET, { default: '<name>-<version>.zip' }),
   option('class-image-generator-url', 'URL', DATASET),
-  option('no-wait', undefined, ['train'], { input: 'wait', sets: 'false' }),
-  option('timeout-minutes', 'MINUTES', ['train', 'wait'], { default: '120' }),
-  option('poll-interval-seconds', 'SECONDS', ['train', 'wait'], { default: '30' }),
-  option('sample-prompts', 'PROMPT', ['train', 'wait'], { multiple: true }),
-  option('no-cache-class-images', undefined, ['train'], { input: 'cache-class-images', sets: 'false' }),
-  own('cache-dir', 'DIR', ['train'], { default: '$XDG_CACHE_HOME/tiyaro-dreambooth or ~/.cache/tiyaro-dreambooth' }),
-  own('idempotency-file', 'FILE', ['train']),
+  option('no-wait', undefined, ['train', 'check'], { input: 'wait', sets: 'false' }),
+  option('timeout-minutes', 'MINUTES', ['train', 'check', 'wait'], { default: '120' }),
+  option('poll-interval-seconds', 'SECONDS', ['train', 'check', 'wait'], { default: '30' }),
+  option('sample-prompts', 'PROMPT', ['train', 'check', 'wait'], { multiple: true }),
+  option('no-cache-class-images', undefined, ['train', 'check'], { input: 'cache-class-images', sets: 'false' }),
+  own('cache-dir', 'DIR', ['train', 'check'], {
+    default: '$XDG_CACHE_HOME/tiyaro-dreambooth or ~/.cache/tiyaro-dreambooth'
+  }),
+  own('idempotency-file', 'FILE', ['train', 'check']),
   own('json', undefined, ALL),
   own('dotenv', 'FILE', ALL),
   own('summary', 'FILE', ALL),

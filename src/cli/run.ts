@@ -11,7 +11,7 @@ import { closeHttp } from '../shared/http.js'
 import { log, setLogger } from '../shared/log.js'
 import { UsageError, optionValue, parseCommandLine, switchOn, type CliRequest } from './args.js'
 import { helpText } from './help.js'
-import { describeInputError, inputSource, readApiKey } from './inputs.js'
+import { describeFailure, inputSource, readApiKey } from './inputs.js'
 import { formatOutputs, writeResultFiles } from './results.js'
 import { commandServices, defaultCacheDir } from './services.js'
 import { TerminalLog, type TextStream } from './terminal.js'
@@ -51,7 +51,7 @@ export async function runCommand(
   const { failure, signal } = await withSignals((cancel) => run(request, report, terminal, cancel))
   if (failure !== undefined) {
     report.errorMessage ??= errorMessage(failure)
-    log.info(`error: ${failure instanceof InputError ? describeInputError(failure) : errorMessage(failure)}`)
+    log.info(`error: ${describeFailure(failure)}`)
     if (!(failure instanceof RunFailure || failure instanceof InputError || failure instanceof UsageError)) {
       if (failure instanceof Error && failure.stack) log.debug(failure.stack)
     }

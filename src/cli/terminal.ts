@@ -84,7 +84,7 @@ export class TerminalLog implements Logger {
     const percent = `${Math.floor(fraction * 100)}`.padStart(3)
     const text = `Upload [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${percent}% ${formatBytes(sent)} of ${formatBytes(total)}`
     // never wider than the terminal: a wrapped bar could not be redrawn in place
-    this.bar = text.slice(0, Math.max(20, (this.stream.columns ?? 80) - 1))
+    this.bar = text.slice(0, Math.max(20, (this.stream.columns || 80) - 1))
     this.stream.write(`\r\x1b[2K${this.bar}`)
     if (done) {
       this.stream.write('\n')

@@ -50,7 +50,8 @@ export async function runCommand(
   const report = newReport()
   const { failure, signal } = await withSignals((cancel) => run(request, report, terminal, cancel))
   if (failure !== undefined) {
-    report.errorMessage ??= errorMessage(failure)
+    // as the user wrote it: problems name the option, not the action's input
+    report.errorMessage ??= describeFailure(failure)
     log.info(`error: ${describeFailure(failure)}`)
     if (!(failure instanceof RunFailure || failure instanceof InputError || failure instanceof UsageError)) {
       if (failure instanceof Error && failure.stack) log.debug(failure.stack)

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startTiyaroServer } from '../server/tiyaro-server.js'
 import { REPO_ROOT, runAction, type ActionRun } from '../test-support/run-action.js'
-import { runCli } from '../test-support/run-cli.js'
+import { removeCliTemps, runCli } from '../test-support/run-cli.js'
 import { startRunnerServices } from '../test-support/runner-services.js'
 import { actionsLogView, textTable } from './actions-log.js'
 
@@ -132,13 +132,17 @@ async function commandPart(graphqlUrl: string, print: Print): Promise<boolean> {
     ...['--name', 'demo-toy-robot-cli', '--instance-prompt', 'a photo of sks toy robot'],
     ...['--class-prompt', 'a photo of a toy robot', '--max-train-steps', '400']
   ]
-  const check = await runCli(['check', ...dataset])
-  rule('the command: tiyaro-dreambooth check (no key, no network)')
-  print(`${check.stderr}${check.stdout}(exit code ${check.exitCode})`)
-  const train = await runCli(['train', ...dataset, '--poll-interval-seconds', '0.5', '--json'], { env })
-  rule('the command: tiyaro-dreambooth train --json, its stderr')
-  print(train.stderr.trimEnd())
-  rule('the command: its stdout')
-  print(`${train.stdout}(exit code ${train.exitCode}, ${(train.durationMs / 1000).toFixed(1)} s)`)
-  return check.exitCode === 0 && train.exitCode === 0
+  try {
+    const check = await runCli(['check', ...dataset])
+    rule('the command: tiyaro-dreambooth check (no key, no network)')
+    print(`${check.stderr}${check.stdout}(exit code ${check.exitCode})`)
+    const train = await runCli(['train', ...dataset, '--poll-interval-seconds', '0.5', '--json'], { env })
+    rule('the command: tiyaro-dreambooth train --json, its stderr')
+    print(train.stderr.trimEnd())
+    rule('the command: its stdout')
+    print(`${train.stdout}(exit code ${train.exitCode}, ${(train.durationMs / 1000).toFixed(1)} s)`)
+    return check.exitCode === 0 && train.exitCode === 0
+  } finally {
+    await removeCliTemps()
+  }
 }

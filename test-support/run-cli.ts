@@ -1,8 +1,9 @@
 // Runs the bundled command (dist/cli/index.js) as a user does: real arguments, a real
 // environment (without the developer's TIYARO_* variables), its own temporary and cache folders.
-// Every run is recorded for the secret scan of action-fixture.ts, like the action's runs.
+// Every run is recorded for the secret scan of action-fixture.ts, like the action's runs; the
+// temporary folders it makes go with removeCliTemps().
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPO_ROOT, recordedRuns } from './run-action.js'
@@ -23,7 +24,7 @@ export interface RunCliOptions {
   /** added to (or, when undefined, removed from) the environment */
   readonly env?: Record<string, string | undefined>
   readonly cwd?: string
-  /** TMPDIR of the run; a fresh folder by default */
+  /** TMPDIR of the run; by default a fresh folder, which removeCliTemps() removes */
   readonly tmp?: string
   /** called once the child started, e.g. to send it a signal */
   readonly onSpawn?: (child: ChildProcess) => void
@@ -43,7 +44,7 @@ function baseEnv(): Record<string, string> {
 }
 
 export async function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliRun> {
-  const tmp = options.tmp ?? (await mkdtemp(join(tmpdir(), 'tiyaro-cli-')))
+  const tmp = options.tmp ?? (await makeCliTemp())
   // the cache goes to a folder of this run unless the test names one
   const env: Record<string, string> = { ...baseEnv(), TMPDIR: tmp, XDG_CACHE_HOME: join(tmp, 'cache') }
   for (const [name, value] of Object.entries(options.env ?? {})) {
@@ -70,6 +71,22 @@ export async function runCli(args: readonly string[], options: RunCliOptions = {
   // scanned with the action's runs: the command's stdout and stderr are its whole log
   recordedRuns.push({ ...run, outputs: {}, state: {}, summary: '', runnerTemp: tmp })
   return run
+}
+
+/** The TMPDIR folders runCli made, until removeCliTemps() removes them. */
+const cliTemps = new Set<string>()
+
+async function makeCliTemp(): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'tiyaro-cli-'))
+  cliTemps.add(folder)
+  return folder
+}
+
+/** Removes the folders runCli made (not the ones it was given), with the zips and caches in them. */
+export async function removeCliTemps(): Promise<void> {
+  const folders = [...cliTemps]
+  cliTemps.clear()
+  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })))
 }
 
 /** The one JSON object of a --json run's stdout. */

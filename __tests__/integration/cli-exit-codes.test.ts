@@ -3,35 +3,30 @@
 // option named; a key on the command line refused; the idempotency file preventing a second
 // training.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import {
   DEMO_CLASS,
   DEMO_INSTANCE,
   TEST_API_KEY,
-  expectNoSecretsInRuns,
   operationsSeen,
-  startServer
+  useServers
 } from '../../test-support/action-fixture.js'
-import { jsonOutputs, runCli } from '../../test-support/run-cli.js'
+import { useTempDir } from '../../test-support/fixtures.js'
+import { jsonOutputs, removeCliTemps, runCli } from '../../test-support/run-cli.js'
 
+// every run of the command is scanned for the key and the upload URLs when the file ends
+const startServer = useServers()
+const scratch = useTempDir('tiyaro-cli-exit-')
+afterAll(removeCliTemps)
 let server: TiyaroServer
 let stuck: TiyaroServer
-let scratch: string
 
 beforeAll(async () => {
   server = await startServer({ trainingMs: 300 })
   // its trainings never end unless a test says so
   stuck = await startServer({ outcome: 'never' })
-  scratch = await mkdtemp(join(tmpdir(), 'tiyaro-cli-exit-'))
-})
-
-afterAll(async () => {
-  expectNoSecretsInRuns([server, stuck])
-  await Promise.all([server?.close(), stuck?.close()])
-  await rm(scratch, { recursive: true, force: true })
 })
 
 const env = { TIYARO_API_KEY: TEST_API_KEY }
@@ -63,14 +58,10 @@ function train(on: TiyaroServer, ...more: string[]): string[] {
 describe('exit codes', () => {
   it('1: the job failed; the service message is the error', async () => {
     const failing = await startServer({ outcome: 'failed', failMessage: 'CUDA out of memory' })
-    try {
-      const run = await runCli(train(failing), { env })
-      expect(run.exitCode).toBe(1)
-      expect(jsonOutputs(run)).toMatchObject({ status: 'failed', 'error-message': 'CUDA out of memory' })
-      expect(run.stderr).toMatch(/error: Training job \S+ failed: CUDA out of memory/)
-    } finally {
-      await failing.close()
-    }
+    const run = await runCli(train(failing), { env })
+    expect(run.exitCode).toBe(1)
+    expect(jsonOutputs(run)).toMatchObject({ status: 'failed', 'error-message': 'CUDA out of memory' })
+    expect(run.stderr).toMatch(/error: Training job \S+ failed: CUDA out of memory/)
   })
 
   it('2: bad input, every problem named by its option, and not one request sent', async () => {

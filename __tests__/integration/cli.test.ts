@@ -4,8 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { OPTIONS, envName } from '../../src/cli/options.js'
@@ -14,26 +13,17 @@ import {
   DEMO_CLASS,
   DEMO_INSTANCE,
   TEST_API_KEY,
-  expectNoSecretsInRuns,
   operationsSeen,
-  startServer
+  useServer
 } from '../../test-support/action-fixture.js'
+import { useTempDir } from '../../test-support/fixtures.js'
 import { REPO_ROOT } from '../../test-support/run-action.js'
-import { CLI_ENTRY, jsonOutputs, runCli, type CliRun } from '../../test-support/run-cli.js'
+import { CLI_ENTRY, jsonOutputs, removeCliTemps, runCli, type CliRun } from '../../test-support/run-cli.js'
 
-let server: TiyaroServer
-let scratch: string
-
-beforeAll(async () => {
-  server = await startServer({ trainingMs: 300 })
-  scratch = await mkdtemp(join(tmpdir(), 'tiyaro-cli-test-'))
-})
-
-afterAll(async () => {
-  expectNoSecretsInRuns([server])
-  await server?.close()
-  await rm(scratch, { recursive: true, force: true })
-})
+// every run of the command is scanned for the key and the upload URLs when the block ends
+const server: TiyaroServer = useServer({ trainingMs: 300 })
+const scratch = useTempDir('tiyaro-cli-test-')
+afterAll(removeCliTemps)
 
 /** The dataset and a fast poll as flags; `more` adds to them. */
 function trainArgs(...more: string[]): string[] {

@@ -1,6 +1,6 @@
 // The command's --help, and README's options table (npm run docs), both made from options.ts so
 // that neither can list an option that does not exist or miss one that does.
-import { COMMANDS, COMMAND_HELP, OPTIONS, envName, type CliOption } from './options.js'
+import { COMMANDS, COMMAND_HELP, OPTIONS, envName, requiredIn, type CliOption } from './options.js'
 
 const WIDTH = 100
 const INDENT = '      '
@@ -46,7 +46,7 @@ export function helpText(): string {
   for (const option of OPTIONS) {
     lines.push(`  ${usageOf(option)}`)
     const facts = [
-      option.required ? 'Required.' : '',
+      requiredIn(option).length > 0 ? `Required for ${requiredIn(option).join(', ')}.` : '',
       option.default === undefined ? '' : `Default: ${option.default}.`,
       option.commands.length === COMMANDS.length ? '' : `For ${option.commands.join(', ')}.`
     ].filter(Boolean)
@@ -75,7 +75,11 @@ export function optionsMarkdown(): string {
     const cells = [
       `\`${usageOf(option)}\``,
       env ? `\`${env}\`` : '',
-      option.required ? '**required**' : option.default === undefined ? '' : `\`${option.default}\``,
+      requiredIn(option).length > 0
+        ? `**required** (${requiredIn(option).join(', ')})`
+        : option.default === undefined
+          ? ''
+          : `\`${option.default}\``,
       option.commands.join(', '),
       escape(option.help)
     ]

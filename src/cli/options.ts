@@ -1,7 +1,7 @@
 // The command's options: one table that the argument parser, --help and README's options table
 // (npm run docs) are all made from. An option that feeds an input of the action carries that
 // input's name, so its value goes through the same parsing and the same errors as in the action.
-import { DEFAULT_API_URL, HYPERPARAMETERS, describeAllowed } from '../inputs/index.js'
+import { HYPERPARAMETERS, describeAllowed, neededInputs, type InputMode } from '../inputs/index.js'
 
 export const COMMANDS = ['train', 'check', 'status', 'wait'] as const
 export type Command = (typeof COMMANDS)[number]
@@ -27,8 +27,6 @@ export interface CliOption {
   readonly commands: readonly Command[]
   /** the default, as --help shows it */
   readonly default?: string
-  /** train and check need it */
-  readonly required?: boolean
   readonly help: string
 }
 
@@ -49,7 +47,7 @@ const TRAINING_PARAMETERS: CliOption[] = HYPERPARAMETERS.map((spec) => ({
   help: `Training parameter ${spec.key}: ${describeAllowed(spec)}. Not sent when not set.`
 }))
 
-type Extra = Partial<Pick<CliOption, 'input' | 'sets' | 'multiple' | 'default' | 'required'>>
+type Extra = Partial<Pick<CliOption, 'input' | 'sets' | 'multiple' | 'default'>>
 
 /** An option that feeds the input of its name, unless `extra` says otherwise; its help is in HELP. */
 const option = (
@@ -70,7 +68,7 @@ const own = (flag: string, value: string | undefined, commands: readonly Command
   option(flag, value, commands, { input: undefined, ...extra })
 
 const HELP: Record<string, string> = {
-  'api-url': 'GraphQL endpoint of the retraining API (https, or http on a loopback host).',
+  'api-url': 'GraphQL endpoint of a service that speaks the Tiyaro retraining API (https, or http on a loopback host).',
   'api-key-file':
     'File holding the API key. Without it the key is read from TIYARO_API_KEY; it is never taken as an option value.',
   'request-timeout-seconds':
@@ -104,16 +102,16 @@ const HELP: Record<string, string> = {
 }
 
 export const OPTIONS: readonly CliOption[] = [
-  option('api-url', 'URL', RUNS, { default: DEFAULT_API_URL }),
+  option('api-url', 'URL', RUNS),
   own('api-key-file', 'FILE', RUNS),
   option('request-timeout-seconds', 'SECONDS', RUNS, { default: '60' }),
-  option('instance-images', 'DIR', DATASET, { required: true }),
+  option('instance-images', 'DIR', DATASET),
   option('class-images', 'DIR', DATASET),
-  option('name', 'NAME', DATASET, { required: true }),
+  option('name', 'NAME', DATASET),
   option('model-version', 'VERSION', DATASET, { input: 'version', default: '1' }),
   option('description', 'TEXT', DATASET),
-  option('instance-prompt', 'TEXT', DATASET, { required: true }),
-  option('class-prompt', 'TEXT', DATASET, { required: true }),
+  option('instance-prompt', 'TEXT', DATASET),
+  option('class-prompt', 'TEXT', DATASET),
   ...TRAINING_PARAMETERS,
   option('hyperparameters', 'YAML', DATASET),
   option('zip-name', 'NAME', DATASET, { default: '<name>-<version>.zip' }),
@@ -146,6 +144,14 @@ export function envName(option: CliOption): string | undefined {
   if (option.flag === 'help' || option.flag === 'version') return undefined
   const name = option.sets ? option.input! : option.flag
   return `TIYARO_${name.toUpperCase().replaceAll('-', '_')}`
+}
+
+/** What each command does, as the inputs see it (which inputs it needs: src/inputs/requirements.ts). */
+const MODE_OF: Record<Command, InputMode> = { train: 'start', check: 'dry-run', status: 'attach', wait: 'attach' }
+
+/** The commands that cannot do without the option's input. */
+export function requiredIn(option: CliOption): Command[] {
+  return option.input ? COMMANDS.filter((command) => neededInputs(MODE_OF[command]).includes(option.input!)) : []
 }
 
 export function findOption(flag: string): CliOption | undefined {

@@ -2,8 +2,11 @@ import tseslint from 'typescript-eslint'
 
 // The layers of src/ and the one-way arrows between them (README: "How the code is laid out").
 // Each entry: the folder, and the imports its files may not make. A violation names the import.
-const LAYERS = '(shared/ ← inputs/ ← dataset/, tiyaro/ ← report/, github/, extras/ ← pipeline.ts ← main.ts)'
+const LAYERS =
+  '(shared/ ← inputs/ ← dataset/, tiyaro/ ← report/ ← services/ ← github/, extras/ ← pipeline.ts ← main.ts, cli/)'
 const only = (what) => `${what} ${LAYERS}`
+/** the faces and the pipeline, which no layer below them imports */
+const TOP = ['../pipeline*', '../run-*', '../main*', '../index*', '../cli', '../cli/**']
 const layerRules = [
   {
     files: ['src/shared/**/*.ts'],
@@ -28,26 +31,43 @@ const layerRules = [
       { group: ['../inputs', '../inputs/**'], allowTypeImports: true, message: only('types only from src/inputs/') }
     ]
   })),
-  ...['report', 'github', 'extras'].map((layer) => ({
+  ...['report', 'services', 'github', 'extras'].map((layer) => ({
     files: [`src/${layer}/**/*.ts`],
     patterns: [
       {
-        group: [
-          '../github',
-          '../github/**',
-          '../extras',
-          '../extras/**',
-          '../pipeline*',
-          '../main*',
-          '../index*'
-        ].filter((pattern) => !pattern.startsWith(`../${layer}`)),
-        message: only('only src/pipeline.ts and src/main.ts reach src/github/ and src/extras/')
+        group: ['../github', '../github/**', '../extras', '../extras/**', ...TOP].filter(
+          (pattern) => !pattern.startsWith(`../${layer}`)
+        ),
+        message: only('only the pipeline and the faces (main.ts, cli/) reach src/github/ and src/extras/')
       },
       ...(layer === 'report'
-        ? [{ group: ['../dataset', '../dataset/**'], message: only('src/report/ does not reach the dataset') }]
+        ? [
+            { group: ['../dataset', '../dataset/**'], message: only('src/report/ does not reach the dataset') },
+            { group: ['../services', '../services/**'], message: only('src/report/ does not reach src/services/') }
+          ]
         : [])
     ]
-  }))
+  })),
+  {
+    // the command is a face like main.ts: it reaches the pipeline and the engine, never GitHub's side
+    files: ['src/cli/**/*.ts'],
+    patterns: [
+      {
+        group: ['../github', '../github/**', '../main*', '../index*'],
+        message: only('src/cli/ is the command: it does not reach src/github/ or the action (main.ts)')
+      }
+    ]
+  },
+  {
+    // the pipeline runs on the services it is given: the GitHub ones are main.ts's choice
+    files: ['src/pipeline.ts', 'src/run-*.ts', 'src/zip-upload.ts'],
+    patterns: [
+      {
+        group: ['./github', './github/**', './cli', './cli/**', './main*', './index*'],
+        message: only('the pipeline gets its services from its face; it does not reach src/github/ or the faces')
+      }
+    ]
+  }
 ]
 
 export default tseslint.config(

@@ -1,8 +1,10 @@
-// The README's tables of inputs and outputs, made from action.yml. `npm run docs` rewrites them
-// in README.md between their markers; a unit test fails when README.md and action.yml differ.
+// The README's tables of inputs and outputs, made from action.yml, and of the command's options,
+// made from src/cli/options.ts. `npm run docs` rewrites them in README.md between their markers;
+// a unit test fails when README.md and its sources differ.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
+import { optionsMarkdown } from '../src/cli/help.js'
 
 interface ActionYaml {
   inputs: Record<string, { description: string; required?: boolean; default?: string }>
@@ -41,7 +43,8 @@ export function replaceSection(text: string, name: string, body: string): string
 export function renderReadme(root: string): string {
   const action = readActionYaml(root)
   const readme = readFileSync(join(root, 'README.md'), 'utf8')
-  return replaceSection(replaceSection(readme, 'inputs', inputsTable(action)), 'outputs', outputsTable(action))
+  const tables = replaceSection(replaceSection(readme, 'inputs', inputsTable(action)), 'outputs', outputsTable(action))
+  return replaceSection(tables, 'cli-options', optionsMarkdown())
 }
 
 if (process.argv[1]?.endsWith('action-tables.js')) {

@@ -2,11 +2,13 @@
 // services (Azurite), and the bundled action run against them exactly as the runner runs it.
 // Two jobs train two concepts of one class: the first supplies the class images and saves them
 // to the cache (a miss), the second gives none and restores them (a hit). Each log is printed as
-// the Actions log shows it (actions-log.ts), and a table closes the demo.
+// the Actions log shows it (actions-log.ts), and a table closes the action's part. Then the
+// command (dist/cli/index.js) checks and trains against the same server (commandPart).
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startTiyaroServer } from '../server/tiyaro-server.js'
 import { REPO_ROOT, runAction, type ActionRun } from '../test-support/run-action.js'
+import { removeCliTemps, runCli } from '../test-support/run-cli.js'
 import { startRunnerServices } from '../test-support/runner-services.js'
 import { actionsLogView, textTable } from './actions-log.js'
 
@@ -105,7 +107,8 @@ export async function runDemo(print: Print = (text) => console.log(text)): Promi
       `\n${server.trainingsStarted()} trainings, ${server.requests.length} requests to the local Tiyaro server, ` +
         `${services.cacheEntries().length} cache entries, ${services.artifacts().length} artifact`
     )
-    return first.exitCode === 0 && second.exitCode === 0
+    const commandOk = await commandPart(server.graphqlUrl, print)
+    return first.exitCode === 0 && second.exitCode === 0 && commandOk
   } finally {
     await services.stop()
     await server.close()
@@ -114,4 +117,32 @@ export async function runDemo(print: Print = (text) => console.log(text)): Promi
 
 if (process.argv[1]?.endsWith('demo.js')) {
   if (!(await runDemo())) process.exitCode = 1
+}
+
+/**
+ * Part 2: the same engine as the tiyaro-dreambooth command (dist/cli/index.js), run as a user
+ * runs it in a terminal or a CI job: check, then train with --json. True when both exit 0.
+ */
+async function commandPart(graphqlUrl: string, print: Print): Promise<boolean> {
+  const rule = (title: string): void => print(`\n── ${title} ${'─'.repeat(Math.max(0, 60 - title.length))}`)
+  const env = { TIYARO_API_KEY: API_KEY, TIYARO_API_URL: graphqlUrl }
+  const dataset = [
+    ...['--instance-images', join(REPO_ROOT, 'fixtures/demo/instance')],
+    ...['--class-images', join(REPO_ROOT, 'fixtures/demo/class')],
+    ...['--name', 'demo-toy-robot-cli', '--instance-prompt', 'a photo of sks toy robot'],
+    ...['--class-prompt', 'a photo of a toy robot', '--max-train-steps', '400']
+  ]
+  try {
+    const check = await runCli(['check', ...dataset])
+    rule('the command: tiyaro-dreambooth check (no key, no network)')
+    print(`${check.stderr}${check.stdout}(exit code ${check.exitCode})`)
+    const train = await runCli(['train', ...dataset, '--poll-interval-seconds', '0.5', '--json'], { env })
+    rule('the command: tiyaro-dreambooth train --json, its stderr')
+    print(train.stderr.trimEnd())
+    rule('the command: its stdout')
+    print(`${train.stdout}(exit code ${train.exitCode}, ${(train.durationMs / 1000).toFixed(1)} s)`)
+    return check.exitCode === 0 && train.exitCode === 0
+  } finally {
+    await removeCliTemps()
+  }
 }

@@ -5,11 +5,8 @@
 //
 // This file is the server's front: its options and test-facing API, the HTTP server, the request
 // log and the routing of each request to its handler (graphql-handler.ts, upload-handler.ts,
-// inference-endpoint.ts; faults.ts answers injected faults).
-//
-//   const server = await startTiyaroServer({ trainingMs: 100 })
-//   ... fetch(server.graphqlUrl, { headers: { Authorization: server.apiKey }, ... })
-//   await server.close()
+// inference-endpoint.ts; faults.ts answers injected faults). Use: startTiyaroServer({ trainingMs }),
+// then fetch(server.graphqlUrl, { headers: { Authorization: server.apiKey } }), then server.close().
 
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'

@@ -1,7 +1,7 @@
 // The action's run(): reads the inputs, runs the pipeline, and whatever happened writes the
 // outputs, the summary, the artifact and the PR comment. Signals cancel the run, not the job.
 import * as core from '@actions/core'
-import { commentOnPullRequest, uploadResultArtifact } from './github/index.js'
+import { actionsRunServices, commentOnPullRequest, uploadResultArtifact } from './github/index.js'
 import { InputError, getConfig, type Config } from './inputs/index.js'
 import { RunFailure, runPipeline } from './pipeline.js'
 import { newReport, writeOutputs, writeSummary, type RunReport } from './report/index.js'
@@ -21,7 +21,7 @@ export async function run(): Promise<void> {
   let config: Config | undefined
   try {
     config = getConfig()
-    await runPipeline(config, report, cancel.signal)
+    await runPipeline(config, report, cancel.signal, actionsRunServices)
   } catch (error) {
     fail(report, error)
   } finally {

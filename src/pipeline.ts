@@ -1,28 +1,22 @@
 // The run itself: inputs → dataset → archive → tiyaro (create, upload, start, wait) → report,
-// with the GitHub-side extras (class-image cache, re-run record) and the paid extras (class-image
+// with the services its face passes in (class-image cache, record of started jobs: the Actions
+// cache for the action, local files for the command) and the paid extras (class-image
 // generation, sample images) beside it. `obtainJob` decides how this run gets its job; the rest
-// of the run follows from the mode it returns. The zip's passes are in zip-upload.ts.
+// of the run follows from the mode it returns. The zip's passes are in zip-upload.ts, the shared
+// context in run-context.ts, the wait and its outcome in run-end.ts.
 import { join } from 'node:path'
 import { DatasetZip, scanDataset } from './dataset/index.js'
-import { findEarlierAttemptJob, isReRun, recordStartedJob, restoreClassImages } from './github/index.js'
 import type { Config } from './inputs/index.js'
 import { phase, type RunReport } from './report/index.js'
-import { formatDuration } from './shared/format.js'
+import { RunFailure, newRunContext, type RunContext } from './run-context.js'
+import { finish, waitWithLog } from './run-end.js'
+import type { RunServices } from './services/index.js'
 import { log } from './shared/log.js'
 import { workDir } from './shared/paths.js'
-import type { RetryOptions } from './shared/retry.js'
-import {
-  TiyaroApi,
-  startJobOnce,
-  waitForJob,
-  dreamboothInput,
-  type DreamBoothInput,
-  type WaitOutcome
-} from './tiyaro/index.js'
+import { startJobOnce, dreamboothInput, type DreamBoothInput } from './tiyaro/index.js'
 import { buildZip, uploadDataset, type PreparedZip } from './zip-upload.js'
 
-/** Raised to end the run with a failed step; its message is the step's error. */
-export class RunFailure extends Error {}
+export { RunFailure, newRunContext, type RunContext } from './run-context.js'
 
 /** How this run got its job. */
 export type RunMode =
@@ -30,35 +24,18 @@ export type RunMode =
   | { readonly kind: 'dry-run' }
   /** the job-id input: no images are uploaded and no training is started */
   | { readonly kind: 'attached'; readonly jobId: string }
-  /** a re-run of a workflow run whose earlier attempt started the same job */
+  /** a job an earlier run recorded with the same zip and parameters (a workflow's re-run, the idempotency file) */
   | { readonly kind: 're-run'; readonly jobId: string }
   /** this run created the job, uploaded the zip and started the training */
   | { readonly kind: 'started'; readonly jobId: string }
 
-type Retry = Omit<RetryOptions, 'what'>
-
-/** What every step of one run shares. */
-export interface RunContext {
-  readonly config: Config
-  readonly report: RunReport
-  readonly api: TiyaroApi
-  readonly signal: AbortSignal
-  /** epoch ms: the end of timeout-minutes, for the whole run */
-  readonly deadline: number
-  readonly retry: Retry
-}
-
-/** The run's shared parts; the deadline starts now. */
-export function newRunContext(config: Config, report: RunReport, signal: AbortSignal): RunContext {
-  const deadline = Date.now() + config.timeoutMs
-  const retry = retryOptions(deadline, signal)
-  const { apiUrl: url, apiKey, requestTimeoutMs } = config
-  const api = new TiyaroApi({ url, apiKey, requestTimeoutMs, retry })
-  return { config, report, api, signal, deadline, retry }
-}
-
-export async function runPipeline(config: Config, report: RunReport, signal: AbortSignal): Promise<void> {
-  const context = newRunContext(config, report, signal)
+export async function runPipeline(
+  config: Config,
+  report: RunReport,
+  signal: AbortSignal,
+  services: RunServices
+): Promise<void> {
+  const context = newRunContext(config, report, signal, services)
   const { api } = context
   const mode = await obtainJob(context)
   switch (mode.kind) {
@@ -77,7 +54,7 @@ export async function runPipeline(config: Config, report: RunReport, signal: Abo
   // a job given as job-id is attached to in order to wait for it; wait: false is for new starts
   if (!config.wait && mode.kind !== 'attached') {
     report.status = 'running'
-    log.info(`Not waiting (wait: false). Attach to the job later with job-id: ${mode.jobId}`)
+    log.info(`Not waiting for the training to end. ${services.attachHint(mode.jobId)}`)
     return
   }
   const outcome = await phase(report, 'Wait for training', () => waitWithLog(context, mode.jobId))
@@ -85,9 +62,28 @@ export async function runPipeline(config: Config, report: RunReport, signal: Abo
   await finish(context, mode.jobId, outcome)
 }
 
+/** One status check of the job given as job-id (the command's `status`): its state, and its models when done. */
+export async function checkJob(
+  config: Config,
+  report: RunReport,
+  signal: AbortSignal,
+  services: RunServices
+): Promise<void> {
+  const context = newRunContext(config, report, signal, services)
+  const jobId = config.jobId
+  if (jobId === undefined) throw new RunFailure('No job ID to check.')
+  report.jobId = jobId
+  const status = await phase(report, 'Check status', () => context.api.getJobStatus(jobId))
+  log.info(`Job ${jobId}: ${status.statusEnum ?? 'no status yet'}`)
+  const ended = status.statusEnum === 'done' || status.statusEnum === 'failed' || status.statusEnum === 'notfound'
+  if (ended) return finish(context, jobId, { kind: status.statusEnum, status })
+  report.jobStatus = status
+  report.status = 'running'
+}
+
 /** Decides how this run gets its job, and does what that takes (zip, create, upload, start). */
 export async function obtainJob(context: RunContext): Promise<RunMode> {
-  const { config, report, api } = context
+  const { config, report, api, services } = context
   if (config.jobId) {
     report.jobId = config.jobId
     log.info(`Attaching to job ${config.jobId}: no images are uploaded and no training is started.`)
@@ -95,8 +91,9 @@ export async function obtainJob(context: RunContext): Promise<RunMode> {
   }
   // The moment the images have passed their checks (no request is made before), the job is
   // created and its upload URL asked for (the API revision too) while the rest of the
-  // preparation goes on: a created job costs nothing until it is started.
-  const reRun = isReRun()
+  // preparation goes on: a created job costs nothing until it is started. Not when an earlier run
+  // may have recorded this run's job: that one is looked for first.
+  const reRun = !config.dryRun && services.jobRecord.mayHoldEarlierJob()
   let early: NewJob | undefined
   const prepared = await prepareZip(context, () => {
     if (!config.dryRun && !reRun) early = createJob(context)
@@ -109,10 +106,10 @@ export async function obtainJob(context: RunContext): Promise<RunMode> {
   }
 
   if (reRun) {
-    // the earlier attempt's record is found by the zip's sha256: a pass for the hash comes first
+    // the earlier run's record is found by the zip's sha256: a pass for the hash comes first
     await phase(report, 'Build zip', () => buildZip(context, prepared))
-    const earlierJob = await phase(report, 'Find the job of an earlier attempt', () =>
-      findEarlierAttemptJob(report, (id) => api.getJobStatus(id))
+    const earlierJob = await phase(report, 'Find the job of an earlier run', () =>
+      services.jobRecord.findEarlier(report, (id) => api.getJobStatus(id))
     )
     if (earlierJob) return { kind: 're-run', jobId: earlierJob }
   }
@@ -126,7 +123,7 @@ export async function obtainJob(context: RunContext): Promise<RunMode> {
   await phase(report, 'Zip and upload', () => uploadDataset(context, jobId, job.url, prepared))
   // Recorded before the start is sent: a run cut off while the start is in flight (cancelled, or
   // the runner lost) leaves the record, and a re-run asks that job's status before starting one.
-  await recordStartedJob(report)
+  await services.jobRecord.record(report)
   await phase(report, 'Start training', () => startTraining(context, jobId, parameters))
   report.apiRevision = api.apiRevision
   log.info(`Training started (API revision: ${report.apiRevision}).`)
@@ -164,25 +161,13 @@ async function startTraining(context: RunContext, jobId: string, parameters: Dre
   }
 }
 
-function retryOptions(deadline: number, signal: AbortSignal): Retry {
-  return {
-    deadline,
-    signal,
-    onRetry: ({ what, attempt, delayMs, error }) => {
-      // errors made here already start with the call's name
-      const reason = error.message.startsWith(`${what}:`) ? error.message : `${what}: ${error.message}`
-      log.info(`${reason}; trying again in ${formatDuration(delayMs)} (attempt ${attempt + 1})`)
-    }
-  }
-}
-
 async function prepareZip(
-  { config, report, retry, signal }: RunContext,
+  { config, report, retry, signal, services }: RunContext,
   onImagesChecked: () => void
 ): Promise<PreparedZip> {
   // Class images, in this order: cache restore → generate the missing ones → scan → (after the
   // zip's pass) cache save, so generated images are zipped and cached like supplied ones.
-  const restored = await restoreClassImages(config)
+  const restored = await services.classImageCache.restore(config)
   report.classImagesCacheHit = restored.fromCache
   const generationDir = restored.classDir ?? join(workDir(), 'class-images')
   if (config.classImageGeneratorUrl) {
@@ -221,64 +206,4 @@ async function prepareZip(
   const keep = config.dryRun || config.artifactName !== undefined || config.keepZip
   const zip = new DatasetZip(dataset, { keepAt: keep ? join(workDir(), config.zipName) : undefined, signal })
   return { dataset, zip, classImages, followedUp: false }
-}
-
-async function waitWithLog({ config, api, deadline, signal }: RunContext, jobId: string): Promise<WaitOutcome> {
-  const every = formatDuration(config.pollIntervalMs)
-  log.info(`Checking job ${jobId} every ${every}, until ${new Date(deadline).toISOString()}`)
-  return waitForJob(api, {
-    jobId,
-    deadline,
-    pollIntervalMs: config.pollIntervalMs,
-    signal,
-    onCheck: ({ check, elapsedMs, status, error }) => {
-      const elapsed = formatDuration(elapsedMs)
-      if (error) log.info(`[${elapsed}] check ${check}: no answer (${error.message}); next check in ${every}`)
-      else log.info(`[${elapsed}] check ${check}: ${status?.statusEnum ?? 'unknown'}`)
-    }
-  })
-}
-
-async function finish(context: RunContext, jobId: string, outcome: WaitOutcome): Promise<void> {
-  const { config, report, api, signal } = context
-  report.jobStatus = outcome.status
-  const attachHint = `Attach to it later with the input job-id: ${jobId}`
-  switch (outcome.kind) {
-    case 'done': {
-      report.models = await phase(report, 'Read models', () => api.getModels(jobId))
-      report.apiRevision = api.apiRevision
-      const [first] = report.models
-      if (!first) {
-        report.status = 'failed'
-        throw new RunFailure(`Job ${jobId} is done but the service lists no retrained model for it.`)
-      }
-      report.status = 'done'
-      for (const model of report.models)
-        log.info(`Model ${model.name} ${model.version}: ${model.url} (card: ${model.modelCard})`)
-      if (config.samplePrompts.length > 0) {
-        // a failed sample only warns: the training has succeeded
-        const { SAMPLES_TIME_LIMIT_MS, sampleTrainedModel, samplesDir } = await import('./extras/index.js')
-        const retry = retryOptions(Date.now() + SAMPLES_TIME_LIMIT_MS, signal)
-        const dir = samplesDir(workDir(), jobId)
-        report.sampleImages = await phase(report, 'Sample images', () => sampleTrainedModel(config, first, dir, retry))
-      }
-      return
-    }
-    case 'failed':
-      report.status = 'failed'
-      report.errorMessage = outcome.status.errMsg || 'the service gave no reason'
-      throw new RunFailure(`Training job ${jobId} failed: ${report.errorMessage}`)
-    case 'notfound':
-      report.status = 'notfound'
-      report.errorMessage = outcome.status.errMsg || `job ${jobId} not found`
-      throw new RunFailure(`Job ${jobId} was not found by the service: ${report.errorMessage}`)
-    case 'timed-out':
-      report.status = 'timed-out'
-      report.errorMessage = `Job ${jobId} did not end within ${config.timeoutMs / 60000} minutes; it goes on running at the service. ${attachHint}`
-      throw new RunFailure(report.errorMessage)
-    case 'cancelled':
-      report.status = 'cancelled'
-      report.errorMessage = `The run was cancelled while job ${jobId} was running; the job goes on. ${attachHint}`
-      throw new RunFailure(report.errorMessage)
-  }
 }

@@ -5,10 +5,10 @@
 // class-image cache key, all from the size and CRC-32 of each image taken on the way.
 import { relative } from 'node:path'
 import { checkDataset, type ArchiveResult, type Dataset, type DatasetZip } from './dataset/index.js'
-import { saveClassImages } from './github/index.js'
 import type { Config } from './inputs/index.js'
-import type { RunContext } from './pipeline.js'
 import type { ZipInfo } from './report/index.js'
+import type { RunContext } from './run-context.js'
+import type { ClassImagesSource } from './services/index.js'
 import { log } from './shared/log.js'
 import { UploadRefusedError, uploadZip } from './tiyaro/index.js'
 
@@ -16,7 +16,7 @@ import { UploadRefusedError, uploadZip } from './tiyaro/index.js'
 export interface PreparedZip {
   readonly dataset: Dataset
   readonly zip: DatasetZip
-  readonly classImages: Parameters<typeof saveClassImages>[3]
+  readonly classImages: ClassImagesSource
   /** the warnings and the cache save that follow the first whole pass are done */
   followedUp: boolean
 }
@@ -29,13 +29,17 @@ export async function buildZip(context: RunContext, prepared: PreparedZip): Prom
 }
 
 /** What follows the first whole pass: the report, the warnings found on the way, the class-image cache. */
-async function zipMade({ config, report }: RunContext, prepared: PreparedZip, made: ArchiveResult): Promise<void> {
+async function zipMade(
+  { config, report, services }: RunContext,
+  prepared: PreparedZip,
+  made: ArchiveResult
+): Promise<void> {
   report.zip = zipInfo(made)
   if (prepared.followedUp) return
   prepared.followedUp = true
   annotate(prepared.dataset, made, config)
   // the pass took each image's fingerprint, which the cache key reuses
-  await saveClassImages(config, prepared.dataset, made, prepared.classImages)
+  await services.classImageCache.save(config, prepared.dataset, made, prepared.classImages)
 }
 
 function zipInfo({ path, sha256, bytes }: ArchiveResult): ZipInfo {
@@ -58,13 +62,15 @@ export async function uploadDataset(
   firstUrl: Promise<string>,
   prepared: PreparedZip
 ): Promise<void> {
-  const { config, api, retry } = context
+  const { config, api, retry, services } = context
   const { zip } = prepared
+  const progress = services.onUploadProgress
+  const onProgress = progress && ((sent: number) => progress.call(services, sent, zip.bytes))
   let url: Promise<string> | undefined = firstUrl
   const upload = async (): Promise<ArchiveResult> => {
     const target = await (url ?? api.getJobInputUrl(jobId, config.zipName))
     url = undefined
-    return uploadZip(target, { source: zip, idleTimeoutMs: config.requestTimeoutMs, retry })
+    return uploadZip(target, { source: zip, idleTimeoutMs: config.requestTimeoutMs, retry, onProgress })
   }
   log.info(`Zipping ${zip.bytes} bytes into the upload as ${config.zipName}`)
   let made: ArchiveResult

@@ -7,7 +7,8 @@ import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { readZip } from '../../server/zip-reader.js'
-import { JOB_RECORD_FOLDER, jobRecordKeyPrefix, runFingerprint } from '../../src/github/rerun.js'
+import { JOB_RECORD_FOLDER, jobRecordKeyPrefix } from '../../src/github/rerun.js'
+import { runFingerprint } from '../../src/services/keys.js'
 import { restoreFolder } from '../../src/github/cache-store.js'
 import {
   DEMO_CLASS,

@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { mkdtemp } from 'node:fs/promises'
 import { join } from 'node:path'
+import { actionsRunServices } from '../../src/github/index.js'
 import { getConfig } from '../../src/inputs/index.js'
 import { newRunContext, obtainJob, type RunMode } from '../../src/pipeline.js'
 import { newReport } from '../../src/report/index.js'
@@ -36,7 +37,7 @@ async function modeOf(inputs: Record<string, string> = {}, attempt = '1'): Promi
   process.env = env
   const report = newReport()
   const config = getConfig()
-  return obtainJob(newRunContext(config, report, new AbortController().signal))
+  return obtainJob(newRunContext(config, report, new AbortController().signal, actionsRunServices))
 }
 
 describe('obtainJob', () => {

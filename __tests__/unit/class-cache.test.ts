@@ -10,7 +10,7 @@ import {
   classImagePurpose,
   classImagesHash,
   holdsFiles
-} from '../../src/github/class-cache.js'
+} from '../../src/services/keys.js'
 
 const purpose = { model: 'stable-diffusion-v1-5', classPrompt: 'a photo of dog', resolution: 512 }
 const images = [

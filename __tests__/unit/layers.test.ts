@@ -24,6 +24,15 @@ describe('layer rules', () => {
     ['src/github/x.ts', "import { generateMissingClassImages } from '../extras/index.js'", '../extras/index.js'],
     ['src/extras/x.ts', "import { recordStartedJob } from '../github/rerun.js'", '../github/rerun.js'],
     ['src/github/x.ts', "import { runPipeline } from '../pipeline.js'", '../pipeline.js'],
+    ['src/report/x.ts', "import { runFingerprint } from '../services/index.js'", '../services/index.js'],
+    ['src/services/x.ts', "import { actionsRunServices } from '../github/index.js'", '../github/index.js'],
+    ['src/services/x.ts', "import { runPipeline } from '../pipeline.js'", '../pipeline.js'],
+    ['src/services/x.ts', "import { runCommand } from '../cli/run.js'", '../cli/run.js'],
+    ['src/github/x.ts', "import { runCommand } from '../cli/run.js'", '../cli/run.js'],
+    ['src/cli/x.ts', "import { actionsRunServices } from '../github/index.js'", '../github/index.js'],
+    ['src/cli/x.ts', "import { run } from '../main.js'", '../main.js'],
+    ['src/pipeline.ts', "import { isReRun } from './github/index.js'", './github/index.js'],
+    ['src/run-end.ts', "import { runCommand } from './cli/run.js'", './cli/run.js'],
     ['server/x.ts', "import { log } from '../src/shared/log.js'", '../src/shared/log.js']
   ])('%s may not import: %s', async (filePath, code, specifier) => {
     const messages = await restrictedImports(filePath, `${code}\nexport const used = [${code.split(/[{}]/)[1]}]\n`)
@@ -36,7 +45,11 @@ describe('layer rules', () => {
     ['src/tiyaro/x.ts', "import type { Config } from '../inputs/config.js'"],
     ['src/github/x.ts', "import { newReport } from '../report/index.js'"],
     ['src/extras/x.ts', "import { callInference } from '../tiyaro/index.js'"],
-    ['src/pipeline.ts', "import { isReRun } from './github/index.js'"]
+    ['src/main.ts', "import { actionsRunServices } from './github/index.js'"],
+    ['src/github/x.ts', "import { runFingerprint } from '../services/index.js'"],
+    ['src/cli/x.ts', "import { runPipeline } from '../pipeline.js'"],
+    ['src/cli/x.ts', "import { folderClassImageCache } from '../services/index.js'"],
+    ['src/pipeline.ts', "import type { RunServices } from './services/index.js'"]
   ])('%s may import: %s', async (filePath, code) => {
     const names = code.split(/[{}]/)[1]!.replace('type ', '')
     expect(await restrictedImports(filePath, `${code}\nexport type Used = typeof ${names}\n`)).toEqual([])

@@ -1,13 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import {
-  attachable,
-  isReRun,
-  jobRecordKey,
-  jobRecordKeyPrefix,
-  parseJobRecord,
-  runAttempt,
-  runFingerprint
-} from '../../src/github/rerun.js'
+import { isReRun, jobRecordKey, jobRecordKeyPrefix, parseJobRecord, runAttempt } from '../../src/github/rerun.js'
+import { attachable, runFingerprint } from '../../src/services/keys.js'
 
 const parameters = {
   name: 'dog',

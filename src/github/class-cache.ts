@@ -1,85 +1,30 @@
-// The class-image cache: one set of class images per (model, class prompt, resolution), kept in
-// the Actions cache so that later runs and the other concepts of a matrix reuse it.
-//
-// Key: tiyaro-dreambooth-class-v1-<hash of model, class prompt, resolution>-<hash of the images>.
-// The images' hash is taken over their names and the fingerprint (size and CRC-32) the archive
-// step took of each entry, so saving reads no image a second time. A run whose `class-images` is missing or empty
-// restores the newest entry of the same first hash; a run that brings images saves them when
-// their key is new. The images are cached flat, under the names they have in the zip, so a
+// The class-image cache on GitHub: one set of class images per (model, class prompt,
+// resolution), kept in the Actions cache so that later runs and the other concepts of a matrix
+// reuse it. The keys and when to restore or save are src/services/keys.ts, shared with the
+// command's folder cache. The images are cached flat, under the names they have in the zip, so a
 // restore gives the same `dataset_class/` entries.
-import { createHash } from 'node:crypto'
-import type { Dirent } from 'node:fs'
 import { copyFile, link, mkdir, readdir, realpath, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../inputs/index.js'
-import { CLASS_FOLDER, DEFAULT_RESOLUTION, type Dataset } from '../dataset/index.js'
+import type { Dataset } from '../dataset/index.js'
+import {
+  cachedImageName,
+  classCacheKeyPrefix,
+  classImagePurpose,
+  keyToSave,
+  restoredClassFolder,
+  wantsRestore,
+  type ArchivedEntries,
+  type ClassImageCache,
+  type ClassImagesSource
+} from '../services/index.js'
 import { cacheServiceOrSay, cachedFolderPath, removeCachedFolder, restoreFolder, saveFolder } from './cache-store.js'
-import { bestEffort } from './best-effort.js'
+import { bestEffort } from '../shared/best-effort.js'
 import { formatDuration } from '../shared/format.js'
-import { runnerTemp } from '../shared/paths.js'
 import { log } from '../shared/log.js'
 
-export const CLASS_CACHE_KEY_PREFIX = 'tiyaro-dreambooth-class-v1-'
 /** The cached folder's name under the cache root (part of every entry's version: never change it). */
 export const CLASS_CACHE_FOLDER = 'class-images'
-
-/** What the class images are for: images cached for one are not reused for another. */
-export interface ClassImagePurpose {
-  /** the `model` input; undefined when not set (the service's default) */
-  readonly model?: string
-  readonly classPrompt: string
-  readonly resolution: number
-}
-
-export function classImagePurpose(config: Pick<Config, 'classPrompt' | 'hyperparameters'>): ClassImagePurpose {
-  const { model, resolution } = config.hyperparameters
-  return {
-    model: typeof model === 'string' ? model : undefined,
-    classPrompt: config.classPrompt,
-    resolution: typeof resolution === 'number' ? resolution : DEFAULT_RESOLUTION
-  }
-}
-
-/** The part of the key every entry for this purpose shares, ending in '-'. */
-export function classCacheKeyPrefix(purpose: ClassImagePurpose): string {
-  const hash = sha256(
-    [purpose.model ?? null, purpose.classPrompt, purpose.resolution].map((part) => JSON.stringify(part)).join('\n')
-  )
-  return `${CLASS_CACHE_KEY_PREFIX}${hash.slice(0, 16)}-`
-}
-
-/** Hash of the images' names and contents, in name order; `images` are zip entries or cached files. */
-export function classImagesHash(images: readonly { readonly name: string; readonly fingerprint: string }[]): string {
-  const lines = images.map(({ name, fingerprint }) => `${name}\u0000${fingerprint}\n`).sort()
-  return sha256(lines.join('')).slice(0, 32)
-}
-
-/** The class images' entries of the archive, named as in the class folder of the zip. */
-export function classEntries(
-  entries: readonly { readonly name: string; readonly fingerprint: string }[]
-): { name: string; fingerprint: string }[] {
-  const prefix = `${CLASS_FOLDER}/`
-  return entries
-    .filter((entry) => entry.name.startsWith(prefix))
-    .map((entry) => ({ name: entry.name.slice(prefix.length), fingerprint: entry.fingerprint }))
-}
-
-export function classCacheKey(
-  purpose: ClassImagePurpose,
-  images: readonly { readonly name: string; readonly fingerprint: string }[]
-): string {
-  return `${classCacheKeyPrefix(purpose)}${classImagesHash(images)}`
-}
-
-/** Where the class images of this run come from. */
-export interface ClassImagesSource {
-  /** the folder to scan; undefined when there are no class images */
-  readonly classDir?: string
-  /** true when the images came from the cache */
-  readonly fromCache: boolean
-  /** the key they were restored from */
-  readonly restoredKey?: string
-}
 
 /**
  * Before the scan: when the cache is on and `class-images` is not set, or names a missing or
@@ -89,8 +34,7 @@ export interface ClassImagesSource {
  */
 export async function restoreClassImages(config: Config): Promise<ClassImagesSource> {
   const given: ClassImagesSource = { classDir: config.classImages, fromCache: false }
-  if (!config.cacheClassImages || config.dryRun) return given
-  if (config.classImages !== undefined && (await holdsFiles(config.classImages))) return given
+  if (!(await wantsRestore(config))) return given
   if (!cacheServiceOrSay('no cached class images are restored (cache-class-images: false turns the cache off)'))
     return given
   return log.group('Restore class images', () => restoreInto(config, given))
@@ -124,11 +68,6 @@ async function restoreInto(config: Config, given: ClassImagesSource): Promise<Cl
   })
 }
 
-/** Where restored class images go when `class-images` is not set. */
-export function restoredClassFolder(env: NodeJS.ProcessEnv = process.env): string {
-  return join(runnerTemp(env), 'tiyaro-dreambooth-class-images')
-}
-
 /**
  * After the zip is built: saves the class images under their key when it is new. Skipped when
  * they are exactly what was restored (images added to a restored set make a new key); a save
@@ -137,12 +76,11 @@ export function restoredClassFolder(env: NodeJS.ProcessEnv = process.env): strin
 export async function saveClassImages(
   config: Config,
   dataset: Dataset,
-  archive: { readonly entries: readonly { readonly name: string; readonly fingerprint: string }[] },
+  archive: ArchivedEntries,
   source: ClassImagesSource
 ): Promise<void> {
-  if (!config.cacheClassImages || config.dryRun || dataset.class.length === 0) return
-  const key = classCacheKey(classImagePurpose(config), classEntries(archive.entries))
-  if (key === source.restoredKey) return
+  const key = keyToSave(config, dataset, archive, source)
+  if (key === undefined) return
   if (
     !cacheServiceOrSay('the class images are not cached for later runs (cache-class-images: false turns the cache off)')
   )
@@ -167,8 +105,7 @@ async function saveImages(key: string, dataset: Dataset): Promise<void> {
     const folder = cachedFolderPath(CLASS_CACHE_FOLDER)
     await rm(folder, { recursive: true, force: true })
     await mkdir(folder, { recursive: true })
-    for (const image of dataset.class)
-      await placeFile(image.sourcePath, join(folder, image.entryName.slice(CLASS_FOLDER.length + 1)))
+    for (const image of dataset.class) await placeFile(image.sourcePath, join(folder, cachedImageName(image.entryName)))
     if (await saveFolder(CLASS_CACHE_FOLDER, key)) {
       log.info(
         `Class-image cache: saved ${count} class images under key ${key} in ${formatDuration(Date.now() - started)}.`
@@ -177,22 +114,6 @@ async function saveImages(key: string, dataset: Dataset): Promise<void> {
       log.info(`Class-image cache: the class images were not saved under key ${key} (see above); the run goes on.`)
     }
   })
-}
-
-/** Whether the folder exists and holds a file that the scan would look at (not hidden). */
-export async function holdsFiles(dir: string): Promise<boolean> {
-  let entries: Dirent[]
-  try {
-    entries = await readdir(dir, { withFileTypes: true })
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
-    return true // not ours to judge: the scan reports what is wrong with it
-  }
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue
-    if (!entry.isDirectory() || (await holdsFiles(join(dir, entry.name)))) return true
-  }
-  return false
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -224,6 +145,5 @@ async function placeFile(source: string, target: string): Promise<void> {
   }
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
-}
+/** The class-image cache of a run on GitHub Actions. */
+export const actionsClassImageCache: ClassImageCache = { restore: restoreClassImages, save: saveClassImages }

@@ -6,7 +6,7 @@
 // line, where no value shown in a comment can be.
 import type { Config } from '../inputs/index.js'
 import { LIMITS, STATUS_ICON, cell, code, firstRows, link, reportOutputs, type RunReport } from '../report/index.js'
-import { bestEffort } from './best-effort.js'
+import { bestEffort } from '../shared/best-effort.js'
 import { formatDuration } from '../shared/format.js'
 import { redact } from '../shared/secrets.js'
 import { log } from '../shared/log.js'

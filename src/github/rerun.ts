@@ -5,10 +5,10 @@
 // (the key without the attempt) and attaches to that job instead of creating, uploading and
 // starting another. A recorded job that the service says failed, or does not know (its start
 // never went through), is not attached to: re-running a failed training is asking for a new one.
-import { createHash } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { DreamBoothInput, JobStatus } from '../tiyaro/index.js'
+import type { JobStatus } from '../tiyaro/index.js'
+import { attachable, runFingerprint, type JobRecordStore } from '../services/index.js'
 import {
   cacheServiceAvailable,
   cacheServiceOrSay,
@@ -19,7 +19,7 @@ import {
 } from './cache-store.js'
 import type { RunReport } from '../report/index.js'
 import { errorMessage } from '../shared/errors.js'
-import { bestEffort } from './best-effort.js'
+import { bestEffort } from '../shared/best-effort.js'
 import { log } from '../shared/log.js'
 
 export const JOB_RECORD_KEY_PREFIX = 'tiyaro-dreambooth-job-'
@@ -34,15 +34,6 @@ export interface JobRecord {
   readonly runAttempt: number
   readonly zipSha256: string
   readonly startedAt: string
-}
-
-/** The same zip and the same parameters give the same fingerprint, whatever the key order. */
-export function runFingerprint(zipSha256: string, parameters: DreamBoothInput): string {
-  const sorted = Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-  return createHash('sha256')
-    .update(`${zipSha256}\n${JSON.stringify(sorted)}`)
-    .digest('hex')
-    .slice(0, 32)
 }
 
 /** The key of every attempt's record of this run and fingerprint, ending in '-'. */
@@ -68,11 +59,6 @@ export function parseJobRecord(text: string): JobRecord | undefined {
   } catch {
     return undefined
   }
-}
-
-/** Whether an attempt may attach to a recorded job in this state. */
-export function attachable(status: Pick<JobStatus, 'statusEnum'>): boolean {
-  return status.statusEnum !== 'failed' && status.statusEnum !== 'notfound'
 }
 
 interface RunIdentity {
@@ -181,4 +167,11 @@ export async function recordStartedJob(report: RunReport, env: NodeJS.ProcessEnv
       log.info(`Recorded job ${report.jobId} for re-runs of this run (cache key ${key}).`)
     else log.info(`Job ${report.jobId} was not recorded for re-runs (see above).`)
   })
+}
+
+/** The re-run record of a run on GitHub Actions. */
+export const actionsJobRecord: JobRecordStore = {
+  mayHoldEarlierJob: () => isReRun(),
+  findEarlier: (report, jobStatus) => findEarlierAttemptJob(report, jobStatus),
+  record: (report) => recordStartedJob(report)
 }

@@ -31,13 +31,21 @@ export class BodyLengthError extends Error {
  * The pass's bytes, one chunk at a time as they come (the maker reuses a chunk's buffer once the
  * next is asked for, so none is held back here), stopped before a byte past `bytes` goes out.
  * A body that ends short fails here too; undici would not complete such a request either.
+ * `onProgress` hears the bytes the socket took so far.
  */
-export async function* exactBody(pass: AsyncIterable<Uint8Array>, bytes: number): AsyncGenerator<Uint8Array> {
+export async function* exactBody(
+  pass: AsyncIterable<Uint8Array>,
+  bytes: number,
+  onProgress?: (sentBytes: number) => void
+): AsyncGenerator<Uint8Array> {
   let sent = 0
+  onProgress?.(0)
   for await (const chunk of pass) {
     sent += chunk.length
     if (sent > bytes) throw new BodyLengthError(`the body goes past its Content-Length of ${bytes} bytes`)
     yield chunk
+    // asked for the next chunk: the socket took this one
+    onProgress?.(sent)
   }
   if (sent !== bytes)
     throw new BodyLengthError(`the body ended after ${sent} bytes, not its Content-Length of ${bytes}`)

@@ -43,6 +43,8 @@ export interface UploadOptions<T> {
   /** time allowed without progress (no answer, or no chunk accepted) before the try counts as lost */
   readonly idleTimeoutMs?: number
   readonly retry?: Omit<RetryOptions, 'what'>
+  /** bytes the request has taken so far, after each chunk; each try starts again at 0 */
+  readonly onProgress?: (sentBytes: number) => void
 }
 
 /** Uploads the source's bytes; what the pass that was stored made (e.g. the zip's sha256). */
@@ -55,7 +57,7 @@ export async function uploadZip<T>(url: string, options: UploadOptions<T>): Prom
 
 async function putOnce<T>(
   url: string,
-  { source, retry, idleTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: UploadOptions<T>
+  { source, retry, onProgress, idleTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS }: UploadOptions<T>
 ): Promise<T> {
   const pass = source.pass()
   try {
@@ -66,7 +68,7 @@ async function putOnce<T>(
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(source.bytes) },
         // undici takes an async iterable as its documentation says, though its types leave it out;
         // a Readable in between would read ahead and hand buffers back before they are sent
-        body: exactBody(pass, source.bytes) as unknown as Readable,
+        body: exactBody(pass, source.bytes, onProgress) as unknown as Readable,
         dispatcher: httpDispatcher(url),
         signal: retry?.signal,
         headersTimeout: idleTimeoutMs,

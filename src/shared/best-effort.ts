@@ -1,7 +1,7 @@
-// The GitHub-side extras (class-image cache, re-run record, artifact, PR comment) must never
-// fail a training that worked: their errors become one warning each and the run goes on.
-import { errorMessage } from '../shared/errors.js'
-import { log } from '../shared/log.js'
+// The extras around a training (the class-image cache, the record of started jobs, the artifact,
+// the PR comment) must never fail a training that worked: their errors become one warning each.
+import { errorMessage } from './errors.js'
+import { log } from './log.js'
 
 export interface BestEffortOptions<T> {
   /** the warning to show, made from the error's message */

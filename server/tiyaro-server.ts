@@ -181,7 +181,7 @@ class LocalTiyaro implements TiyaroServer {
   }
 
   get graphqlUrl(): string {
-    return `${this.url}/graphql`
+    return `${this.url}/graphql` // the one GraphQL path, as AppSync's
   }
 
   get jobs(): readonly JobSnapshot[] {
@@ -191,7 +191,6 @@ class LocalTiyaro implements TiyaroServer {
   job(id: string): JobSnapshot | undefined {
     return this.#service.job(id)
   }
-
   trainingsStarted(): number {
     return this.#service.trainingsStarted()
   }

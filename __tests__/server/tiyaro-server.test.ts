@@ -276,6 +276,8 @@ describe('a whole retraining', () => {
     ])
     expect(server.requests[3]?.upload).toEqual({
       objName: 'milky way.zip',
+      // what the client announced, recorded so tests can tell a sized upload from a chunked one
+      contentLength: String(zip.length),
       bytes: zip.length,
       sha256: sha256(zip),
       stored: true

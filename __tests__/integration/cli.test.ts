@@ -99,7 +99,7 @@ describe('train --json --dotenv --summary', () => {
   })
 
   it('shows the progress on stderr as plain lines when stderr is not a terminal', () => {
-    expect(run.stderr).toContain('==> Upload')
+    expect(run.stderr).toContain('==> Zip and upload')
     expect(run.stderr).toMatch(/Uploaded \d+ bytes as toy-robot-1\.zip/)
     expect(run.stderr).toMatch(/check \d+: done/)
     expect(run.stderr).not.toMatch(/[\r\x1b]/)

@@ -16,6 +16,8 @@ export const CLI_USAGE = `Usage: node build/server/cli.js [options]
   --fail-message M         errMsg of failed jobs (default "CUDA out of memory")
   --upload-url-ttl-ms N    lifetime of presigned upload URLs (default 900000)
   --vendor V               vendor of trained models (default local)
+  --data-dir DIR           folder for uploaded objects, kept when the server stops (default: a new
+                           folder under the system's temporary folder, removed when it stops)
   --fault T:KIND[:ARG]:N   inject a fault into the next N requests of target T; repeatable
                            (e.g. getJobStatus:status:503:2, upload:reset:1, inference:hang:5000:1,
                             getJobStatus:rate-limit:7:1)
@@ -45,6 +47,7 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
       'fail-message': { type: 'string' },
       'upload-url-ttl-ms': { type: 'string' },
       vendor: { type: 'string' },
+      'data-dir': { type: 'string' },
       fault: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false }
     }
@@ -71,10 +74,12 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
     outcome: oneOf('outcome', values.outcome, OUTCOMES),
     failMessage: values['fail-message'],
     uploadUrlTtlMs: integer('upload-url-ttl-ms', values['upload-url-ttl-ms']),
-    vendor: values.vendor
+    vendor: values.vendor,
+    dataDir: values['data-dir']
   }
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key]
   if (options.apiKey === '') throw new Error('--api-key must not be empty')
+  if (options.dataDir === '') throw new Error('--data-dir must not be empty')
   return {
     help: values.help,
     options: options as ServerOptions,

@@ -12,8 +12,11 @@
 //   await server.close()
 
 import { randomUUID } from 'node:crypto'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { drain, Exchange, RequestTooLarge, type MutableEntry, type RequestLogEntry } from './exchange.js'
 import { applyFault, FaultPlan, type Fault, type FaultApplier } from './faults.js'
 import { handleGraphql, type GraphqlHandlerContext } from './graphql-handler.js'
@@ -59,6 +62,8 @@ export interface ServerOptions {
   readonly introspection?: boolean
   /** called once for each request when it is over (answered or dropped) */
   readonly onRequest?: (entry: RequestLogEntry) => void
+  /** where uploads are stored, kept on close; default a new temporary folder, removed on close */
+  readonly dataDir?: string
 }
 
 /** Operation names of either revision, 'upload' (presigned PUTs) or 'inference' (model calls). */
@@ -77,6 +82,8 @@ export interface TiyaroServer {
   job(id: string): JobSnapshot | undefined
   /** successful starts (a job whose dataset is invalid counts: it is started, then fails) */
   trainingsStarted(): number
+  /** where uploaded objects are stored */
+  readonly dataDir: string
   /** every presigned upload URL handed out, for tests that check none of them leaks */
   readonly issuedUploadUrls: readonly string[]
   /** inference URL of a base model, default 'stable-diffusion-v1-5' */
@@ -97,8 +104,13 @@ const FIVE_GIB = 5 * 1024 ** 3
 
 /** Starts the server; resolves once it listens. */
 export async function startTiyaroServer(options: ServerOptions = {}): Promise<TiyaroServer> {
-  const server = new LocalTiyaro(options)
-  await server.listen(options.port ?? 0, options.host ?? '127.0.0.1')
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'tiyaro-server-')))
+  await mkdir(dataDir, { recursive: true })
+  const server = new LocalTiyaro(options, dataDir)
+  await server.listen(options.port ?? 0, options.host ?? '127.0.0.1').catch(async (error: unknown) => {
+    await server.close()
+    throw error
+  })
   return server
 }
 
@@ -107,6 +119,7 @@ class LocalTiyaro implements TiyaroServer {
   readonly revision: SchemaRevision
   readonly requests: RequestLogEntry[] = []
   readonly issuedUploadUrls: string[] = []
+  readonly dataDir: string
   url = ''
 
   readonly #options: ServerOptions
@@ -120,8 +133,9 @@ class LocalTiyaro implements TiyaroServer {
   /** what each handler needs of the server */
   readonly #handlers: GraphqlHandlerContext & UploadHandlerContext & InferenceHandlerContext
 
-  constructor(options: ServerOptions) {
+  constructor(options: ServerOptions, dataDir: string) {
     this.#options = options
+    this.dataDir = dataDir
     this.apiKey = options.apiKey ?? DEFAULT_API_KEY
     this.revision = options.revision ?? 'original'
     this.#clock = options.clock ?? Date.now
@@ -157,6 +171,7 @@ class LocalTiyaro implements TiyaroServer {
       service: this.#service,
       clock: this.#clock,
       maxUploadBytes: options.maxUploadBytes ?? FIVE_GIB,
+      dataDir,
       faults: this.#faults,
       applyFault: applyFaultHere
     }
@@ -223,6 +238,7 @@ class LocalTiyaro implements TiyaroServer {
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()))
     this.#http.closeAllConnections()
     await closed
+    if (this.#options.dataDir === undefined) await rm(this.dataDir, { recursive: true, force: true })
   }
 
   // Every request gets its log entry at once; the entry fills in as the handler goes on.

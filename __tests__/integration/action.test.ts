@@ -4,7 +4,7 @@ import { mkdtemp, writeFile, copyFile, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
-import { readZip } from '../../server/zip-reader.js'
+import { readZip } from '../../server/zip-entries.js'
 import {
   DEMO_CLASS,
   DEMO_INSTANCE,
@@ -114,7 +114,7 @@ describe('the whole workflow', () => {
     const uploaded = job?.uploads.at(-1)
     expect(uploaded?.sha256).toBe(run.outputs['zip-sha256'])
     expect(uploaded?.contentType).toBe('application/octet-stream')
-    const zip = readZip(await readFile(run.outputs['zip-path']))
+    const zip = await readZip(await readFile(run.outputs['zip-path']))
     const names = zip.map((entry) => entry.name)
     expect(names.filter((name) => !name.startsWith('dataset_class/'))).toHaveLength(5)
     expect(names.filter((name) => name.startsWith('dataset_class/'))).toHaveLength(4)

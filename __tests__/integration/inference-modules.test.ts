@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { mkdtemp, readFile, readdir, rm, unlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { readPng } from '../../server/png.js'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { fillClassFolder } from '../../src/extras/class-generator.js'
 import { closeHttp } from '../../src/shared/http.js'
@@ -12,6 +11,7 @@ import { InferenceError, callInference } from '../../src/tiyaro/inference.js'
 import { writeSamples } from '../../src/extras/samples.js'
 import { TEST_API_KEY, startServer } from '../../test-support/action-fixture.js'
 import { pngBytes, writeImageTree } from '../../test-support/images.js'
+import { readPng } from '../../test-support/png.js'
 
 let server: TiyaroServer
 let dir: string

@@ -4,10 +4,10 @@ import { afterAll, describe, expect, it } from '@jest/globals'
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
-import { readPng } from '../../server/png.js'
 import type { RequestLogEntry, TiyaroServer } from '../../server/tiyaro-server.js'
-import { readZip } from '../../server/zip-reader.js'
+import { readZip, type ZipEntry } from '../../server/zip-entries.js'
 import { DEMO_CLASS, expectNoSecretsInRuns, runWith, startServer } from '../../test-support/action-fixture.js'
+import { readPng } from '../../test-support/png.js'
 import { startRunnerServices, type RunnerServices } from '../../test-support/runner-services.js'
 
 const servers: TiyaroServer[] = []
@@ -31,7 +31,7 @@ function inferenceCalls(server: TiyaroServer, since = 0): RequestLogEntry[] {
   return server.requests.slice(since).filter((entry) => entry.kind === 'inference')
 }
 
-function classEntries(zip: ReturnType<typeof readZip>): string[] {
+function classEntries(zip: readonly ZipEntry[]): string[] {
   return zip.map((entry) => entry.name).filter((name) => name.startsWith('dataset_class/'))
 }
 
@@ -141,7 +141,7 @@ describe('class images generated once', () => {
       'generated-3.png',
       'generated-4.png'
     ])
-    const firstZip = readZip(await readFile(first.outputs['zip-path']))
+    const firstZip = await readZip(await readFile(first.outputs['zip-path']))
     expect(classEntries(firstZip)).toHaveLength(6)
     expect(first.outputs['class-image-count']).toBe('6')
     const uploaded = server.job(first.outputs['job-id'])?.uploads.at(-1)
@@ -160,7 +160,7 @@ describe('class images generated once', () => {
     expect(inferenceCalls(server, before)).toHaveLength(0)
     expect(second.outputs['class-images-cache-hit']).toBe('true')
     expect(second.outputs['class-image-count']).toBe('6')
-    expect(classEntries(readZip(await readFile(second.outputs['zip-path'])))).toEqual(classEntries(firstZip))
+    expect(classEntries(await readZip(await readFile(second.outputs['zip-path'])))).toEqual(classEntries(firstZip))
     expect(second.outputs['zip-sha256']).toBe(first.outputs['zip-sha256'])
     expect(second.stdout).toContain('6 class images in')
     expect(second.stdout).toContain('none to generate')

@@ -31,6 +31,8 @@ describe('parseCliArgs', () => {
       '1000',
       '--vendor',
       'v',
+      '--data-dir',
+      '/srv/tiyaro-objects',
       '--fault',
       'upload:reset:1',
       '--fault',
@@ -47,7 +49,8 @@ describe('parseCliArgs', () => {
         outcome: 'failed',
         failMessage: 'boom',
         uploadUrlTtlMs: 1000,
-        vendor: 'v'
+        vendor: 'v',
+        dataDir: '/srv/tiyaro-objects'
       },
       faults: [
         { target: 'upload', fault: { kind: 'reset' }, times: 1 },
@@ -62,6 +65,7 @@ describe('parseCliArgs', () => {
     [['--revision', 'newest'], /--revision must be one of original, later/],
     [['--outcome', 'maybe'], /--outcome must be one of done, failed, never/],
     [['--api-key', ''], /--api-key must not be empty/],
+    [['--data-dir', ''], /--data-dir must not be empty/],
     [['--fault', 'upload:reset'], /expected target:kind/],
     [['--colour', 'red'], /Unknown option '--colour'/]
   ])('refuses %j', (args, message) => {

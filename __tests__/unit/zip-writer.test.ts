@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ZipArchive } from 'archiver'
-import { readZipArchive } from '../../server/zip-reader.js'
+import { readZipArchive } from '../../server/zip-entries.js'
 import { ZIP64_MAGIC, ZIP_ENTRY_DATE, ZipWriter, centralDirectory } from '../../src/dataset/zip-writer.js'
 
 let root: string
@@ -64,10 +64,12 @@ describe('ZipWriter', () => {
     const bytes = await readFile(path)
     expect(zip.bytes).toBe(bytes.length)
     expect(zip.sha256()).toBe(createHash('sha256').update(bytes).digest('hex'))
-    const entries = readZipArchive(bytes).entries
+    const entries = (await readZipArchive(bytes)).entries
     expect(entries.map((entry) => entry.name)).toEqual(ENTRIES.map(([name]) => name))
     // Buffer.equals: a deep comparison of megabytes is slow
-    expect(entries.map((entry, index) => entry.data().equals(ENTRIES[index]![1]))).toEqual([true, true, true])
+    expect(
+      await Promise.all(entries.map(async (entry, index) => (await entry.data()).equals(ENTRIES[index]![1])))
+    ).toEqual([true, true, true])
   })
 })
 

@@ -1,12 +1,9 @@
-// The zip format (PKWARE's APPNOTE.TXT), STORE only: entries appended to an open file in one
-// pass, each file read in chunks through two reused buffers (one is read into while the other
-// is written out), its CRC-32 taken on the way (the zip needs it), and every byte of the zip
-// through a sha256 on the way out. Memory stays the same whatever the sizes, and no chunk is left for the
-// garbage collector.
-//
-// The bytes are those archiver (zip-stream) writes for the same entries: a data descriptor after
-// each entry, fixed date and mode, no extra fields, ZIP64 records only where an offset, the
-// central directory or the entry count passes the 32- or 16-bit limits.
+// Ours, not a library's, for the single-pass upload: the zip (STORE only) is written once, each
+// file read through two reused buffers (one read into while the other is written out), zlib's
+// native CRC-32 on the way, its length and sha256 counted, so the PUT has its Content-Length
+// with no second read, and no chunk is left for the garbage collector. Its bytes equal
+// archiver's (zip-stream) for the same entries, as a unit test holds: a data descriptor after
+// each entry, fixed date and mode, no extra fields, ZIP64 records only past 32- or 16-bit limits.
 import { createHash, type Hash } from 'node:crypto'
 import { open, type FileHandle } from 'node:fs/promises'
 import { crc32 } from 'node:zlib'

@@ -20,6 +20,8 @@ export const CLI_USAGE = `Usage: node build/server/cli.js [options]
                            server's own simple scheme, which takes chunked bodies) (default sigv4)
   --upload-key-prefix P    sigv4: start of every object key, before <jobID>/<objName> (default none)
   --vendor V               vendor of trained models (default local)
+  --data-dir DIR           folder for uploaded objects, kept when the server stops (default: a new
+                           folder under the system's temporary folder, removed when it stops)
   --fault T:KIND[:ARG]:N   inject a fault into the next N requests of target T; repeatable
                            (e.g. getJobStatus:status:503:2, upload:reset:1, inference:hang:5000:1,
                             getJobStatus:rate-limit:7:1)
@@ -51,6 +53,7 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
       'upload-signer': { type: 'string' },
       'upload-key-prefix': { type: 'string' },
       vendor: { type: 'string' },
+      'data-dir': { type: 'string' },
       fault: { type: 'string', multiple: true },
       help: { type: 'boolean', default: false }
     }
@@ -79,10 +82,12 @@ export function parseCliArgs(args: readonly string[]): CliConfig {
     uploadUrlTtlMs: integer('upload-url-ttl-ms', values['upload-url-ttl-ms']),
     uploadSigner: oneOf<UploadSignerKind>('upload-signer', values['upload-signer'], UPLOAD_SIGNERS),
     uploadKeyPrefix: values['upload-key-prefix'],
-    vendor: values.vendor
+    vendor: values.vendor,
+    dataDir: values['data-dir']
   }
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key]
   if (options.apiKey === '') throw new Error('--api-key must not be empty')
+  if (options.dataDir === '') throw new Error('--data-dir must not be empty')
   return {
     help: values.help,
     options: options as ServerOptions,

@@ -122,18 +122,23 @@ export class Exchange {
 }
 
 export interface ReceivedBody {
-  readonly bytes: Buffer
   readonly size: number
   readonly sha256: string
   readonly md5: string
   readonly crc32: number
 }
 
-/** Reads a request body, hashing as it arrives; keeps the bytes only when asked. */
-export async function receiveBody(req: IncomingMessage, limit: number, keep: boolean): Promise<ReceivedBody> {
+/**
+ * Reads a request body, hashing as it arrives, and hands each chunk to `sink` (awaited, so a slow
+ * sink slows the sender down instead of filling memory); without a sink the bytes are dropped.
+ */
+export async function receiveBody(
+  req: IncomingMessage,
+  limit: number,
+  sink?: (chunk: Buffer) => Promise<void> | void
+): Promise<ReceivedBody> {
   const sha256 = createHash('sha256')
   const md5 = createHash('md5')
-  const chunks: Buffer[] = []
   let size = 0
   let crc = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -142,14 +147,15 @@ export async function receiveBody(req: IncomingMessage, limit: number, keep: boo
     sha256.update(chunk)
     md5.update(chunk)
     crc = crc32(chunk, crc)
-    if (keep) chunks.push(chunk)
+    await sink?.(chunk)
   }
-  const bytes = Buffer.concat(chunks, keep ? size : 0)
-  return { bytes, size, sha256: sha256.digest('hex'), md5: md5.digest('hex'), crc32: crc }
+  return { size, sha256: sha256.digest('hex'), md5: md5.digest('hex'), crc32: crc }
 }
 
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return (await receiveBody(req, limit, true)).bytes
+  const chunks: Buffer[] = []
+  await receiveBody(req, limit, (chunk) => void chunks.push(chunk))
+  return Buffer.concat(chunks)
 }
 
 export async function drain(req: IncomingMessage): Promise<void> {

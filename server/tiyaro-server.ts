@@ -3,14 +3,18 @@
 // every request and injects faults on demand, so tests can check what a client sent and how it
 // copes with a flaky service.
 //
-// This file is the server's front: its options and test-facing API, the HTTP server, the request
-// log and the routing of each request to its handler (graphql-handler.ts, upload-handler.ts,
-// inference-endpoint.ts; faults.ts answers injected faults). Use: startTiyaroServer({ trainingMs }),
+// This file is the server's front (its options and test-facing API are typed in server-face.ts):
+// the HTTP server, its data folder, the request log and the routing of each request to its
+// handler (graphql-handler.ts, upload-handler.ts, inference-endpoint.ts; faults.ts answers
+// injected faults). Use: startTiyaroServer({ trainingMs }),
 // then fetch(server.graphqlUrl, { headers: { Authorization: server.apiKey } }), then server.close().
 
 import { randomUUID } from 'node:crypto'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { drain, Exchange, RequestTooLarge, type MutableEntry, type RequestLogEntry } from './exchange.js'
 import { applyFault, FaultPlan, GRAPHQL_ONLY_FAULTS, type Fault, type FaultApplier } from './faults.js'
 import { handleGraphql, type GraphqlHandlerContext } from './graphql-handler.js'
@@ -21,85 +25,17 @@ import {
   type InferenceHandlerContext
 } from './inference-endpoint.js'
 import { createResolvers } from './resolvers.js'
+import type { FaultTarget, ServerOptions, TiyaroServer } from './server-face.js'
 import { buildTiyaroSchema, operationNames, type SchemaRevision } from './schema.js'
 import { TrainingService } from './training-service.js'
 import type { JobSnapshot, OutcomeRule } from './training-types.js'
 import { handleUpload, type UploadHandlerContext } from './upload-handler.js'
 import { S3Errors } from './s3-errors.js'
-import { createUploadAuth, type UploadSignerKind } from './upload-auth.js'
+import { createUploadAuth } from './upload-auth.js'
 import { UPLOAD_PATH_PREFIX } from './upload-signer.js'
 
 export type { RequestKind, RequestLogEntry, UploadLog } from './exchange.js'
-
-export interface ServerOptions {
-  /** the key clients must send; default 'test-api-key' */
-  readonly apiKey?: string
-  /** operation names and types of the original or the later documentation; default 'original' */
-  readonly revision?: SchemaRevision
-  /** time from a job's start to its end state, ms; default 300 */
-  readonly trainingMs?: number
-  /** how trainings end; default 'done' */
-  readonly outcome?: OutcomeRule
-  /** errMsg of a failed training; default 'CUDA out of memory' */
-  readonly failMessage?: string
-  /** how long a presigned upload URL stays valid, ms; default 15 minutes */
-  readonly uploadUrlTtlMs?: number
-  /**
-   * how upload URLs are signed and checked: 'sigv4' (default), real S3 presigned URLs checked as S3
-   * checks them; 'hmac', the server's own simple scheme, which also takes chunked bodies
-   */
-  readonly uploadSigner?: UploadSignerKind
-  /** sigv4: the start of every object key, before `<jobID>/<objName>`; any characters (default none) */
-  readonly uploadKeyPrefix?: string
-  /** vendor of the trained models; default 'local' */
-  readonly vendor?: string
-  /** default 0 (any free port) */
-  readonly port?: number
-  /** default '127.0.0.1' */
-  readonly host?: string
-  /** largest upload accepted, bytes; default 5 GiB (S3's single PUT limit) */
-  readonly maxUploadBytes?: number
-  /** the time source, ms since the epoch; default Date.now */
-  readonly clock?: () => number
-  /** answer schema introspection (default true); false as services that hide their schema */
-  readonly introspection?: boolean
-  /** validation messages as graphql-js words them (default) or as AppSync's graphql-java does */
-  readonly validationWording?: 'graphql-js' | 'graphql-java'
-  /** getJobStatus says `notfound` for this long after a start, as an eventually consistent store may */
-  readonly statusLagMs?: number
-  /** called once for each request when it is over (answered or dropped) */
-  readonly onRequest?: (entry: RequestLogEntry) => void
-}
-
-/** Operation names of either revision, 'upload' (presigned PUTs) or 'inference' (model calls). */
-export type FaultTarget = string
-export interface TiyaroServer {
-  /** base URL, e.g. http://127.0.0.1:41234 */
-  readonly url: string
-  /** `${url}/graphql` */
-  readonly graphqlUrl: string
-  readonly apiKey: string
-  readonly revision: SchemaRevision
-  /** every request, in arrival order (entries fill in as requests progress) */
-  readonly requests: readonly RequestLogEntry[]
-  /** every job, as of now */
-  readonly jobs: readonly JobSnapshot[]
-  job(id: string): JobSnapshot | undefined
-  /** successful starts (a job whose dataset is invalid counts: it is started, then fails) */
-  trainingsStarted(): number
-  /** every presigned upload URL handed out, for tests that check none of them leaks */
-  readonly issuedUploadUrls: readonly string[]
-  /** inference URL of a base model, default 'stable-diffusion-v1-5' */
-  baseModelUrl(model?: string): string
-  /** the next `times` requests of `target` get `fault` */
-  injectFault(target: FaultTarget, fault: Fault, times?: number): void
-  clearFaults(): void
-  /** faulted requests still to come, for a target or in all */
-  pendingFaults(target?: FaultTarget): number
-  /** outcome of jobs started from now on, or with `jobId` of one running job */
-  setOutcome(outcome: OutcomeRule, options?: { failMessage?: string; jobId?: string }): void
-  close(): Promise<void>
-}
+export type { FaultTarget, ServerOptions, TiyaroServer } from './server-face.js'
 
 export const DEFAULT_API_KEY = 'test-api-key'
 export const DEFAULT_FAIL_MESSAGE = 'CUDA out of memory'
@@ -107,8 +43,13 @@ const FIVE_GIB = 5 * 1024 ** 3
 
 /** Starts the server; resolves once it listens. */
 export async function startTiyaroServer(options: ServerOptions = {}): Promise<TiyaroServer> {
-  const server = new LocalTiyaro(options)
-  await server.listen(options.port ?? 0, options.host ?? '127.0.0.1')
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'tiyaro-server-')))
+  await mkdir(dataDir, { recursive: true })
+  const server = new LocalTiyaro(options, dataDir)
+  await server.listen(options.port ?? 0, options.host ?? '127.0.0.1').catch(async (error: unknown) => {
+    await server.close()
+    throw error
+  })
   return server
 }
 
@@ -117,6 +58,7 @@ class LocalTiyaro implements TiyaroServer {
   readonly revision: SchemaRevision
   readonly requests: RequestLogEntry[] = []
   readonly issuedUploadUrls: string[] = []
+  readonly dataDir: string
   url = ''
 
   readonly #options: ServerOptions
@@ -129,8 +71,9 @@ class LocalTiyaro implements TiyaroServer {
   /** what each handler needs of the server */
   readonly #handlers: GraphqlHandlerContext & UploadHandlerContext & InferenceHandlerContext
 
-  constructor(options: ServerOptions) {
+  constructor(options: ServerOptions, dataDir: string) {
     this.#options = options
+    this.dataDir = dataDir
     this.apiKey = options.apiKey ?? DEFAULT_API_KEY
     this.revision = options.revision ?? 'original'
     this.#clock = options.clock ?? Date.now
@@ -174,6 +117,7 @@ class LocalTiyaro implements TiyaroServer {
       service: this.#service,
       clock: this.#clock,
       maxUploadBytes: options.maxUploadBytes ?? FIVE_GIB,
+      dataDir,
       faults: this.#faults,
       applyFault: applyFaultHere
     }
@@ -242,6 +186,7 @@ class LocalTiyaro implements TiyaroServer {
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()))
     this.#http.closeAllConnections()
     await closed
+    if (this.#options.dataDir === undefined) await rm(this.dataDir, { recursive: true, force: true })
   }
 
   // Every request gets its log entry at once; the entry fills in as the handler goes on.

@@ -29,13 +29,16 @@ export interface TrainingServiceOptions {
 }
 
 interface StartRecord {
-  readonly at: number
-  readonly endsAt: number
+  /** when the training began: once the dataset's check is over */
+  at: number
+  endsAt: number
   readonly input: RecordedInput
   outcome: Outcome
   failMessage: string
+  /** the dataset's check is under way: the job is running meanwhile, whatever the clock says */
+  checking: boolean
   /** a dataset that failed the check fails the job at once */
-  readonly datasetError?: string
+  datasetError?: string
 }
 
 interface JobRecord {
@@ -87,17 +90,27 @@ export class TrainingService {
     return { jobId: job.id, objName }
   }
 
-  storeUpload(jobId: string, object: Omit<UploadedObject, 'uploadedAt'>): UploadedObject {
+  /** Records an object; returns the one of the same name it replaces, whose file is then unused. */
+  storeUpload(
+    jobId: string,
+    object: Omit<UploadedObject, 'uploadedAt'>
+  ): { stored: UploadedObject; replaced: UploadedObject | undefined } {
     const job = this.#jobs.get(jobId)
     if (!job) throw new ServiceError(`job ${jobId} not found`, 'NotFoundException')
     const stored = { ...object, uploadedAt: new Date(this.#options.clock()) }
+    const replaced = job.uploads.get(object.objName)
     job.uploads.delete(object.objName)
     job.uploads.set(object.objName, stored)
-    return stored
+    return { stored, replaced }
   }
 
-  /** Starts the training of a job once; `input` is the coerced JobInput argument. */
-  start(jobId: unknown, input: unknown): string {
+  /**
+   * Starts the training of a job once; `input` is the coerced JobInput argument. The job is
+   * started (running, and a second start refused) before its dataset's check reads the file; the
+   * answer waits for the check, so a bad dataset has failed the job by the time the start answers,
+   * and the training time runs from the check's end.
+   */
+  async start(jobId: unknown, input: unknown): Promise<string> {
     const job = this.#existing(jobId)
     job.startCount++
     if (job.start) throw new ServiceError(`job ${job.id} already started`, 'ConflictException')
@@ -116,18 +129,28 @@ export class TrainingService {
         'BadRequestException'
       )
     }
-    const check = checkDataset(objName, dataset.bytes)
     const at = this.#options.clock()
     const outcome = typeof this.#outcome === 'function' ? this.#outcome(recorded) : this.#outcome
-    job.start = {
+    const start: StartRecord = {
       at,
       endsAt: at + this.#options.trainingMs,
       input: recorded,
       outcome,
       failMessage: this.#failMessage,
-      ...(check.ok ? {} : { datasetError: check.reason })
+      checking: true
     }
+    job.start = start
     this.#trainingsStarted++
+    try {
+      const check = await checkDataset(objName, dataset.path)
+      if (!check.ok) start.datasetError = check.reason
+    } catch (error) {
+      start.datasetError = `dataset ${objName}: could not be checked (${String(error)})`
+    } finally {
+      start.checking = false
+      start.at = this.#options.clock()
+      start.endsAt = start.at + this.#options.trainingMs
+    }
     return job.id
   }
 
@@ -222,6 +245,7 @@ export class TrainingService {
     const start = job.start
     if (!start) return { ...base, state: 'created' }
     const started = { ...base, startedAt: new Date(start.at), input: start.input }
+    if (start.checking) return { ...started, state: 'running' }
     if (start.datasetError !== undefined) {
       return { ...started, state: 'failed', finishedAt: new Date(start.at), errMsg: start.datasetError }
     }

@@ -19,7 +19,8 @@ export interface RecordedInput {
 
 export interface UploadedObject {
   readonly objName: string
-  readonly bytes: Buffer
+  /** the file that holds the object's bytes, in the server's data folder */
+  readonly path: string
   readonly size: number
   readonly sha256: string
   /** hex MD5, the ETag S3 gives a single-part upload */

@@ -2,8 +2,13 @@
 // The URL scheme in use (upload-auth.ts: S3 SigV4 by default) decides before the body is read
 // whether the request may store anything; then the size limit (400 EntityTooLarge), what the body
 // must hash to (400 BadDigest), and an MD5 ETag. Refusals are S3's XML errors; the size and
-// SHA-256 of every body received are logged.
+// SHA-256 of every body received are logged. An object streams to a file in the server's data
+// folder (<dataDir>/<jobID>/<random>-<objName>), hashed on the way, so an upload of any size
+// takes little memory.
 
+import { createHash, randomUUID } from 'node:crypto'
+import { mkdir, open, rm } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { receiveBody, RequestTooLarge, type Exchange, type ReceivedBody } from './exchange.js'
 import type { FaultApplier, FaultPlan } from './faults.js'
 import { S3Errors, type S3Error } from './s3-errors.js'
@@ -17,6 +22,8 @@ export interface UploadHandlerContext {
   readonly clock: () => number
   /** largest upload accepted, bytes */
   readonly maxUploadBytes: number
+  /** where objects are stored */
+  readonly dataDir: string
   readonly faults: FaultPlan
   readonly applyFault: FaultApplier
 }
@@ -37,7 +44,7 @@ export async function handleUpload(context: UploadHandlerContext, exchange: Exch
   const fault = context.faults.take(['upload'])
   if (fault && fault.kind !== 'reset-after') {
     // The client finishes sending, then meets the fault, as behind a failing gateway.
-    logUpload(await receiveBody(req, context.maxUploadBytes, false), false)
+    logUpload(await receiveBody(req, context.maxUploadBytes), false)
     context.applyFault(exchange, fault, 'upload')
     return
   }
@@ -45,7 +52,7 @@ export async function handleUpload(context: UploadHandlerContext, exchange: Exch
 
   const refuse = async (error: S3Error, received?: ReceivedBody): Promise<void> => {
     entry.errors = [`${error.code}: ${error.message}`]
-    logUpload(received ?? (await receiveBody(req, context.maxUploadBytes, false)), false)
+    logUpload(received ?? (await receiveBody(req, context.maxUploadBytes)), false)
     exchange.sendS3Error(error)
   }
   const tooLarge = (): void => {
@@ -57,24 +64,45 @@ export async function handleUpload(context: UploadHandlerContext, exchange: Exch
   if (!check.ok) return refuse(check.error)
   const declared = req.headers['content-length']
   if (declared !== undefined && Number(declared) > context.maxUploadBytes) return tooLarge()
-  let received: ReceivedBody
+  const path = objectPath(context.dataDir, check.jobId, check.objName)
+  await mkdir(dirname(path), { recursive: true })
+  const file = await open(path, 'wx')
+  let received: ReceivedBody | undefined
   try {
-    received = await receiveBody(req, context.maxUploadBytes, true)
+    received = await receiveBody(req, context.maxUploadBytes, async (chunk) => {
+      for (let written = 0; written < chunk.length;) {
+        written += (await file.write(chunk, written)).bytesWritten
+      }
+    })
   } catch (error) {
     if (!(error instanceof RequestTooLarge)) throw error
-    return tooLarge()
+  } finally {
+    await file.close()
+    if (!received) await rm(path, { force: true })
   }
+  if (!received) return tooLarge()
   const digestError = checkPayload(check.payload, received)
-  if (digestError) return refuse(digestError, received)
-  const stored = context.service.storeUpload(check.jobId, {
+  if (digestError) {
+    await rm(path, { force: true })
+    return refuse(digestError, received)
+  }
+  const { stored, replaced } = context.service.storeUpload(check.jobId, {
     objName: check.objName,
-    bytes: received.bytes,
+    path,
     size: received.size,
     sha256: received.sha256,
     md5: received.md5,
     // what S3 records for an object sent without one
     contentType: req.headers['content-type'] ?? 'binary/octet-stream'
   })
+  if (replaced) await rm(replaced.path, { force: true })
   logUpload(received, true)
   exchange.send(200, '', { ETag: `"${stored.md5}"` })
+}
+
+/** A new file for an object: the name readable where the file system allows it. */
+function objectPath(dataDir: string, jobId: string, objName: string): string {
+  const encoded = encodeURIComponent(objName)
+  const name = encoded.length <= 200 ? encoded : `${createHash('sha256').update(objName).digest('hex')}.zip`
+  return join(dataDir, encodeURIComponent(jobId), `${randomUUID().slice(0, 8)}-${name}`)
 }

@@ -1,8 +1,10 @@
 // Checks an uploaded dataset zip against the seed's layout: instance images at the root, class
 // images directly under dataset_class/, every file an image by its content, at least one instance
-// image. The service reports a bad dataset as a failed job, so this returns a reason, not a throw.
+// image. The zip is read from its file entry by entry, every entry's data streamed through its
+// size and CRC-32 check, so a big upload is checked in little memory. The service reports a bad
+// dataset as a failed job, so this returns a reason, not a throw.
 
-import { readZip, ZipFormatError } from './zip-reader.js'
+import { forEachZipEntry, ZipFormatError, type ZipEntry } from './zip-entries.js'
 
 export const CLASS_DIRECTORY = 'dataset_class'
 
@@ -11,6 +13,9 @@ export type ImageType = 'jpeg' | 'png' | 'webp'
 export type DatasetCheck =
   | { readonly ok: true; readonly instanceImages: number; readonly classImages: number }
   | { readonly ok: false; readonly reason: string }
+
+/** The bytes detectImageType needs. */
+const SIGNATURE_BYTES = 12
 
 /** The image type of some bytes, by their signature, or undefined. */
 export function detectImageType(bytes: Uint8Array): ImageType | undefined {
@@ -22,42 +27,45 @@ export function detectImageType(bytes: Uint8Array): ImageType | undefined {
   return undefined
 }
 
-/** Checks a dataset archive; `objName` only labels the messages. */
-export function checkDataset(objName: string, zip: Uint8Array): DatasetCheck {
+/** A dataset that breaks the layout. */
+class LayoutProblem extends Error {}
+
+/** Checks a dataset archive (its file, or its bytes); `objName` only labels the messages. */
+export async function checkDataset(objName: string, zip: string | Uint8Array): Promise<DatasetCheck> {
   const fail = (reason: string): DatasetCheck => ({ ok: false, reason: `dataset ${objName}: ${reason}` })
-  let entries
-  try {
-    entries = readZip(zip)
-  } catch (error) {
-    if (error instanceof ZipFormatError) return fail(`not a valid zip archive (${error.message})`)
-    throw error
-  }
   const seen = new Set<string>()
   let instanceImages = 0
   let classImages = 0
-  for (const entry of entries) {
-    if (seen.has(entry.name)) return fail(`entry ${JSON.stringify(entry.name)} appears twice`)
+  const checkEntry = async (entry: ZipEntry): Promise<void> => {
+    if (seen.has(entry.name)) throw new LayoutProblem(`entry ${JSON.stringify(entry.name)} appears twice`)
     seen.add(entry.name)
-    if (entry.name === `${CLASS_DIRECTORY}/`) continue
+    if (entry.name === `${CLASS_DIRECTORY}/`) return
     const segments = entry.name.split('/')
     const atRoot = segments.length === 1
     const inClassDirectory = segments.length === 2 && segments[0] === CLASS_DIRECTORY
     if (entry.isDirectory || !(atRoot || inClassDirectory) || segments.some((segment) => segment === '')) {
-      return fail(
+      throw new LayoutProblem(
         `entry ${JSON.stringify(entry.name)} is not allowed: instance images go at the root, ` +
           `class images directly under ${CLASS_DIRECTORY}/`
       )
     }
-    let data: Buffer
-    try {
-      data = entry.data()
-    } catch (error) {
-      if (error instanceof ZipFormatError) return fail(`not a valid zip archive (${error.message})`)
-      throw error
+    // Every byte goes through the size and CRC check; only the first few are kept.
+    let head = Buffer.alloc(0)
+    await entry.readData((chunk) => {
+      if (head.length < SIGNATURE_BYTES) head = Buffer.concat([head, chunk.subarray(0, SIGNATURE_BYTES - head.length)])
+    })
+    if (!detectImageType(head)) {
+      throw new LayoutProblem(`entry ${JSON.stringify(entry.name)} is not a JPEG, PNG or WebP image`)
     }
-    if (!detectImageType(data)) return fail(`entry ${JSON.stringify(entry.name)} is not a JPEG, PNG or WebP image`)
     if (atRoot) instanceImages++
     else classImages++
+  }
+  try {
+    await forEachZipEntry(zip, checkEntry)
+  } catch (error) {
+    if (error instanceof ZipFormatError) return fail(`not a valid zip archive (${error.message})`)
+    if (error instanceof LayoutProblem) return fail(error.message)
+    throw error
   }
   if (instanceImages === 0) return fail('no instance image at the root of the zip')
   return { ok: true, instanceImages, classImages }

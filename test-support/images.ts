@@ -4,7 +4,7 @@
 import { createCipheriv, createHash } from 'node:crypto'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { encodeRgbPng } from '../server/png.js'
+import { encodeRgbPng } from './png.js'
 
 export interface PngOptions {
   readonly width: number

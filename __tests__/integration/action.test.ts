@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals'
 import { writeFile, copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
-import { readZip } from '../../server/zip-reader.js'
+import { lastUploadedZip } from '../../test-support/server-fixture.js'
 import {
   DEMO_CLASS,
   DEMO_INSTANCE,
@@ -59,7 +59,7 @@ describe('the whole workflow', () => {
     expect(uploaded?.contentType).toBe('application/octet-stream')
     // no keep-zip, no artifact, no dry run: the zip went straight into the upload, never to disk
     expect(run.outputs['zip-path']).toBe('')
-    const zip = readZip(uploaded!.bytes)
+    const zip = await lastUploadedZip(server, run.outputs['job-id'])
     const names = zip.map((entry) => entry.name)
     expect(names.filter((name) => !name.startsWith('dataset_class/'))).toHaveLength(5)
     expect(names.filter((name) => name.startsWith('dataset_class/'))).toHaveLength(4)

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
-import { readZip } from '../../server/zip-reader.js'
+import { readZip } from '../../server/zip-entries.js'
 import { JOB_RECORD_FOLDER, jobRecordKeyPrefix } from '../../src/github/rerun.js'
 import { runFingerprint } from '../../src/services/keys.js'
 import { restoreFolder } from '../../src/github/cache-store.js'
@@ -53,11 +53,17 @@ function runOn(
 }
 
 /** The class images of the zip the server received for the run's job: entry name → bytes. */
-function uploadedClassImages(target: TiyaroServer, run: ActionRun): Map<string, Buffer> {
+async function uploadedClassImages(target: TiyaroServer, run: ActionRun): Promise<Map<string, Buffer>> {
   const upload = target.job(run.outputs['job-id'])?.uploads.at(-1)
   if (!upload) throw new Error(`no upload for job ${run.outputs['job-id']}`)
-  const entries = readZip(upload.bytes).filter((entry) => entry.name.startsWith('dataset_class/'))
-  return new Map(entries.map((entry) => [entry.name, entry.data()]))
+  const files = await zipFiles(await readFile(upload.path))
+  return new Map([...files].filter(([name]) => name.startsWith('dataset_class/')))
+}
+
+/** The files of a zip: entry name → bytes. */
+async function zipFiles(zip: Buffer): Promise<Map<string, Buffer>> {
+  const entries = await readZip(zip)
+  return new Map(await Promise.all(entries.map(async (entry) => [entry.name, await entry.data()] as const)))
 }
 
 /** Annotations (::warning:: / ::error::) a run printed. */
@@ -102,8 +108,8 @@ describe('class-image cache', () => {
     expect(second.stdout).not.toContain('Class-image cache: saved')
     expect(second.summary).toMatch(/\| Class images from cache \| yes \|/)
 
-    const before = uploadedClassImages(server, first)
-    const after = uploadedClassImages(server, second)
+    const before = await uploadedClassImages(server, first)
+    const after = await uploadedClassImages(server, second)
     expect([...after.keys()]).toEqual([...before.keys()])
     expect([...before.keys()]).toEqual([
       'dataset_class/toy-robot-01.jpg',
@@ -220,7 +226,7 @@ describe('artifact', () => {
     expect(id).toBeGreaterThan(0)
     expect(services.artifacts()).toContainEqual(expect.objectContaining({ id, name: 'toy-robot-result' }))
 
-    const files = new Map(readZip(await services.downloadArtifact(id)).map((entry) => [entry.name, entry.data()]))
+    const files = await zipFiles(await services.downloadArtifact(id))
     expect([...files.keys()].sort()).toEqual(['result.json', 'toy-robot-v1.zip'])
     const zip = files.get('toy-robot-v1.zip') ?? Buffer.alloc(0)
     expect(createHash('sha256').update(zip).digest('hex')).toBe(run.outputs['zip-sha256'])
@@ -253,7 +259,7 @@ describe('artifact', () => {
     const run = await runOn(failing, { 'artifact-name': 'failed-result' })
     expect(run.exitCode).toBe(1)
     const id = Number(run.outputs['artifact-id'])
-    const files = new Map(readZip(await services.downloadArtifact(id)).map((entry) => [entry.name, entry.data()]))
+    const files = await zipFiles(await services.downloadArtifact(id))
     expect(JSON.parse(files.get('result.json')?.toString('utf8') ?? '{}')).toMatchObject({
       status: 'failed',
       errorMessage: 'CUDA out of memory at step 3',

@@ -3,7 +3,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { readFile, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { readPng } from '../../server/png.js'
 import { fillClassFolder } from '../../src/extras/class-generator.js'
 import { closeHttp } from '../../src/shared/http.js'
 import { InferenceError, callInference } from '../../src/tiyaro/inference.js'
@@ -11,6 +10,7 @@ import { writeSamples } from '../../src/extras/samples.js'
 import { TEST_API_KEY, useServer } from '../../test-support/action-fixture.js'
 import { useTempDir } from '../../test-support/fixtures.js'
 import { pngBytes, writeImageTree } from '../../test-support/images.js'
+import { readPng } from '../../test-support/png.js'
 
 // the keep-alive connections of the modules under test, closed before the server
 afterAll(closeHttp)

@@ -3,11 +3,12 @@
 import { describe, expect, it } from '@jest/globals'
 import { copyFile, mkdir, readFile, readdir, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { readPng } from '../../server/png.js'
 import type { RequestLogEntry, TiyaroServer } from '../../server/tiyaro-server.js'
-import { readZip } from '../../server/zip-reader.js'
+import type { ZipEntry } from '../../server/zip-entries.js'
 import { DEMO_CLASS, runWith, useServers } from '../../test-support/action-fixture.js'
 import { useRunnerServices, useTempDir } from '../../test-support/fixtures.js'
+import { readPng } from '../../test-support/png.js'
+import { lastUploadedZip } from '../../test-support/server-fixture.js'
 
 const serverWith = useServers()
 
@@ -17,7 +18,7 @@ function inferenceCalls(server: TiyaroServer, since = 0): RequestLogEntry[] {
   return server.requests.slice(since).filter((entry) => entry.kind === 'inference')
 }
 
-function classEntries(zip: ReturnType<typeof readZip>): string[] {
+function classEntries(zip: readonly ZipEntry[]): string[] {
   return zip.map((entry) => entry.name).filter((name) => name.startsWith('dataset_class/'))
 }
 
@@ -130,7 +131,7 @@ describe('class images generated once', () => {
     ])
     const uploaded = server.job(first.outputs['job-id'])?.uploads.at(-1)
     expect(uploaded?.sha256).toBe(first.outputs['zip-sha256'])
-    const firstZip = readZip(uploaded!.bytes)
+    const firstZip = await lastUploadedZip(server, first.outputs['job-id'])
     expect(classEntries(firstZip)).toHaveLength(6)
     expect(first.outputs['class-image-count']).toBe('6')
     expect(first.stdout).toContain('::group::Generate class images')
@@ -147,9 +148,7 @@ describe('class images generated once', () => {
     expect(inferenceCalls(server, before)).toHaveLength(0)
     expect(second.outputs['class-images-cache-hit']).toBe('true')
     expect(second.outputs['class-image-count']).toBe('6')
-    expect(classEntries(readZip(server.job(second.outputs['job-id'])!.uploads.at(-1)!.bytes))).toEqual(
-      classEntries(firstZip)
-    )
+    expect(classEntries(await lastUploadedZip(server, second.outputs['job-id']))).toEqual(classEntries(firstZip))
     expect(second.outputs['zip-sha256']).toBe(first.outputs['zip-sha256'])
     expect(second.stdout).toContain('6 class images in')
     expect(second.stdout).toContain('none to generate')

@@ -8,7 +8,7 @@ import { describe, expect, it } from '@jest/globals'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { readZip } from '../../server/zip-reader.js'
+import { readZip } from '../../server/zip-entries.js'
 import { TEST_API_KEY, runWith, urlSecrets, useServer } from '../../test-support/action-fixture.js'
 import { useGitHubApi, useRunnerServices, useTempDir } from '../../test-support/fixtures.js'
 import { type ActionRun, findSecretsIn, runTexts } from '../../test-support/run-action.js'
@@ -63,10 +63,10 @@ async function everythingShown(run: ActionRun, issueNumber: number): Promise<[st
   }
   const id = Number(run.outputs['artifact-id'])
   expect(id).toBeGreaterThan(0)
-  const files = readZip(await services.downloadArtifact(id))
+  const files = await readZip(await services.downloadArtifact(id))
   const result = files.find((entry) => entry.name === 'result.json')
   expect(result).toBeDefined()
-  places.push(['result.json', result!.data().toString('utf8')])
+  places.push(['result.json', (await result!.data()).toString('utf8')])
   return places
 }
 

@@ -2,9 +2,9 @@
 // shapes the client is tested against.
 import { describe, expect, it } from '@jest/globals'
 import { parseFaultSpec } from '../../server/faults.js'
-import { encodeSolidPng } from '../../server/png.js'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { writeZip } from '../../server/zip-fixture-writer.js'
+import { pngBytes } from '../../test-support/images.js'
 import { useTestServers } from '../../test-support/server-fixture.js'
 
 const start = useTestServers()
@@ -110,7 +110,7 @@ describe('AppSync shapes', () => {
     const server = await start({ statusLagMs: 3000, clock: () => now })
     const id = value(await post(server, NEW_JOB), 'newJobID') as string
     const url = value(await post(server, `{ getJobInputURL(jobID: "${id}", objName: "a.zip") }`), 'getJobInputURL')
-    const zip = writeZip([{ name: 'a.png', data: encodeSolidPng(2, 2, [1, 2, 3]) }])
+    const zip = writeZip([{ name: 'a.png', data: pngBytes({ width: 2, height: 2 }) }])
     const headers = { 'Content-Type': 'application/octet-stream' }
     expect((await fetch(url as string, { method: 'PUT', headers, body: zip })).status).toBe(200)
     const input =

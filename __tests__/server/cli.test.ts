@@ -35,6 +35,8 @@ describe('parseCliArgs', () => {
       'user+1@example.com/ é/',
       '--vendor',
       'v',
+      '--data-dir',
+      '/srv/tiyaro-objects',
       '--fault',
       'upload:reset:1',
       '--fault',
@@ -53,7 +55,8 @@ describe('parseCliArgs', () => {
         uploadUrlTtlMs: 1000,
         uploadSigner: 'hmac',
         uploadKeyPrefix: 'user+1@example.com/ é/',
-        vendor: 'v'
+        vendor: 'v',
+        dataDir: '/srv/tiyaro-objects'
       },
       faults: [
         { target: 'upload', fault: { kind: 'reset' }, times: 1 },
@@ -69,6 +72,7 @@ describe('parseCliArgs', () => {
     [['--outcome', 'maybe'], /--outcome must be one of done, failed, never/],
     [['--upload-signer', 'sigv2'], /--upload-signer must be one of sigv4, hmac/],
     [['--api-key', ''], /--api-key must not be empty/],
+    [['--data-dir', ''], /--data-dir must not be empty/],
     [['--fault', 'upload:reset'], /expected target:kind/],
     [['--colour', 'red'], /Unknown option '--colour'/]
   ])('refuses %j', (args, message) => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { parseFaultSpec } from '../../server/faults.js'
-import { encodeSolidPng } from '../../server/png.js'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { writeZip } from '../../server/zip-fixture-writer.js'
-import { useTestServers } from '../../test-support/server-fixture.js'
+import { encodeSolidPng } from '../../test-support/png.js'
+import { storedBytes, useTestServers } from '../../test-support/server-fixture.js'
 
 const start = useTestServers()
 
@@ -124,7 +124,7 @@ describe('fault injection', () => {
     const { jobID, url } = await uploadUrl(server)
     server.injectFault('upload', { kind: 'reset-after' })
     await expect(upload(url)).rejects.toMatchObject(FETCH_FAILED)
-    expect(server.job(jobID)?.uploads.map((stored) => stored.bytes.equals(zip))).toEqual([true])
+    expect(await storedBytes(server, jobID)).toEqual([zip])
 
     // a lost answer to a start: the job trained; starting again is refused
     server.injectFault('startRetrainingJob', { kind: 'reset-after' })

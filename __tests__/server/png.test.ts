@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { crc32, deflateSync } from 'node:zlib'
-import { encodeRgbPng, encodeSolidPng, PNG_SIGNATURE, readPng } from '../../server/png.js'
+import { encodeRgbPng, encodeSolidPng, PNG_SIGNATURE, readPng } from '../../test-support/png.js'
 
 const chunk = (type: string, body: Buffer): Buffer => {
   const head = Buffer.alloc(8)

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { connect } from 'node:net'
 import { request } from 'undici'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
-import { useTestServers } from '../../test-support/server-fixture.js'
+import { storedBytes, useTestServers } from '../../test-support/server-fixture.js'
 
 const start = useTestServers()
 
@@ -35,7 +35,9 @@ async function uploadUrl(server: TiyaroServer, objName = 'data.zip'): Promise<{ 
 async function rawRequest(server: TiyaroServer, head: string, body = ''): Promise<{ status: number; text: string }> {
   const { hostname, port } = new URL(server.url)
   const socket = connect(Number(port), hostname)
-  socket.end(`${head}\r\nConnection: close\r\n\r\n${body}`)
+  // written, not ended: a half-closed socket makes Node's server drop the request before it answers;
+  // Connection: close has the server close it once the answer is out
+  socket.write(`${head}\r\nConnection: close\r\n\r\n${body}`)
   let answer = ''
   for await (const chunk of socket) answer += String(chunk)
   return { status: Number(/^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1]), text: answer }
@@ -64,7 +66,8 @@ describe('SigV4 uploads (the default)', () => {
     expect(response.statusCode).toBe(200)
     await response.body.text()
     expect(response.headers.etag).toBe(`"${createHash('md5').update(ZIP).digest('hex')}"`)
-    expect(server.job(jobID)?.uploads).toEqual([expect.objectContaining({ objName: 'data.zip', bytes: ZIP })])
+    expect(server.job(jobID)?.uploads).toEqual([expect.objectContaining({ objName: 'data.zip', size: ZIP.length })])
+    expect(await storedBytes(server, jobID)).toEqual([ZIP])
     const entry = server.requests.find((request) => request.kind === 'upload')
     expect(entry).toMatchObject({ path, authorized: true, status: 200, upload: { objName: 'data.zip', stored: true } })
   })

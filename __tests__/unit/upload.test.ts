@@ -3,7 +3,13 @@
 // changed under us as the reason a try fails (not retried). A raw local server records it all.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { appendFile, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -27,8 +33,11 @@ interface Received {
 let server: Server
 let url: string
 const received: Received[] = []
-/** how the next requests are answered: a status once the body is read (slowly when asked), after `then` */
-let answers: { status: number; slow?: boolean; then?: () => Promise<void> }[] = []
+/**
+ * how the next requests are answered: a status once the body is read (slowly when asked), after
+ * `then`; or, stalled, never: the first chunk is read and the rest left in the socket
+ */
+let answers: { status: number; slow?: boolean; stall?: boolean; then?: () => Promise<void> }[] = []
 
 beforeAll(async () => {
   server = createServer((req, res: ServerResponse) => {
@@ -42,6 +51,8 @@ beforeAll(async () => {
       for await (const chunk of req as AsyncIterable<Buffer>) {
         hash.update(chunk)
         bytes += chunk.length
+        // a reader that stops: the kernel's buffers fill, then the client's sending waits
+        if (answer.stall) return
         // a slow reader: the client's socket fills, the zip's buffers wait for their turn
         if (answer.slow) await sleep(2)
       }
@@ -69,10 +80,15 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-/** A dataset of a few MiB of incompressible images: several of the zip's chunks. */
-async function datasetZip(): Promise<DatasetZip> {
+/**
+ * A dataset of a few MiB of incompressible images: several of the zip's chunks; with `copies`,
+ * that many more of the largest image.
+ */
+async function datasetZip(copies = 0): Promise<DatasetZip> {
+  const large = pngBytes({ width: 900, height: 900, seed: 1, incompressible: true })
   await writeImageTree(join(root, 'instance'), {
-    'a.png': pngBytes({ width: 900, height: 900, seed: 1, incompressible: true }),
+    ...Object.fromEntries(Array.from({ length: copies }, (_, index) => [`copy-${index}.png`, large])),
+    'a.png': large,
     'b.png': pngBytes({ width: 700, height: 600, seed: 2, incompressible: true }),
     'c.png': pngBytes({ width: 32, height: 32, seed: 3 })
   })
@@ -130,10 +146,14 @@ describe('uploadZip', () => {
   })
 
   it('stops at once when cancelled mid-body', async () => {
-    const zip = await datasetZip()
+    // more than the kernel's socket buffers hold once the server stops reading (a few MiB on
+    // loopback), so the body cannot be all out when the cancel comes
+    const zip = await datasetZip(8)
     const cancel = new AbortController()
-    answers = [{ status: 200, slow: true }]
-    server.once('request', () => setTimeout(() => cancel.abort(new Error('cancelled by SIGTERM')), 20))
+    answers = [{ status: 200, stall: true }]
+    server.once('request', (req: IncomingMessage) =>
+      req.once('data', () => setTimeout(() => cancel.abort(new Error('cancelled by SIGTERM')), 20))
+    )
     const started = Date.now()
     const error = await uploadZip(url, { source: zip, retry: { ...noWait, signal: cancel.signal } }).catch(
       (error: unknown) => error

@@ -19,6 +19,7 @@ export function inputSource(request: CliRequest, apiKey: string): InputSource {
     if (name === 'api-key') return apiKey
     if (name === 'dry-run') return request.command === 'check' ? 'true' : 'false'
     if (name === 'job-id') return request.jobId ?? ''
+    if (name === 'job-summary') return optionValue(request, 'summary') === undefined ? 'false' : 'true'
     const option = OPTION_OF_INPUT.get(name)
     return (option && optionValue(request, option.flag)) ?? ''
   }

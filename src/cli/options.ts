@@ -84,6 +84,8 @@ const HELP: Record<string, string> = {
   'zip-name': 'Name of the uploaded zip.',
   'class-image-generator-url':
     'Inference URL of the base model: generates the class images missing for num-class-images (check counts them).',
+  'keep-zip':
+    'Keep the zip on disk and give its path as zip-path; without it the zip goes straight into the upload (check always keeps it).',
   'no-wait': 'Return once the training has started (status running); wait for it later with the wait command.',
   'timeout-minutes': 'How long the whole run may take, waiting included. The job goes on after a timeout.',
   'poll-interval-seconds': 'Time between two status checks.',
@@ -116,6 +118,7 @@ export const OPTIONS: readonly CliOption[] = [
   option('hyperparameters', 'YAML', DATASET),
   option('zip-name', 'NAME', DATASET, { default: '<name>-<version>.zip' }),
   option('class-image-generator-url', 'URL', DATASET),
+  option('keep-zip', undefined, ['train'], { sets: 'true' }),
   option('no-wait', undefined, ['train', 'check'], { input: 'wait', sets: 'false' }),
   option('timeout-minutes', 'MINUTES', ['train', 'check', 'wait'], { default: '120' }),
   option('poll-interval-seconds', 'SECONDS', ['train', 'check', 'wait'], { default: '30' }),
@@ -136,8 +139,11 @@ export const OPTIONS: readonly CliOption[] = [
 /** The action's inputs the command does not offer: they need GitHub. */
 export const GITHUB_ONLY_INPUTS = ['github-token', 'comment-on-pr', 'artifact-name'] as const
 
-/** The inputs the command sets itself: the key from the environment or a file, the rest from the command. */
-export const COMMAND_SET_INPUTS = ['api-key', 'dry-run', 'job-id'] as const
+/**
+ * The inputs the command sets itself: the key from the environment or a file, job-summary from
+ * --summary, the rest from the command.
+ */
+export const COMMAND_SET_INPUTS = ['api-key', 'dry-run', 'job-id', 'job-summary'] as const
 
 /** The environment variable an option can also come from: TIYARO_<NAME>; a switch's is its input's (TIYARO_WAIT=false). */
 export function envName(option: CliOption): string | undefined {

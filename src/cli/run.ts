@@ -52,7 +52,8 @@ export async function runCommand(
   if (failure !== undefined) {
     // as the user wrote it: problems name the option, not the action's input
     report.errorMessage ??= describeFailure(failure)
-    log.info(`error: ${describeFailure(failure)}`)
+    // a line each: the log makes every line one line, and a list of problems is several
+    for (const line of `error: ${describeFailure(failure)}`.split('\n')) log.info(line)
     if (!(failure instanceof RunFailure || failure instanceof InputError || failure instanceof UsageError)) {
       if (failure instanceof Error && failure.stack) log.debug(failure.stack)
     }

@@ -178,10 +178,24 @@ export async function fetchLimited(
       dispatcher: httpDispatcher(url)
     })
     const stream = response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : undefined
-    const body = stream ? await readLimited(stream, { what, maxBytes, signal: trySignal }) : Buffer.alloc(0)
+    let body: Buffer
+    try {
+      body = stream ? await readLimited(stream, { what, maxBytes, signal: trySignal }) : Buffer.alloc(0)
+    } catch (error) {
+      const classified = classifyRequestError(error, what, signal)
+      throw classified instanceof TransientError ? new AnswerBrokenError(classified) : classified
+    }
     return { status: response.status, headers: response.headers as unknown as Headers, body }
   } catch (error) {
     throw classifyRequestError(error, what, signal)
+  }
+}
+
+/** The service answered, then its answer broke off or never ended: it was reached. */
+export class AnswerBrokenError extends TransientError {
+  constructor(broken: TransientError) {
+    super(broken.message, { retryAfterMs: broken.retryAfterMs, cause: broken.cause })
+    this.name = 'AnswerBrokenError'
   }
 }
 

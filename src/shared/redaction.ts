@@ -45,17 +45,19 @@ const CREDENTIAL_SCOPE = /(?<!\d)\d{8}(?:\/|%2F)[a-z0-9-]{1,32}(?:\/|%2F)[a-z0-9
  * characters of token-like ones, and the credentials of signed URLs and storage error bodies.
  */
 export function redactSecrets(text: string, extra: readonly (string | undefined)[] = []): string {
+  // the known secrets first, whole, the longest first (a secret may contain another), then the
+  // patterns: a pattern that cut a known secret in two would leave the rest of it behind
   let result = text
+  const secrets = [...whole, ...extra.filter((s): s is string => !!s && s.length >= 4)]
+  for (const secret of secrets.sort((a, b) => b.length - a.length)) {
+    if (result.includes(secret)) result = result.split(secret).join(REDACTED)
+  }
+  result = result
     .replace(URL_TOKEN, (url) => (HAS_SIGNED_PARAM.test(url) ? REDACTED : url))
     .replace(SECRET_ELEMENT, `<$1>${REDACTED}</$1>`)
     .replace(SIGNED_PARAM, `$1=${REDACTED}`)
     .replace(ACCESS_KEY_ID, REDACTED)
     .replace(CREDENTIAL_SCOPE, REDACTED)
-  // the longest first, so that a secret containing another goes whole
-  const secrets = [...whole, ...extra.filter((s): s is string => !!s && s.length >= 4)]
-  for (const secret of secrets.sort((a, b) => b.length - a.length)) {
-    if (result.includes(secret)) result = result.split(secret).join(REDACTED)
-  }
   return windows.size === 0 ? result : redactRuns(result)
 }
 

@@ -3,7 +3,14 @@
 // HTTP 401 `UnauthorizedException`; 400 `MalformedHttpRequestException`; validation errors in
 // graphql-java's wording. Every failure becomes a TransientError, AnswerLostError or ApiError.
 import { ANSWER_LIMITS } from '../shared/answer-body.js'
-import { ProxyError, bodyGist, describeRedirect, fetchLimited, transientStatusError } from '../shared/http.js'
+import {
+  AnswerBrokenError,
+  ProxyError,
+  bodyGist,
+  describeRedirect,
+  fetchLimited,
+  transientStatusError
+} from '../shared/http.js'
 import { TransientError } from '../shared/retry.js'
 import { redact } from '../shared/secrets.js'
 import { connectionFailureMessage } from '../shared/connection-errors.js'
@@ -68,7 +75,8 @@ export async function postGraphql(request: GraphqlRequest): Promise<GraphqlAnswe
     if (signal?.aborted || error instanceof ProxyError || !(error instanceof TransientError)) throw error
     // The request may have reached the service: whether it acted is unknown. A connection that
     // never opened says which host and why (name, refused, TLS, timeout).
-    const explained = connectionFailureMessage(operation, url, error.cause ?? error)
+    const explained =
+      error instanceof AnswerBrokenError ? undefined : connectionFailureMessage(operation, url, error.cause ?? error)
     throw new AnswerLostError(explained ?? error.message, { cause: error })
   }
   const { status, headers } = answer

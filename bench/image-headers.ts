@@ -97,141 +97,80 @@ const size = (format: Expected['format'], width?: number, height?: number): Expe
 const photoSized = (bytes: Buffer, bytesWanted: number): Buffer =>
   Buffer.concat([bytes, Buffer.alloc(Math.max(0, bytesWanted - bytes.length))])
 
+/** A recipe in a line: made by commands (`tool`) or by a function (`code`). */
+function recipe(
+  name: string,
+  what: string,
+  expected: Expected,
+  share: number,
+  how: readonly string[] | (() => Buffer)
+): Recipe {
+  return typeof how === 'function'
+    ? { name, what, expected, share, code: how }
+    : { name, what, expected, share, tool: how }
+}
+
 /** Made with ImageMagick and exiftool. */
 const TOOL_MADE: readonly Recipe[] = [
-  {
-    name: 'camera.jpg',
-    what: 'camera JPEG 4032x3024, EXIF with a thumbnail',
-    expected: size('jpeg', 4032, 3024),
-    share: 450,
-    tool: [
-      'cp base.jpg camera.jpg',
-      `exiftool -q -overwrite_original -Make=Phone -Model=Camera -ThumbnailImage<=thumb.jpg -UserComment=${'x'.repeat(30000)} camera.jpg`
-    ]
-  },
-  {
-    name: 'camera-xmp.jpg',
-    what: 'camera JPEG 4032x3024, EXIF and XMP',
-    expected: size('jpeg', 4032, 3024),
-    share: 100,
-    tool: [
-      'cp camera.jpg camera-xmp.jpg',
-      `exiftool -q -overwrite_original -XMP-dc:Description=${'y'.repeat(60000)} camera-xmp.jpg`
-    ]
-  },
-  {
-    name: 'progressive.jpg',
-    what: 'progressive JPEG 3000x2000',
-    expected: size('jpeg', 3000, 2000),
-    share: 100,
-    tool: ['convert base.jpg -resize 3000x2000! -interlace Plane -quality 85 progressive.jpg']
-  },
-  {
-    name: 'photo.png',
-    what: 'PNG 1024x768',
-    expected: size('png', 1024, 768),
-    share: 100,
-    tool: ['convert base.jpg -resize 1024x768! photo.png']
-  },
-  {
-    name: 'lossy.webp',
-    what: 'WebP lossy 1200x900',
-    expected: size('webp', 1200, 900),
-    share: 40,
-    tool: ['convert base.jpg -resize 1200x900! -quality 80 lossy.webp']
-  },
-  {
-    name: 'lossless.webp',
-    what: 'WebP lossless 600x400',
-    expected: size('webp', 600, 400),
-    share: 40,
-    tool: ['convert base.jpg -resize 600x400! -define webp:lossless=true lossless.webp']
-  },
-  {
-    name: 'extended.webp',
-    what: 'WebP extended (alpha) 800x600',
-    expected: size('webp', 800, 600),
-    share: 40,
-    tool: ['convert base.jpg -resize 800x600! -alpha set -channel A -evaluate set 50% extended.webp']
-  }
+  recipe('camera.jpg', 'camera JPEG 4032x3024, EXIF with a thumbnail', size('jpeg', 4032, 3024), 450, [
+    'cp base.jpg camera.jpg',
+    `exiftool -q -overwrite_original -Make=Phone -Model=Camera -ThumbnailImage<=thumb.jpg -UserComment=${'x'.repeat(30000)} camera.jpg`
+  ]),
+  recipe('camera-xmp.jpg', 'camera JPEG 4032x3024, EXIF and XMP', size('jpeg', 4032, 3024), 100, [
+    'cp camera.jpg camera-xmp.jpg',
+    `exiftool -q -overwrite_original -XMP-dc:Description=${'y'.repeat(60000)} camera-xmp.jpg`
+  ]),
+  recipe('progressive.jpg', 'progressive JPEG 3000x2000', size('jpeg', 3000, 2000), 100, [
+    'convert base.jpg -resize 3000x2000! -interlace Plane -quality 85 progressive.jpg'
+  ]),
+  recipe('photo.png', 'PNG 1024x768', size('png', 1024, 768), 100, ['convert base.jpg -resize 1024x768! photo.png']),
+  recipe('lossy.webp', 'WebP lossy 1200x900', size('webp', 1200, 900), 40, [
+    'convert base.jpg -resize 1200x900! -quality 80 lossy.webp'
+  ]),
+  recipe('lossless.webp', 'WebP lossless 600x400', size('webp', 600, 400), 40, [
+    'convert base.jpg -resize 600x400! -define webp:lossless=true lossless.webp'
+  ]),
+  recipe('extended.webp', 'WebP extended (alpha) 800x600', size('webp', 800, 600), 40, [
+    'convert base.jpg -resize 800x600! -alpha set -channel A -evaluate set 50% extended.webp'
+  ])
 ]
 
 /** Made in code in place of the tool-made ones when the tools are missing. */
 const CODE_MADE_INSTEAD: readonly Recipe[] = [
-  {
-    name: 'camera.jpg',
-    what: 'JPEG 4032x3024, 40 KB APP1',
-    expected: size('jpeg', 4032, 3024),
-    share: 550,
-    code: () => photoSized(jpegBytes({ width: 4032, height: 3024, app1Bytes: 40000 }), 3_000_000)
-  },
-  {
-    name: 'progressive.jpg',
-    what: 'progressive JPEG 3000x2000',
-    expected: size('jpeg', 3000, 2000),
-    share: 100,
-    code: () => photoSized(jpegBytes({ width: 3000, height: 2000, progressive: true }), 1_500_000)
-  },
-  {
-    name: 'photo.png',
-    what: 'PNG 1024x768',
-    expected: size('png', 1024, 768),
-    share: 100,
-    code: () => pngBytes({ width: 1024, height: 768, incompressible: true })
-  },
-  {
-    name: 'large.webp',
-    what: 'WebP VP8 1200x900',
-    expected: size('webp', 1200, 900),
-    share: 120,
-    code: () => webpBytes({ width: 1200, height: 900, kind: 'VP8' })
-  }
+  recipe('camera.jpg', 'JPEG 4032x3024, 40 KB APP1', size('jpeg', 4032, 3024), 550, () =>
+    photoSized(jpegBytes({ width: 4032, height: 3024, app1Bytes: 40000 }), 3_000_000)
+  ),
+  recipe('progressive.jpg', 'progressive JPEG 3000x2000', size('jpeg', 3000, 2000), 100, () =>
+    photoSized(jpegBytes({ width: 3000, height: 2000, progressive: true }), 1_500_000)
+  ),
+  recipe('photo.png', 'PNG 1024x768', size('png', 1024, 768), 100, () =>
+    pngBytes({ width: 1024, height: 768, incompressible: true })
+  ),
+  recipe('large.webp', 'WebP VP8 1200x900', size('webp', 1200, 900), 120, () =>
+    webpBytes({ width: 1200, height: 900, kind: 'VP8' })
+  )
 ]
 
 /** Made in code always: what the tools do not make. */
 const CODE_MADE: readonly Recipe[] = [
-  {
-    name: 'metadata-600k.jpg',
-    what: 'JPEG 2000x1500 whose metadata runs to 600 KB',
-    expected: size('jpeg', 2000, 1500),
-    share: 10,
-    code: () => photoSized(jpegBytes({ width: 2000, height: 1500, app1Bytes: 600_000 }), 2_000_000)
-  },
-  {
-    name: 'small.png',
-    what: 'PNG 512x512 gradient',
-    expected: size('png', 512, 512),
-    share: 40,
-    code: () => pngBytes({ width: 512, height: 512 })
-  },
-  ...(['VP8', 'VP8L', 'VP8X'] as const).map((kind) => ({
-    name: `${kind}.webp`,
-    what: `WebP ${kind} 640x480`,
-    expected: size('webp', 640, 480),
-    share: 20,
-    code: () => webpBytes({ width: 640, height: 480, kind })
-  })),
-  {
-    name: 'jpeg-cut.jpg',
-    what: 'JPEG cut at 20 KB, inside its metadata',
-    expected: size('jpeg'),
-    share: 10,
-    code: () => jpegBytes({ width: 4032, height: 3024, app1Bytes: 40000 }).subarray(0, 20000)
-  },
-  {
-    name: 'png-cut.png',
-    what: 'PNG cut inside its header (20 bytes)',
-    expected: size('png'),
-    share: 10,
-    code: () => pngBytes({ width: 64, height: 64 }).subarray(0, 20)
-  },
-  {
-    name: 'webp-cut.webp',
-    what: 'WebP cut inside its first chunk (24 bytes)',
-    expected: size('webp'),
-    share: 10,
-    code: () => webpBytes({ width: 640, height: 480, kind: 'VP8' }).subarray(0, 24)
-  }
+  recipe('metadata-600k.jpg', 'JPEG 2000x1500 whose metadata runs to 600 KB', size('jpeg', 2000, 1500), 10, () =>
+    photoSized(jpegBytes({ width: 2000, height: 1500, app1Bytes: 600_000 }), 2_000_000)
+  ),
+  recipe('small.png', 'PNG 512x512 gradient', size('png', 512, 512), 40, () => pngBytes({ width: 512, height: 512 })),
+  ...(['VP8', 'VP8L', 'VP8X'] as const).map((kind) =>
+    recipe(`${kind}.webp`, `WebP ${kind} 640x480`, size('webp', 640, 480), 20, () =>
+      webpBytes({ width: 640, height: 480, kind })
+    )
+  ),
+  recipe('jpeg-cut.jpg', 'JPEG cut at 20 KB, inside its metadata', size('jpeg'), 10, () =>
+    jpegBytes({ width: 4032, height: 3024, app1Bytes: 40000 }).subarray(0, 20000)
+  ),
+  recipe('png-cut.png', 'PNG cut inside its header (20 bytes)', size('png'), 10, () =>
+    pngBytes({ width: 64, height: 64 }).subarray(0, 20)
+  ),
+  recipe('webp-cut.webp', 'WebP cut inside its first chunk (24 bytes)', size('webp'), 10, () =>
+    webpBytes({ width: 640, height: 480, kind: 'VP8' }).subarray(0, 24)
+  )
 ]
 
 /** Makes the templates in `dir`; returns them with what each should read as. */
@@ -247,9 +186,9 @@ async function makeTemplates(dir: string): Promise<Template[]> {
     run('convert -size 4032x3024 plasma:fractal -seed 1 -quality 88 base.jpg')
     run('convert base.jpg -resize 160x120 thumb.jpg')
   }
-  for (const recipe of recipes) {
-    for (const line of recipe.tool ?? []) run(line)
-    if (recipe.code) await writeFile(join(dir, recipe.name), recipe.code())
+  for (const made of recipes) {
+    for (const line of made.tool ?? []) run(line)
+    if (made.code) await writeFile(join(dir, made.name), made.code())
   }
   await rm(join(dir, 'base.jpg'), { force: true })
   await rm(join(dir, 'thumb.jpg'), { force: true })

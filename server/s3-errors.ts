@@ -38,114 +38,80 @@ export function escapeXml(text: string): string {
 const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your key and signing method.'
 
-/** The errors the storage side answers, each as S3 words it. */
+/** One error; `details` only when S3 adds elements for the code. */
+function s3Error(status: number, code: string, message: string, details?: S3Error['details']): S3Error {
+  return { status, code, message, ...(details ? { details } : {}) }
+}
+
+/** The errors the storage side answers, each as S3 words it: status, code, message, extra elements. */
 export const S3Errors = {
-  missingContentLength: (): S3Error => ({
-    status: 411,
-    code: 'MissingContentLength',
-    message: 'You must provide the Content-Length HTTP header.'
-  }),
+  missingContentLength: () => s3Error(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.'),
   /** S3 takes no chunked request bodies on a plain PUT (only its own aws-chunked encoding) */
-  headerNotImplemented: (header: string): S3Error => ({
-    status: 501,
-    code: 'NotImplemented',
-    message: 'A header you provided implies functionality that is not implemented',
-    details: [['Header', header]]
-  }),
+  headerNotImplemented: (header: string) =>
+    s3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', [
+      ['Header', header]
+    ]),
   /** a request without any credential, to a bucket that is not public */
-  accessDenied: (): S3Error => ({ status: 403, code: 'AccessDenied', message: 'Access Denied' }),
-  expired: (expiresSeconds: string, expiresAt: Date, now: Date): S3Error => ({
-    status: 403,
-    code: 'AccessDenied',
-    message: 'Request has expired',
-    details: [
+  accessDenied: () => s3Error(403, 'AccessDenied', 'Access Denied'),
+  expired: (expiresSeconds: string, expiresAt: Date, now: Date) =>
+    s3Error(403, 'AccessDenied', 'Request has expired', [
       ['X-Amz-Expires', expiresSeconds],
       ['Expires', isoSeconds(expiresAt)],
       ['ServerTime', isoSeconds(now)]
-    ]
-  }),
-  invalidAccessKeyId: (accessKeyId: string): S3Error => ({
-    status: 403,
-    code: 'InvalidAccessKeyId',
-    message: 'The AWS Access Key Id you provided does not exist in our records.',
-    details: [['AWSAccessKeyId', accessKeyId]]
-  }),
+    ]),
+  invalidAccessKeyId: (accessKeyId: string) =>
+    s3Error(403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', [
+      ['AWSAccessKeyId', accessKeyId]
+    ]),
   /** S3 shows what it signed, byte for byte, so a client can find its mistake */
   signatureDoesNotMatch: (
     accessKeyId: string,
     stringToSign: string,
     signatureProvided: string,
     canonicalRequest: string
-  ): S3Error => ({
-    status: 403,
-    code: 'SignatureDoesNotMatch',
-    message: SIGNATURE_MISMATCH,
-    details: [
+  ) =>
+    s3Error(403, 'SignatureDoesNotMatch', SIGNATURE_MISMATCH, [
       ['AWSAccessKeyId', accessKeyId],
       ['StringToSign', stringToSign],
       ['SignatureProvided', signatureProvided],
       ['StringToSignBytes', hexBytes(stringToSign)],
       ['CanonicalRequest', canonicalRequest],
       ['CanonicalRequestBytes', hexBytes(canonicalRequest)]
-    ]
-  }),
-  authorizationQueryParameters: (message: string, details?: S3Error['details']): S3Error => ({
-    status: 400,
-    code: 'AuthorizationQueryParametersError',
-    message,
-    ...(details ? { details } : {})
-  }),
-  noSuchBucket: (bucket: string): S3Error => ({
-    status: 404,
-    code: 'NoSuchBucket',
-    message: 'The specified bucket does not exist',
-    details: [['BucketName', bucket]]
-  }),
-  invalidUri: (): S3Error => ({ status: 400, code: 'InvalidURI', message: "Couldn't parse the specified URI." }),
-  badDigest: (what: string): S3Error => ({
-    status: 400,
-    code: 'BadDigest',
-    message:
+    ]),
+  authorizationQueryParameters: (message: string, details?: S3Error['details']) =>
+    s3Error(400, 'AuthorizationQueryParametersError', message, details),
+  noSuchBucket: (bucket: string) =>
+    s3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', [['BucketName', bucket]]),
+  invalidUri: () => s3Error(400, 'InvalidURI', "Couldn't parse the specified URI."),
+  badDigest: (what: string) =>
+    s3Error(
+      400,
+      'BadDigest',
       what === 'Content-MD5'
         ? 'The Content-MD5 you specified did not match what we received.'
         : `The ${what} you specified did not match the calculated checksum.`
-  }),
-  invalidDigest: (): S3Error => ({
-    status: 400,
-    code: 'InvalidDigest',
-    message: 'The Content-MD5 you specified was invalid.'
-  }),
-  invalidChecksumValue: (name: string): S3Error => ({
-    status: 400,
-    code: 'InvalidRequest',
-    message: `Value for ${name} header is invalid.`
-  }),
-  invalidContentSha256: (): S3Error => ({
-    status: 400,
-    code: 'InvalidArgument',
-    message:
+    ),
+  invalidDigest: () => s3Error(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.'),
+  invalidChecksumValue: (name: string) => s3Error(400, 'InvalidRequest', `Value for ${name} header is invalid.`),
+  invalidContentSha256: () =>
+    s3Error(
+      400,
+      'InvalidArgument',
       'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.',
-    details: [['ArgumentName', 'x-amz-content-sha256']]
-  }),
-  contentSha256Mismatch: (clientValue: string, computed: string): S3Error => ({
-    status: 400,
-    code: 'XAmzContentSHA256Mismatch',
-    message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
-    details: [
-      ['ClientComputedContentSHA256', clientValue],
-      ['S3ComputedContentSHA256', computed]
-    ]
-  }),
-  entityTooLarge: (): S3Error => ({
-    status: 400,
-    code: 'EntityTooLarge',
-    message: 'Your proposed upload exceeds the maximum allowed size.'
-  }),
-  methodNotAllowed: (): S3Error => ({
-    status: 405,
-    code: 'MethodNotAllowed',
-    message: 'The specified method is not allowed against this resource.'
-  })
+      [['ArgumentName', 'x-amz-content-sha256']]
+    ),
+  contentSha256Mismatch: (clientValue: string, computed: string) =>
+    s3Error(
+      400,
+      'XAmzContentSHA256Mismatch',
+      "The provided 'x-amz-content-sha256' header does not match what was computed.",
+      [
+        ['ClientComputedContentSHA256', clientValue],
+        ['S3ComputedContentSHA256', computed]
+      ]
+    ),
+  entityTooLarge: () => s3Error(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.'),
+  methodNotAllowed: () => s3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.')
 } as const
 
 /** 2026-01-02T03:04:05Z: S3 shows times to the second. */

@@ -6,11 +6,9 @@
 // context in run-context.ts, the wait and its outcome in run-end.ts.
 import { join } from 'node:path'
 import { DatasetZip, scanDataset } from './dataset/index.js'
-import type { Config } from './inputs/index.js'
-import { phase, type RunReport } from './report/index.js'
+import { phase } from './report/index.js'
 import { RunFailure, newRunContext, type RunContext } from './run-context.js'
 import { finish, waitWithLog } from './run-end.js'
-import type { RunServices } from './services/index.js'
 import { log } from './shared/log.js'
 import { workDir } from './shared/paths.js'
 import { startJobOnce, dreamboothInput, type DreamBoothInput } from './tiyaro/index.js'
@@ -29,14 +27,14 @@ export type RunMode =
   /** this run created the job, uploaded the zip and started the training */
   | { readonly kind: 'started'; readonly jobId: string }
 
-export async function runPipeline(
-  config: Config,
-  report: RunReport,
-  signal: AbortSignal,
-  services: RunServices
-): Promise<void> {
-  const context = newRunContext(config, report, signal, services)
-  const { api } = context
+/** A face's way in: what it hands over (config, report, signal, services) becomes the run's context. */
+function entry(body: (context: RunContext) => Promise<void>) {
+  return async (...args: Parameters<typeof newRunContext>): Promise<void> => body(newRunContext(...args))
+}
+
+/** The run: gets the job as obtainJob decides, then waits for it unless told not to. */
+export const runPipeline = entry(async (context) => {
+  const { config, report, api, services } = context
   const mode = await obtainJob(context)
   switch (mode.kind) {
     case 'dry-run':
@@ -60,26 +58,21 @@ export async function runPipeline(
   const outcome = await phase(report, 'Wait for training', () => waitWithLog(context, mode.jobId))
   report.apiRevision = api.apiRevision
   await finish(context, mode.jobId, outcome)
-}
+})
 
 /** One status check of the job given as job-id (the command's `status`): its state, and its models when done. */
-export async function checkJob(
-  config: Config,
-  report: RunReport,
-  signal: AbortSignal,
-  services: RunServices
-): Promise<void> {
-  const context = newRunContext(config, report, signal, services)
+export const checkJob = entry(async (context) => {
+  const { config, report, api } = context
   const jobId = config.jobId
   if (jobId === undefined) throw new RunFailure('No job ID to check.')
   report.jobId = jobId
-  const status = await phase(report, 'Check status', () => context.api.getJobStatus(jobId))
+  const status = await phase(report, 'Check status', () => api.getJobStatus(jobId))
   log.info(`Job ${jobId}: ${status.statusEnum ?? 'no status yet'}`)
   const ended = status.statusEnum === 'done' || status.statusEnum === 'failed' || status.statusEnum === 'notfound'
   if (ended) return finish(context, jobId, { kind: status.statusEnum, status })
   report.jobStatus = status
   report.status = 'running'
-}
+})
 
 /** Decides how this run gets its job, and does what that takes (zip, create, upload, start). */
 export async function obtainJob(context: RunContext): Promise<RunMode> {

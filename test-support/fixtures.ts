@@ -181,9 +181,10 @@ export function useExitCodeReset(): void {
 
 /**
  * Catches what code under test writes to process.stdout (the toolkit's `::warning::` lines and
- * the like) from beforeAll to afterAll; text() is what the current test wrote.
+ * the like) from beforeAll to afterAll; text() is what the current test wrote, chunks() the
+ * same write by write.
  */
-export function useStdoutCapture(): { text(): string } {
+export function useStdoutCapture(): { text(): string; chunks(): readonly string[] } {
   let chunks: string[] = []
   let spy: { mockRestore(): void } | undefined
   beforeAll(() => {
@@ -198,5 +199,5 @@ export function useStdoutCapture(): { text(): string } {
   afterAll(() => {
     spy?.mockRestore()
   })
-  return { text: () => chunks.join('') }
+  return { text: () => chunks.join(''), chunks: () => chunks }
 }

@@ -1,12 +1,11 @@
 // Runs the bundled action (dist/index.js) as the runner does: inputs as INPUT_* variables,
 // outputs, state and summary through files, a fresh RUNNER_TEMP. Used by the integration
 // tests and the demo.
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { applyEnv, runChild, tempFolders, type ChildRunOptions } from './child-run.js'
 
 /** The folder of action.yml, whether this file runs from test-support/ or from build/test-support/. */
 function findRepoRoot(from: string): string {
@@ -45,7 +44,7 @@ export interface RunActionOptions {
   readonly workspace?: string
   readonly entry?: string
   /** called once the child started, e.g. to send it a signal */
-  readonly onSpawn?: (child: import('node:child_process').ChildProcess) => void
+  readonly onSpawn?: ChildRunOptions['onSpawn']
   readonly timeoutMs?: number
   /** node binary; the current one by default */
   readonly node?: string
@@ -88,7 +87,7 @@ function baseEnv(): Record<string, string> {
 }
 
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
-  const runnerTemp = options.runnerTemp ?? (await makeRunTemp())
+  const runnerTemp = options.runnerTemp ?? (await runTemps.make())
   const files = {
     GITHUB_OUTPUT: join(runnerTemp, 'github-output'),
     GITHUB_STATE: join(runnerTemp, 'github-state'),
@@ -106,36 +105,28 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   for (const [name, value] of Object.entries(options.inputs)) {
     if (value !== undefined) env[`INPUT_${name.toUpperCase()}`] = value
   }
-  for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[name]
-    else env[name] = value
-  }
+  applyEnv(env, options.env)
   const started = Date.now()
-  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), options.entry ?? DIST_ENTRY], {
-    env,
-    cwd: options.workspace ?? REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  options.onSpawn?.(child)
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
-  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
-    child.on('close', (code, sig) => done([code, sig]))
+  const child = await runChild(
+    options.node ?? process.execPath,
+    [...(options.nodeArgs ?? []), options.entry ?? DIST_ENTRY],
+    {
+      env,
+      cwd: options.workspace ?? REPO_ROOT,
+      onSpawn: options.onSpawn,
+      timeoutMs: options.timeoutMs
+    }
   )
-  clearTimeout(timer)
   const [outputs, state, summary] = await Promise.all([
     readFile(files.GITHUB_OUTPUT, 'utf8'),
     readFile(files.GITHUB_STATE, 'utf8'),
     readFile(files.GITHUB_STEP_SUMMARY, 'utf8')
   ])
   const run: ActionRun = {
-    exitCode,
-    signal,
-    stdout,
-    stderr,
+    exitCode: child.exitCode,
+    signal: child.signal,
+    stdout: child.stdout,
+    stderr: child.stderr,
     outputs: parseCommandFile(outputs),
     state: parseCommandFile(state),
     summary,
@@ -147,23 +138,13 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
 }
 
 /** The RUNNER_TEMP folders runAction made, until removeRunTemps() removes them. */
-const runTemps = new Set<string>()
-
-async function makeRunTemp(): Promise<string> {
-  const folder = await mkdtemp(join(tmpdir(), 'tiyaro-run-'))
-  runTemps.add(folder)
-  return folder
-}
+const runTemps = tempFolders('tiyaro-run-')
 
 /**
  * Removes the RUNNER_TEMP folders runAction made (not the ones it was given), with the zips,
  * samples and caches the runs left in them. For when no test reads those runs any more.
  */
-export async function removeRunTemps(): Promise<void> {
-  const folders = [...runTemps]
-  runTemps.clear()
-  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })))
-}
+export const removeRunTemps = (): Promise<void> => runTemps.removeAll()
 
 /** Every run of this process, for the secret scan. */
 export const recordedRuns: ActionRun[] = []

@@ -2,10 +2,9 @@
 // environment (without the developer's TIYARO_* variables), its own temporary and cache folders.
 // Every run is recorded for the secret scan of action-fixture.ts, like the action's runs; the
 // temporary folders it makes go with removeCliTemps().
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
+import { applyEnv, runChild, tempFolders } from './child-run.js'
 import { REPO_ROOT, recordedRuns } from './run-action.js'
 
 export const CLI_ENTRY = join(REPO_ROOT, 'dist', 'cli', 'index.js')
@@ -44,50 +43,27 @@ function baseEnv(): Record<string, string> {
 }
 
 export async function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliRun> {
-  const tmp = options.tmp ?? (await makeCliTemp())
+  const tmp = options.tmp ?? (await cliTemps.make())
   // the cache goes to a folder of this run unless the test names one
   const env: Record<string, string> = { ...baseEnv(), TMPDIR: tmp, XDG_CACHE_HOME: join(tmp, 'cache') }
-  for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[name]
-    else env[name] = value
-  }
-  const started = Date.now()
-  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+  applyEnv(env, options.env)
+  const child = await runChild(process.execPath, [CLI_ENTRY, ...args], {
     env,
     cwd: options.cwd ?? REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe']
+    onSpawn: options.onSpawn,
+    timeoutMs: options.timeoutMs
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  options.onSpawn?.(child)
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
-  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
-    child.on('close', (code, sig) => done([code, sig]))
-  )
-  clearTimeout(timer)
-  const run: CliRun = { exitCode, signal, stdout, stderr, tmp, durationMs: Date.now() - started }
+  const run: CliRun = { ...child, tmp }
   // scanned with the action's runs: the command's stdout and stderr are its whole log
   recordedRuns.push({ ...run, outputs: {}, state: {}, summary: '', runnerTemp: tmp })
   return run
 }
 
 /** The TMPDIR folders runCli made, until removeCliTemps() removes them. */
-const cliTemps = new Set<string>()
-
-async function makeCliTemp(): Promise<string> {
-  const folder = await mkdtemp(join(tmpdir(), 'tiyaro-cli-'))
-  cliTemps.add(folder)
-  return folder
-}
+const cliTemps = tempFolders('tiyaro-cli-')
 
 /** Removes the folders runCli made (not the ones it was given), with the zips and caches in them. */
-export async function removeCliTemps(): Promise<void> {
-  const folders = [...cliTemps]
-  cliTemps.clear()
-  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })))
-}
+export const removeCliTemps = (): Promise<void> => cliTemps.removeAll()
 
 /** The one JSON object of a --json run's stdout. */
 export function jsonOutputs(run: CliRun): Record<string, string> {

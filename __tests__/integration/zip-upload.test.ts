@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ServerOptions, TiyaroServer } from '../../server/tiyaro-server.js'
 import { DEMO_CLASS, DEMO_INSTANCE, runWith, useServers } from '../../test-support/action-fixture.js'
+import type { ActionRun, RunActionOptions } from '../../test-support/run-action.js'
 import { pngBytes } from '../../test-support/images.js'
 
 const startServer = useServers()
@@ -24,13 +25,14 @@ async function serverWith(options: ServerOptions = {}): Promise<TiyaroServer> {
   return server
 }
 
-/** A copy of the demo images that a test may change under the action. */
-async function demoCopy(): Promise<{ instance: string; class: string }> {
+/** A copy of the demo images that a test may change under the action, and the (FAST) inputs that use it. */
+async function demoCopy(): Promise<{ instance: string; class: string; inputs: Record<string, string> }> {
   const root = await mkdtemp(join(tmpdir(), 'tiyaro-zip-upload-'))
   folders.push(root)
   await cp(DEMO_INSTANCE, join(root, 'instance'), { recursive: true })
   await cp(DEMO_CLASS, join(root, 'class'), { recursive: true })
-  return { instance: join(root, 'instance'), class: join(root, 'class') }
+  const dirs = { instance: join(root, 'instance'), class: join(root, 'class') }
+  return { ...dirs, inputs: { ...FAST, 'instance-images': dirs.instance, 'class-images': dirs.class } }
 }
 
 /** The demo images' zip as the writer made it before the zip was streamed into the upload. */
@@ -126,14 +128,23 @@ describe('files that change under the action', () => {
     return server
   }
 
-  it('an image that grew between the check and the upload fails naming it, and nothing is started', async () => {
+  /** A run on a demo copy against slowUrlServer; `change` acts on the image folder/name once it passed its check. */
+  async function runChangingAfterCheck(
+    folder: 'instance' | 'class',
+    name: string,
+    change: (image: string) => void,
+    options: Partial<RunActionOptions> = {}
+  ): Promise<{ server: TiyaroServer; image: string; run: ActionRun }> {
     const server = await slowUrlServer()
     const dirs = await demoCopy()
-    const image = join(dirs.instance, 'robot-03.jpg')
-    const run = await runWith(
-      server,
-      { ...FAST, 'instance-images': dirs.instance, 'class-images': dirs.class },
-      { onSpawn: afterTheCheck(() => writeFileSync(image, Buffer.concat([readFileSync(image), Buffer.alloc(9)]))) }
+    const image = join(dirs[folder], name)
+    const run = await runWith(server, dirs.inputs, { ...options, onSpawn: afterTheCheck(() => change(image)) })
+    return { server, image, run }
+  }
+
+  it('an image that grew between the check and the upload fails naming it, and nothing is started', async () => {
+    const { server, image, run } = await runChangingAfterCheck('instance', 'robot-03.jpg', (image) =>
+      writeFileSync(image, Buffer.concat([readFileSync(image), Buffer.alloc(9)]))
     )
     expect(run.exitCode).toBe(1)
     expect(run.outputs['error-message']).toMatch(
@@ -147,19 +158,14 @@ describe('files that change under the action', () => {
   })
 
   it("a FIFO that took an image's place is never read: the run fails naming it instead of hanging", async () => {
-    const server = await slowUrlServer()
-    const dirs = await demoCopy()
-    const image = join(dirs.class, 'toy-robot-02.jpg')
-    const run = await runWith(
-      server,
-      { ...FAST, 'instance-images': dirs.instance, 'class-images': dirs.class },
-      {
-        timeoutMs: 60_000,
-        onSpawn: afterTheCheck(() => {
-          rmSync(image)
-          spawnSync('mkfifo', [image])
-        })
-      }
+    const { server, image, run } = await runChangingAfterCheck(
+      'class',
+      'toy-robot-02.jpg',
+      (image) => {
+        rmSync(image)
+        spawnSync('mkfifo', [image])
+      },
+      { timeoutMs: 60_000 }
     )
     expect(run.signal).toBeNull()
     expect(run.exitCode).toBe(1)
@@ -173,7 +179,7 @@ describe('files that change under the action', () => {
     const server = await serverWith()
     const dirs = await demoCopy()
     expect(spawnSync('mkfifo', [join(dirs.instance, 'pipe.jpg')]).status).toBe(0)
-    const run = await runWith(server, { ...FAST, 'instance-images': dirs.instance, 'class-images': dirs.class })
+    const run = await runWith(server, dirs.inputs)
     expect(run.exitCode).toBe(1)
     expect(run.outputs['error-message']).toMatch(
       // outputs are one line: the message's line breaks are shown as ⏎
@@ -199,7 +205,7 @@ describe('files that change under the action', () => {
       }
     })
     server.injectFault('upload', { kind: 'status', status: 503 })
-    const run = await runWith(server, { ...FAST, 'instance-images': dirs.instance, 'class-images': dirs.class })
+    const run = await runWith(server, dirs.inputs)
     expect(run.exitCode).toBe(1)
     expect(run.outputs['error-message']).toContain(
       `class-images: ${image} changed after it was checked: its content differs from the zip made before`

@@ -3,43 +3,19 @@ import { parseFaultSpec } from '../../server/faults.js'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { writeZip } from '../../server/zip-fixture-writer.js'
 import { encodeSolidPng } from '../../test-support/png.js'
-import { storedBytes, useTestServers } from '../../test-support/server-fixture.js'
+import { graphqlData, postGraphql, storedBytes, useTestServers } from '../../test-support/server-fixture.js'
 
 const start = useTestServers()
-
-function post(
-  server: TiyaroServer,
-  query: string,
-  variables?: Record<string, unknown>,
-  signal?: AbortSignal
-): Promise<Response> {
-  return fetch(server.graphqlUrl, {
-    method: 'POST',
-    headers: { Authorization: server.apiKey, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-    ...(signal ? { signal } : {})
-  })
-}
-
-async function data(
-  server: TiyaroServer,
-  query: string,
-  variables?: Record<string, unknown>
-): Promise<Record<string, unknown>> {
-  const response = await post(server, query, variables)
-  const body = (await response.json()) as { data: Record<string, unknown>; errors?: unknown }
-  expect(body.errors).toBeUndefined()
-  return body.data
-}
 
 const NEW_JOB = 'mutation { newJobID(jobType: dreambooth) }'
 const STATUS = 'query ($jobID: String) { getJobStatus(jobID: $jobID) { statusEnum } }'
 const zip = writeZip([{ name: 'a.png', data: encodeSolidPng(2, 2, [1, 2, 3]) }])
 
 async function uploadUrl(server: TiyaroServer): Promise<{ jobID: string; url: string }> {
-  const jobID = (await data(server, NEW_JOB)).newJobID as string
-  const url = (await data(server, 'query ($j: String) { getJobInputURL(jobID: $j, objName: "a.zip") }', { j: jobID }))
-    .getJobInputURL as string
+  const jobID = (await graphqlData(server, NEW_JOB)).newJobID as string
+  const url = (
+    await graphqlData(server, 'query ($j: String) { getJobInputURL(jobID: $j, objName: "a.zip") }', { j: jobID })
+  ).getJobInputURL as string
   return { jobID, url }
 }
 
@@ -55,15 +31,15 @@ describe('fault injection', () => {
     server.injectFault('getJobStatus', { kind: 'status', status: 503 }, 2)
     expect(server.pendingFaults('getJobStatus')).toBe(2)
     // other operations are not affected
-    expect((await post(server, NEW_JOB)).status).toBe(200)
+    expect((await postGraphql(server, NEW_JOB)).status).toBe(200)
     for (let attempt = 0; attempt < 2; attempt++) {
-      const response = await post(server, STATUS, { jobID: 'x' })
+      const response = await postGraphql(server, STATUS, { jobID: 'x' })
       expect(response.status).toBe(503)
       expect(await response.json()).toEqual({
         errors: [{ errorType: 'ServiceError', message: '503 Service Unavailable' }]
       })
     }
-    expect((await post(server, STATUS, { jobID: 'x' })).status).toBe(200)
+    expect((await postGraphql(server, STATUS, { jobID: 'x' })).status).toBe(200)
     expect(server.pendingFaults()).toBe(0)
     expect(server.requests.map((entry) => [entry.operations[0], entry.status, entry.fault])).toEqual([
       ['newJobID', 200, undefined],
@@ -88,12 +64,12 @@ describe('fault injection', () => {
     const server = await start()
     server.injectFault('newJobID', { kind: 'rate-limit', retryAfter: '3' })
     server.injectFault('newJobID', { kind: 'rate-limit' })
-    const first = await post(server, NEW_JOB)
+    const first = await postGraphql(server, NEW_JOB)
     expect([first.status, first.headers.get('retry-after')]).toEqual([429, '3'])
     expect(await first.json()).toEqual({
       errors: [{ errorType: 'TooManyRequestsException', message: 'Rate exceeded' }]
     })
-    const second = await post(server, NEW_JOB)
+    const second = await postGraphql(server, NEW_JOB)
     expect([second.status, second.headers.get('retry-after')]).toEqual([429, null])
     expect(server.jobs).toEqual([])
   })
@@ -101,7 +77,7 @@ describe('fault injection', () => {
   it('reset: fetch rejects and nothing happened', async () => {
     const server = await start()
     server.injectFault('newJobID', { kind: 'reset' })
-    await expect(post(server, NEW_JOB)).rejects.toMatchObject(FETCH_FAILED)
+    await expect(postGraphql(server, NEW_JOB)).rejects.toMatchObject(FETCH_FAILED)
     expect(server.jobs).toEqual([])
     expect(server.requests).toEqual([expect.objectContaining({ operations: ['newJobID'], fault: 'reset' })])
     expect(server.requests[0]).not.toHaveProperty('status')
@@ -118,7 +94,7 @@ describe('fault injection', () => {
   it('reset-after: fetch rejects, yet the operation happened', async () => {
     const server = await start()
     server.injectFault('newJobID', { kind: 'reset-after' })
-    await expect(post(server, NEW_JOB)).rejects.toMatchObject(FETCH_FAILED)
+    await expect(postGraphql(server, NEW_JOB)).rejects.toMatchObject(FETCH_FAILED)
     expect(server.jobs.map((job) => job.state)).toEqual(['created'])
 
     const { jobID, url } = await uploadUrl(server)
@@ -136,9 +112,9 @@ describe('fault injection', () => {
         dreamboothInput: { name: 'n', version: '1', datasetS3ObjName: 'a.zip', class_prompt: 'c', instance_prompt: 'i' }
       }
     }
-    await expect(post(server, startJob, variables)).rejects.toMatchObject(FETCH_FAILED)
+    await expect(postGraphql(server, startJob, variables)).rejects.toMatchObject(FETCH_FAILED)
     expect(server.trainingsStarted()).toBe(1)
-    const retry = (await (await post(server, startJob, variables)).json()) as { errors: { message: string }[] }
+    const retry = (await (await postGraphql(server, startJob, variables)).json()) as { errors: { message: string }[] }
     expect(retry.errors[0]?.message).toBe(`job ${jobID} already started`)
     expect(server.requests.filter((entry) => entry.fault === 'reset-after').map((entry) => entry.status)).toEqual([
       undefined,
@@ -151,12 +127,14 @@ describe('fault injection', () => {
     const server = await start()
     server.injectFault('getJobStatus', { kind: 'hang', ms: 10_000 })
     const started = Date.now()
-    await expect(post(server, STATUS, { jobID: 'x' }, AbortSignal.timeout(200))).rejects.toMatchObject({
+    await expect(
+      postGraphql(server, STATUS, { jobID: 'x' }, { signal: AbortSignal.timeout(200) })
+    ).rejects.toMatchObject({
       name: 'TimeoutError'
     })
     expect(Date.now() - started).toBeLessThan(5_000)
     // the server is still usable, and closes promptly despite the held request
-    expect((await post(server, STATUS, { jobID: 'x' })).status).toBe(200)
+    expect((await postGraphql(server, STATUS, { jobID: 'x' })).status).toBe(200)
   })
 
   it('hang: without a client timeout, the connection closes after ms with no answer', async () => {
@@ -176,7 +154,7 @@ describe('fault injection', () => {
   it('malformed: HTTP 200 whose body is not JSON', async () => {
     const server = await start()
     server.injectFault('getJobInputURL', { kind: 'malformed' })
-    const response = await post(server, '{ getJobInputURL(jobID: "x", objName: "a.zip") }')
+    const response = await postGraphql(server, '{ getJobInputURL(jobID: "x", objName: "a.zip") }')
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toBe('text/html')
     await expect(response.json()).rejects.toMatchObject({ name: 'SyntaxError' })
@@ -208,7 +186,7 @@ describe('fault injection', () => {
     expect(() => server.injectFault('upload', { kind: 'reset' }, 0)).toThrow(/positive integer/)
     server.injectFault('newJobID', { kind: 'reset' }, 5)
     server.clearFaults()
-    expect((await post(server, NEW_JOB)).status).toBe(200)
+    expect((await postGraphql(server, NEW_JOB)).status).toBe(200)
   })
 })
 

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
 import { writeZip } from '../../server/zip-fixture-writer.js'
 import { encodeSolidPng, readPng } from '../../test-support/png.js'
-import { storedBytes, useTestServers } from '../../test-support/server-fixture.js'
+import { graphql, graphqlData, storedBytes, useTestServers } from '../../test-support/server-fixture.js'
 
 // ---- helpers: a bare client, as an integration test of the action would speak to the server ----
 
@@ -18,39 +18,6 @@ const start = useTestServers()
 function manualClock(): { now: () => number; advance: (ms: number) => void } {
   let time = Date.parse('2026-01-02T03:04:05.000Z')
   return { now: () => time, advance: (ms) => (time += ms) }
-}
-
-interface GraphqlAnswer {
-  status: number
-  body: { data?: Record<string, unknown> | null; errors?: { message: string; errorType?: string }[] }
-}
-
-async function graphql(
-  server: TiyaroServer,
-  query: string,
-  variables?: Record<string, unknown>,
-  /** null sends no Authorization header */
-  apiKey: string | null = server.apiKey
-): Promise<GraphqlAnswer> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' }
-  if (apiKey !== null) headers.Authorization = apiKey
-  const response = await fetch(server.graphqlUrl, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ query, variables })
-  })
-  return { status: response.status, body: (await response.json()) as GraphqlAnswer['body'] }
-}
-
-/** The data of a call that must succeed. */
-async function call(
-  server: TiyaroServer,
-  query: string,
-  variables?: Record<string, unknown>
-): Promise<Record<string, unknown>> {
-  const answer = await graphql(server, query, variables)
-  expect(answer).toEqual({ status: 200, body: { data: expect.anything() } })
-  return answer.body.data!
 }
 
 async function put(url: string, body: Uint8Array, contentType = 'application/octet-stream'): Promise<Response> {
@@ -87,8 +54,8 @@ const dreamboothInput = (objName: string, extra: Record<string, unknown> = {}): 
 
 /** create → URL → PUT; returns the job ID. */
 async function uploadedJob(server: TiyaroServer, zip: Buffer = validZip(), objName = 'milkyway.zip'): Promise<string> {
-  const jobID = (await call(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
-  const url = (await call(server, INPUT_URL, { jobID, objName })).getJobInputURL as string
+  const jobID = (await graphqlData(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
+  const url = (await graphqlData(server, INPUT_URL, { jobID, objName })).getJobInputURL as string
   expect((await put(url, zip)).status).toBe(200)
   return jobID
 }
@@ -98,7 +65,7 @@ async function startedJob(
   input: Record<string, unknown> = dreamboothInput('milkyway.zip')
 ): Promise<string> {
   const jobID = await uploadedJob(server)
-  await call(server, START, { jobID, input: { jobType: 'dreambooth', dreamboothInput: input } })
+  await graphqlData(server, START, { jobID, input: { jobType: 'dreambooth', dreamboothInput: input } })
   return jobID
 }
 
@@ -113,9 +80,11 @@ describe('authorization', () => {
       status: 401,
       body: { errors: [{ errorType: 'UnauthorizedException', message: 'You are not authorized to make this call.' }] }
     }
-    expect(await graphql(server, NEW_JOB, { type: 'dreambooth' }, null)).toEqual(unauthorized)
-    expect(await graphql(server, NEW_JOB, { type: 'dreambooth' }, 'wrong')).toEqual(unauthorized)
-    expect(await graphql(server, NEW_JOB, { type: 'dreambooth' }, 'Bearer secret-key-123')).toEqual(unauthorized)
+    expect(await graphql(server, NEW_JOB, { type: 'dreambooth' }, { apiKey: null })).toEqual(unauthorized)
+    expect(await graphql(server, NEW_JOB, { type: 'dreambooth' }, { apiKey: 'wrong' })).toEqual(unauthorized)
+    expect(await graphql(server, NEW_JOB, { type: 'dreambooth' }, { apiKey: 'Bearer secret-key-123' })).toEqual(
+      unauthorized
+    )
     expect(server.jobs).toEqual([])
 
     expect((await graphql(server, NEW_JOB, { type: 'dreambooth' })).status).toBe(200)
@@ -177,13 +146,13 @@ describe('schema', () => {
         })
       ]
     })
-    const literal = await call(server, 'mutation { newJobID(jobType: dreambooth) }')
+    const literal = await graphqlData(server, 'mutation { newJobID(jobType: dreambooth) }')
     expect(literal.newJobID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
   })
 
   it('answers introspection, so a client can tell the revision', async () => {
     const server = await start({ revision: 'later' })
-    const data = await call(
+    const data = await graphqlData(
       server,
       '{ __schema { mutationType { fields { name } } } __type(name: "JobStatus") { fields { name } } }'
     )
@@ -208,17 +177,17 @@ describe('a whole retraining', () => {
     const server = await start({ trainingMs: 1000, clock: clock.now, vendor: 'acme' })
     const zip = validZip()
 
-    const jobID = (await call(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
+    const jobID = (await graphqlData(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
     expect(server.job(jobID)?.state).toBe('created')
     // created but not started: no status yet
-    expect((await call(server, STATUS, { jobID })).getJobStatus).toEqual({
+    expect((await graphqlData(server, STATUS, { jobID })).getJobStatus).toEqual({
       statusEnum: 'notfound',
       errMsg: `job ${jobID} not found`,
       created: null,
       finished: null
     })
 
-    const url = (await call(server, INPUT_URL, { jobID, objName: 'milky way.zip' })).getJobInputURL as string
+    const url = (await graphqlData(server, INPUT_URL, { jobID, objName: 'milky way.zip' })).getJobInputURL as string
     expect(url.startsWith(`${server.url}/upload/${jobID}/milky%20way.zip?X-Amz-Algorithm=AWS4-HMAC-SHA256&`)).toBe(true)
     const upload = await put(url, zip)
     expect(upload.status).toBe(200)
@@ -228,32 +197,32 @@ describe('a whole retraining', () => {
     ])
     expect(await storedBytes(server, jobID)).toEqual([zip])
 
-    const started = await call(server, START, {
+    const started = await graphqlData(server, START, {
       jobID,
       input: { jobType: 'dreambooth', dreamboothInput: dreamboothInput('milky way.zip') }
     })
     expect(started).toEqual({ startRetrainingJob: jobID })
     expect(server.trainingsStarted()).toBe(1)
 
-    const running = (await call(server, STATUS, { jobID })).getJobStatus
+    const running = (await graphqlData(server, STATUS, { jobID })).getJobStatus
     expect(running).toEqual({
       statusEnum: 'running',
       errMsg: null,
       created: '2026-01-02T03:04:05.000Z',
       finished: null
     })
-    expect((await call(server, MODELS, { jobID })).getRetrainedModels).toEqual([])
+    expect((await graphqlData(server, MODELS, { jobID })).getRetrainedModels).toEqual([])
 
     clock.advance(999)
-    expect((await call(server, STATUS, { jobID })).getJobStatus).toMatchObject({ statusEnum: 'running' })
+    expect((await graphqlData(server, STATUS, { jobID })).getJobStatus).toMatchObject({ statusEnum: 'running' })
     clock.advance(1)
-    expect((await call(server, STATUS, { jobID })).getJobStatus).toEqual({
+    expect((await graphqlData(server, STATUS, { jobID })).getJobStatus).toEqual({
       statusEnum: 'done',
       errMsg: null,
       created: '2026-01-02T03:04:05.000Z',
       finished: '2026-01-02T03:04:06.000Z'
     })
-    expect((await call(server, MODELS, { jobID })).getRetrainedModels).toEqual([
+    expect((await graphqlData(server, MODELS, { jobID })).getRetrainedModels).toEqual([
       {
         vendor: 'acme',
         version: 'v1',
@@ -298,9 +267,9 @@ describe('a whole retraining', () => {
   it('ends in real time after trainingMs', async () => {
     const server = await start({ trainingMs: 150 })
     const jobID = await startedJob(server)
-    expect((await call(server, STATUS, { jobID })).getJobStatus).toMatchObject({ statusEnum: 'running' })
+    expect((await graphqlData(server, STATUS, { jobID })).getJobStatus).toMatchObject({ statusEnum: 'running' })
     await new Promise((resolve) => setTimeout(resolve, 200))
-    expect((await call(server, STATUS, { jobID })).getJobStatus).toMatchObject({ statusEnum: 'done' })
+    expect((await graphqlData(server, STATUS, { jobID })).getJobStatus).toMatchObject({ statusEnum: 'done' })
   })
 
   it('fails with the fail message, or per job when the outcome is a function', async () => {
@@ -314,12 +283,12 @@ describe('a whole retraining', () => {
     const bad = await startedJob(server, dreamboothInput('milkyway.zip', { name: 'bad' }))
     const good = await startedJob(server)
     clock.advance(10)
-    expect((await call(server, STATUS, { jobID: bad })).getJobStatus).toMatchObject({
+    expect((await graphqlData(server, STATUS, { jobID: bad })).getJobStatus).toMatchObject({
       statusEnum: 'failed',
       errMsg: 'GPU on fire'
     })
-    expect((await call(server, MODELS, { jobID: bad })).getRetrainedModels).toEqual([])
-    expect((await call(server, STATUS, { jobID: good })).getJobStatus).toMatchObject({ statusEnum: 'done' })
+    expect((await graphqlData(server, MODELS, { jobID: bad })).getRetrainedModels).toEqual([])
+    expect((await graphqlData(server, STATUS, { jobID: good })).getJobStatus).toMatchObject({ statusEnum: 'done' })
     expect(server.job(bad)?.state).toBe('failed')
   })
 
@@ -328,9 +297,9 @@ describe('a whole retraining', () => {
     const server = await start({ trainingMs: 10, clock: clock.now, outcome: 'never' })
     const jobID = await startedJob(server)
     clock.advance(60 * 60 * 1000)
-    expect((await call(server, STATUS, { jobID })).getJobStatus).toMatchObject({ statusEnum: 'running' })
+    expect((await graphqlData(server, STATUS, { jobID })).getJobStatus).toMatchObject({ statusEnum: 'running' })
     server.setOutcome('failed', { jobId: jobID })
-    expect((await call(server, STATUS, { jobID })).getJobStatus).toMatchObject({
+    expect((await graphqlData(server, STATUS, { jobID })).getJobStatus).toMatchObject({
       statusEnum: 'failed',
       errMsg: 'CUDA out of memory'
     })
@@ -370,7 +339,7 @@ describe('starting a job', () => {
     const again = await graphql(server, START, { jobID, input })
     expect(again.body.errors?.[0]).toMatchObject({ message: `job ${jobID} already started` })
     expect((await first).body).toEqual({ data: { startRetrainingJob: jobID } })
-    expect((await call(server, STATUS, { jobID })).getJobStatus).toMatchObject({
+    expect((await graphqlData(server, STATUS, { jobID })).getJobStatus).toMatchObject({
       statusEnum: 'failed',
       errMsg: expect.stringContaining('entry "notes.png" is not a JPEG, PNG or WebP image')
     })
@@ -457,11 +426,11 @@ describe('starting a job', () => {
   ])('starts a job whose zip has %s, which then fails with errMsg saying why', async (_case, zip, reason) => {
     const server = await start()
     const jobID = await uploadedJob(server, zip)
-    await call(server, START, {
+    await graphqlData(server, START, {
       jobID,
       input: { jobType: 'dreambooth', dreamboothInput: dreamboothInput('milkyway.zip') }
     })
-    const status = (await call(server, STATUS, { jobID })).getJobStatus as { statusEnum: string; errMsg: string }
+    const status = (await graphqlData(server, STATUS, { jobID })).getJobStatus as { statusEnum: string; errMsg: string }
     expect(status.statusEnum).toBe('failed')
     expect(status.errMsg).toMatch(reason)
     expect(server.trainingsStarted()).toBe(1)
@@ -483,7 +452,7 @@ describe('starting a job', () => {
       vae: null
     })
     const jobID = await uploadedJob(server)
-    await call(
+    await graphqlData(
       server,
       'mutation S($jobID: String, $input: JobInput) { startTrainingJob(jobID: $jobID, input: $input) }',
       {
@@ -501,7 +470,9 @@ describe('starting a job', () => {
     expect(typeof fields.train_text_encoder).toBe('boolean')
     expect(Buffer.from(fields.desc as string, 'utf8').equals(Buffer.from(tricky, 'utf8'))).toBe(true)
 
-    const status = await call(server, 'query S($jobID: String) { getJobStatus(jobID: $jobID) { jobInput } }', { jobID })
+    const status = await graphqlData(server, 'query S($jobID: String) { getJobStatus(jobID: $jobID) { jobInput } }', {
+      jobID
+    })
     expect(JSON.parse((status.getJobStatus as { jobInput: string }).jobInput)).toStrictEqual(input)
     expect(server.requests.at(-2)?.variables).toStrictEqual({
       jobID,
@@ -537,12 +508,12 @@ describe('revisions', () => {
     const originalModels = await graphql(server, MODELS, { jobID })
     expect(originalModels.body.errors?.[0]?.message).toMatch(/^Cannot query field "getRetrainedModels" on type "Query"/)
 
-    await call(server, 'mutation ($j: String, $i: JobInput) { startTrainingJob(jobID: $j, input: $i) }', {
+    await graphqlData(server, 'mutation ($j: String, $i: JobInput) { startTrainingJob(jobID: $j, input: $i) }', {
       j: jobID,
       i: { jobType: 'dreambooth', dreamboothInput: dreamboothInput('milkyway.zip') }
     })
     clock.advance(5)
-    const data = await call(
+    const data = await graphqlData(
       server,
       'query ($j: String) { getJobStatus(jobID: $j) { statusEnum jobInput } getTrainedModels(jobID: $j) { __typename name } }',
       { j: jobID }
@@ -571,7 +542,7 @@ describe('revisions', () => {
 describe('presigned uploads', () => {
   it('checks objName: non-empty, a file name, ending in .zip', async () => {
     const server = await start()
-    const jobID = (await call(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
+    const jobID = (await graphqlData(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
     for (const objName of ['', 'dir/data.zip', 'data.tar', null]) {
       const answer = await graphql(server, INPUT_URL, { jobID, objName })
       expect(answer.body.errors?.[0]?.message).toMatch(/objName/)
@@ -582,8 +553,8 @@ describe('presigned uploads', () => {
 
   it('hmac signer: refuses a tampered signature, path or expiry with 403 SignatureDoesNotMatch', async () => {
     const server = await start({ uploadSigner: 'hmac' })
-    const jobID = (await call(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
-    const url = new URL((await call(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string)
+    const jobID = (await graphqlData(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
+    const url = new URL((await graphqlData(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string)
 
     const signature = url.searchParams.get('X-Tiyaro-Signature')!
     const tampered = new URL(url)
@@ -617,8 +588,8 @@ describe('presigned uploads', () => {
   it('refuses an expired URL with 403 AccessDenied "Request has expired"', async () => {
     const clock = manualClock()
     const server = await start({ uploadUrlTtlMs: 60_000, clock: clock.now })
-    const jobID = (await call(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
-    const url = (await call(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
+    const jobID = (await graphqlData(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
+    const url = (await graphqlData(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
     clock.advance(59_000)
     expect((await put(url, validZip())).status).toBe(200)
     clock.advance(1_000)
@@ -629,8 +600,8 @@ describe('presigned uploads', () => {
 
   it('refuses an expired URL in real time too (ttl 0)', async () => {
     const server = await start({ uploadUrlTtlMs: 0 })
-    const jobID = (await call(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
-    const url = (await call(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
+    const jobID = (await graphqlData(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
+    const url = (await graphqlData(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
     const response = await put(url, validZip())
     expect(response.status).toBe(403)
     expect(await response.text()).toContain('Request has expired')
@@ -638,8 +609,8 @@ describe('presigned uploads', () => {
 
   it('refuses another Content-Type with 403 SignatureDoesNotMatch, as S3 does', async () => {
     const server = await start()
-    const jobID = (await call(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
-    const url = (await call(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
+    const jobID = (await graphqlData(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
+    const url = (await graphqlData(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
     for (const contentType of ['application/zip', 'application/octet-stream; charset=binary']) {
       const response = await put(url, validZip(), contentType)
       expect(response.status).toBe(403)
@@ -652,8 +623,8 @@ describe('presigned uploads', () => {
 
   it('hmac signer: accepts a chunked body of unknown length, keeps it byte for byte, and a re-upload replaces it', async () => {
     const server = await start({ uploadSigner: 'hmac' })
-    const jobID = (await call(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
-    const url = (await call(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
+    const jobID = (await graphqlData(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
+    const url = (await graphqlData(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
     const zip = validZip()
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -677,8 +648,8 @@ describe('presigned uploads', () => {
 
   it('refuses a PUT that has neither Content-Length nor chunked encoding with 411', async () => {
     const server = await start()
-    const jobID = (await call(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
-    const url = new URL((await call(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string)
+    const jobID = (await graphqlData(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
+    const url = new URL((await graphqlData(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string)
     // fetch always frames its body, so write the request by hand
     const socket = connect(Number(url.port), url.hostname)
     socket.end(
@@ -693,8 +664,8 @@ describe('presigned uploads', () => {
 
   it('refuses a body above the size limit', async () => {
     const server = await start({ maxUploadBytes: 1000 })
-    const jobID = (await call(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
-    const url = (await call(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
+    const jobID = (await graphqlData(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
+    const url = (await graphqlData(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
     const response = await put(url, Buffer.alloc(1001))
     expect(response.status).toBe(400)
     expect(await response.text()).toContain('<Code>EntityTooLarge</Code>')
@@ -716,7 +687,7 @@ describe('the data folder', () => {
     expect(stored!.path.startsWith(join(server.dataDir, jobID))).toBe(true)
     expect(await readFile(stored!.path)).toEqual(zip)
 
-    const url = (await call(server, INPUT_URL, { jobID, objName: 'milkyway.zip' })).getJobInputURL as string
+    const url = (await graphqlData(server, INPUT_URL, { jobID, objName: 'milkyway.zip' })).getJobInputURL as string
     const other = writeZip([{ name: 'x.png', data: PNG }])
     expect((await put(url, other)).status).toBe(200)
     const [replacement] = server.job(jobID)!.uploads
@@ -730,8 +701,8 @@ describe('the data folder', () => {
   it('leaves nothing behind of a body that breaks the size limit on the way', async () => {
     // the hmac scheme takes a chunked body (S3's SigV4 answers one 501), so the size comes only as the bytes do
     const server = await start({ maxUploadBytes: 1000, uploadSigner: 'hmac' })
-    const jobID = (await call(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
-    const url = (await call(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
+    const jobID = (await graphqlData(server, NEW_JOB, { type: 'dreambooth' })).newJobID as string
+    const url = (await graphqlData(server, INPUT_URL, { jobID, objName: 'a.zip' })).getJobInputURL as string
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         for (let sent = 0; sent < 3000; sent += 100) controller.enqueue(new Uint8Array(100))
@@ -840,7 +811,7 @@ describe('inference', () => {
     const bearer = `Bearer ${server.apiKey}`
     expect((await infer(modelUrl, { prompt: 'sks galaxy' }, bearer)).status).toBe(404)
     clock.advance(10)
-    const [model] = (await call(server, MODELS, { jobID })).getRetrainedModels as { url: string }[]
+    const [model] = (await graphqlData(server, MODELS, { jobID })).getRetrainedModels as { url: string }[]
     expect(model?.url).toBe(modelUrl)
     const response = await infer(
       `${model!.url}&serviceTier=gpuflex`,

@@ -81,32 +81,17 @@ describe('buildArchive', () => {
     expect(result.bytes).toBe(onDisk.length)
     expect(result.bytes).toBe((await stat(result.path)).size)
     expect(result.sha256).toBe(sha256(onDisk))
+    // each entry as its source file: [name in the zip, the tree it came from, its path there]
+    const entryOf = (name: string, tree: Record<string, TreeEntry>, path: string) => {
+      const bytes = tree[path] as Buffer
+      return { name, fingerprint: fingerprintOf(bytes), bytes: bytes.length }
+    }
     expect(result.entries).toEqual([
-      {
-        name: 'a.jpg',
-        fingerprint: fingerprintOf(instanceTree['sub/a.jpg'] as Buffer),
-        bytes: (instanceTree['sub/a.jpg'] as Buffer).length
-      },
-      {
-        name: 'b.png',
-        fingerprint: fingerprintOf(instanceTree['b.png'] as Buffer),
-        bytes: (instanceTree['b.png'] as Buffer).length
-      },
-      {
-        name: 'c.webp',
-        fingerprint: fingerprintOf(instanceTree['c.webp'] as Buffer),
-        bytes: (instanceTree['c.webp'] as Buffer).length
-      },
-      {
-        name: 'dataset_class/y.jpg',
-        fingerprint: fingerprintOf(classTree['more/y.jpg'] as Buffer),
-        bytes: (classTree['more/y.jpg'] as Buffer).length
-      },
-      {
-        name: 'dataset_class/z.png',
-        fingerprint: fingerprintOf(classTree['z.png'] as Buffer),
-        bytes: (classTree['z.png'] as Buffer).length
-      }
+      entryOf('a.jpg', instanceTree, 'sub/a.jpg'),
+      entryOf('b.png', instanceTree, 'b.png'),
+      entryOf('c.webp', instanceTree, 'c.webp'),
+      entryOf('dataset_class/y.jpg', classTree, 'more/y.jpg'),
+      entryOf('dataset_class/z.png', classTree, 'z.png')
     ])
   })
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { join } from 'node:path'
 import {
   CACHE_ROOT_NAME,
@@ -8,6 +8,7 @@ import {
   cachedFolderPath
 } from '../../src/github/cache-store.js'
 import { isEnterpriseServer } from '../../src/github/runner-kind.js'
+import { useStdoutCapture } from '../../test-support/fixtures.js'
 
 describe('cacheServiceAvailable', () => {
   it('needs the runtime token and the URL of the service the library will use', () => {
@@ -36,26 +37,16 @@ describe('cacheServiceAvailable', () => {
 })
 
 describe('cacheServiceOrSay', () => {
-  let stdout: string[]
-  beforeEach(() => {
-    stdout = []
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout.push(String(chunk))
-      return true
-    })
-  })
-  afterEach(() => {
-    jest.restoreAllMocks()
-  })
+  const stdout = useStdoutCapture()
 
   it('says once as a warning on a runner without the service, then as information; says nothing when there is one', () => {
     const withService = { ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_CACHE_URL: 'http://x/' }
     expect(cacheServiceOrSay('first', withService)).toBe(true)
-    expect(stdout).toEqual([])
+    expect(stdout.chunks()).toEqual([])
     const ghes = { ACTIONS_RUNTIME_TOKEN: 't', GITHUB_SERVER_URL: 'https://ghes.example.com' }
     expect(cacheServiceOrSay('no cached class images', ghes)).toBe(false)
     expect(cacheServiceOrSay('no re-run record', ghes)).toBe(false)
-    const lines = stdout.join('').split('\n').filter(Boolean)
+    const lines = stdout.text().split('\n').filter(Boolean)
     expect(lines.filter((line) => line.startsWith('::warning::'))).toEqual([
       '::warning::This runner offers no Actions cache service (https://ghes.example.com is not github.com, and ACTIONS_CACHE_URL, the cache service used there, is not set): no cached class images. The run goes on without it.'
     ])
@@ -64,7 +55,7 @@ describe('cacheServiceOrSay', () => {
 
   it('only informs on a machine that is no runner (a local run)', () => {
     expect(cacheServiceOrSay('nothing cached', {})).toBe(false)
-    expect(stdout.join('')).toBe(
+    expect(stdout.text()).toBe(
       'Not on an Actions runner (no ACTIONS_RUNTIME_TOKEN), so no Actions cache: nothing cached.\n'
     )
   })

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { describe, expect, it } from '@jest/globals'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   CLASS_CACHE_KEY_PREFIX,
@@ -11,6 +10,7 @@ import {
   classImagesHash,
   holdsFiles
 } from '../../src/services/keys.js'
+import { useTempDir } from '../../test-support/fixtures.js'
 
 const purpose = { model: 'stable-diffusion-v1-5', classPrompt: 'a photo of dog', resolution: 512 }
 const images = [
@@ -80,13 +80,7 @@ describe('class cache keys', () => {
 })
 
 describe('holdsFiles', () => {
-  let root: string
-  beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'holds-files-'))
-  })
-  afterAll(async () => {
-    await rm(root, { recursive: true, force: true })
-  })
+  const root = useTempDir('holds-files-')
 
   it('is false for a missing folder, an empty one, and one with only hidden files or empty folders', async () => {
     expect(await holdsFiles(join(root, 'missing'))).toBe(false)

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HEADER_BYTES, readImageInfo, sniffImage } from '../../src/shared/image-info.js'
+import { useTempDir } from '../../test-support/fixtures.js'
 import { jpegBytes, pngBytes, webpBytes } from '../../test-support/images.js'
 
 describe('sniffImage', () => {
@@ -79,13 +79,7 @@ describe('sniffImage', () => {
 })
 
 describe('readImageInfo', () => {
-  let dir: string
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'image-info-'))
-  })
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true })
-  })
+  const dir = useTempDir('image-info-')
 
   async function fileWith(name: string, bytes: Uint8Array | string): Promise<string> {
     const path = join(dir, name)

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
@@ -13,7 +13,7 @@ import {
   HYPERPARAMETER_INPUTS,
   HYPERPARAMETER_VALUES
 } from '../../test-support/hyperparameter-cases.js'
-import { useEnv } from '../../test-support/fixtures.js'
+import { useEnv, useStdoutCapture } from '../../test-support/fixtures.js'
 
 const API_KEY = 'tk_live_0123456789abcdefSECRET'
 const API_URL = 'https://retrain.example.com/graphql'
@@ -31,19 +31,10 @@ const ENV: NodeJS.ProcessEnv = { GITHUB_WORKSPACE: WORKSPACE }
 // core.getInput reads process.env: each test starts with no INPUT_* variable and gets the
 // originals back afterwards. Output (the ::add-mask:: commands) is captured, not printed.
 const env = useEnv('each')
-let stdout: string[]
+const stdout = useStdoutCapture()
 
 beforeEach(() => {
   env.clearInputs()
-  stdout = []
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk))
-    return true
-  })
-})
-
-afterEach(() => {
-  jest.restoreAllMocks()
 })
 
 /** As the runner passes `with:` values: INPUT_<NAME uppercased>, hyphens kept. */
@@ -162,7 +153,7 @@ describe('getConfig: another input source', () => {
     }
     const source = (name: string): string => inputs[name] ?? ''
     const config = getConfig(source, ENV)
-    expect(stdout).toContain(`::add-mask::${API_KEY}\n`)
+    expect(stdout.chunks()).toContain(`::add-mask::${API_KEY}\n`)
     expect(config.name).toBe('my-model')
     expect(config.instancePrompt).toBe(' a photo of sks dog ')
     expect(config.hyperparameters).toStrictEqual({ seed: 7 })
@@ -240,7 +231,7 @@ describe('getConfig: required inputs and text kept byte-exact', () => {
     expect(config.dryRun).toBe(true)
     expect(config.apiKey).toBe('')
     expect(config.apiUrl).toBe('')
-    expect(stdout.join('')).not.toContain('::add-mask::')
+    expect(stdout.text()).not.toContain('::add-mask::')
   })
 
   it('checks an api-key or api-url given to a dry run all the same', () => {
@@ -289,64 +280,39 @@ describe('getConfig: hyperparameter inputs', () => {
     expect(configOf({ seed: '7', 'learning-rate': '' }).hyperparameters).toStrictEqual({ seed: 7 })
   })
 
+  // each row's message is what follows `<input>: `; the ranges are worded as the errors word them
+  const INTEGER = 'allowed: an integer (decimal digits, optional sign)'
+  const DECIMAL = 'allowed: a decimal number (like 0.5 or 5e-6)'
   it.each([
-    ['seed', '1.5', 'seed: "1.5" is not an integer; allowed: an integer'],
-    ['seed', 'abc', 'seed: "abc" is not an integer'],
-    ['seed', '1e3', 'seed: "1e3" is not an integer'],
-    ['seed', '0x10', 'seed: "0x10" is not an integer'],
-    [
-      'seed',
-      '2147483648',
-      'seed: 2147483648 is out of range; allowed: an integer (decimal digits, optional sign) from -2147483648 to 2147483647'
-    ],
-    [
-      'resolution',
-      '500',
-      'resolution: 500 is not a multiple of 8; allowed: an integer (decimal digits, optional sign) from 64 to 4096, a multiple of 8'
-    ],
-    ['resolution', '8192', 'resolution: 8192 is out of range'],
-    ['train-batch-size', '0', 'train-batch-size: 0 is out of range'],
-    [
-      'learning-rate',
-      'NaN',
-      'learning-rate: "NaN" is not a finite decimal number; allowed: a decimal number (like 0.5 or 5e-6) with 0 < x <= 1'
-    ],
-    ['learning-rate', 'Infinity', 'learning-rate: "Infinity" is not a finite decimal number'],
-    ['learning-rate', '1e999', 'learning-rate: "1e999" is not a finite decimal number'],
-    [
-      'learning-rate',
-      '0',
-      'learning-rate: 0 is out of range; allowed: a decimal number (like 0.5 or 5e-6) with 0 < x <= 1'
-    ],
-    ['learning-rate', '0x1', 'learning-rate: "0x1" is not a finite decimal number'],
-    ['adam-beta1', '1', 'adam-beta1: 1 is out of range; allowed: a decimal number (like 0.5 or 5e-6) with 0 <= x < 1'],
-    ['adam-epsilon', '0', 'adam-epsilon: 0 is out of range; allowed: a decimal number (like 0.5 or 5e-6) > 0'],
-    [
-      'prior-loss-weight',
-      '-0.5',
-      'prior-loss-weight: -0.5 is out of range; allowed: a decimal number (like 0.5 or 5e-6) >= 0'
-    ],
-    [
-      'train-text-encoder',
-      'yes',
-      'train-text-encoder: "yes" is not a boolean; use true or false (also True, TRUE, False, FALSE)'
-    ],
-    [
-      'mixed-precision',
-      'fp61',
-      'mixed-precision: "fp61" is not allowed (did you mean "fp16"?); allowed: one of no, fp16, bf16'
-    ],
-    ['lr-scheduler', 'Cosine', 'lr-scheduler: "Cosine" is not allowed (did you mean "cosine"?)'],
+    ['seed', '1.5', '"1.5" is not an integer; allowed: an integer'],
+    ['seed', 'abc', '"abc" is not an integer'],
+    ['seed', '1e3', '"1e3" is not an integer'],
+    ['seed', '0x10', '"0x10" is not an integer'],
+    ['seed', '2147483648', `2147483648 is out of range; ${INTEGER} from -2147483648 to 2147483647`],
+    ['resolution', '500', `500 is not a multiple of 8; ${INTEGER} from 64 to 4096, a multiple of 8`],
+    ['resolution', '8192', '8192 is out of range'],
+    ['train-batch-size', '0', '0 is out of range'],
+    ['learning-rate', 'NaN', `"NaN" is not a finite decimal number; ${DECIMAL} with 0 < x <= 1`],
+    ['learning-rate', 'Infinity', '"Infinity" is not a finite decimal number'],
+    ['learning-rate', '1e999', '"1e999" is not a finite decimal number'],
+    ['learning-rate', '0', `0 is out of range; ${DECIMAL} with 0 < x <= 1`],
+    ['learning-rate', '0x1', '"0x1" is not a finite decimal number'],
+    ['adam-beta1', '1', `1 is out of range; ${DECIMAL} with 0 <= x < 1`],
+    ['adam-epsilon', '0', `0 is out of range; ${DECIMAL} > 0`],
+    ['prior-loss-weight', '-0.5', `-0.5 is out of range; ${DECIMAL} >= 0`],
+    ['train-text-encoder', 'yes', '"yes" is not a boolean; use true or false (also True, TRUE, False, FALSE)'],
+    ['mixed-precision', 'fp61', '"fp61" is not allowed (did you mean "fp16"?); allowed: one of no, fp16, bf16'],
+    ['lr-scheduler', 'Cosine', '"Cosine" is not allowed (did you mean "cosine"?)'],
     [
       'lr-scheduler',
       'step',
-      'lr-scheduler: "step" is not allowed; allowed: one of linear, cosine, cosine_with_restarts, polynomial, constant, constant_with_warmup'
+      '"step" is not allowed; allowed: one of linear, cosine, cosine_with_restarts, polynomial, constant, constant_with_warmup'
     ]
   ])('refuses %s: %s', (input, value, expected) => {
     const error = errorOf({ [input]: value })
     expect(error.problems).toHaveLength(1)
     expect(error.input).toBe(input)
-    expect(error.message.startsWith(expected)).toBe(true)
+    expect(error.message.startsWith(`${input}: ${expected}`)).toBe(true)
   })
 
   it('accepts the decimal forms of a Float', () => {
@@ -679,8 +645,8 @@ describe('getConfig: several problems, secrets', () => {
   it('masks the api key and the token before anything else, even when the inputs are bad', () => {
     setInputs({ 'api-key': `  ${API_KEY}\n`, 'github-token': 'ghs_token0123456789' })
     expect(() => getConfig(actionInputs, ENV)).toThrow(InputError)
-    expect(stdout[0]).toBe(`::add-mask::${API_KEY}\n`)
-    expect(stdout).toContain('::add-mask::ghs_token0123456789\n')
+    expect(stdout.chunks()[0]).toBe(`::add-mask::${API_KEY}\n`)
+    expect(stdout.chunks()).toContain('::add-mask::ghs_token0123456789\n')
     expect(configOf({ 'github-token': 'ghs_token0123456789' }).githubToken).toBe('ghs_token0123456789')
   })
 
@@ -710,8 +676,8 @@ describe('getConfig: several problems, secrets', () => {
     expect(error.message).toBe(
       'api-key: contains a line break, control or non-ASCII character, which an Authorization header cannot carry; check the secret (its value is not shown)'
     )
-    expect(stdout).toContain('::add-mask::line-one-SECRET\n')
-    expect(stdout).toContain('::add-mask::line-two-SECRET\n')
+    expect(stdout.chunks()).toContain('::add-mask::line-one-SECRET\n')
+    expect(stdout.chunks()).toContain('::add-mask::line-two-SECRET\n')
   })
 })
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { commentMarker, mergedPullOfCommit, pullRequestOfEvent, renderComment } from '../../src/github/pr-comment.js'
 import { newReport, type RunReport } from '../../src/report/index.js'
+import { retrainedModel } from '../../test-support/models.js'
 
 const config = {
   name: 'toy-robot',
@@ -8,13 +9,7 @@ const config = {
   apiKey: 'tk-secret-key-123456',
   githubToken: 'ghs_token_abcdef'
 }
-const model = {
-  vendor: 'acme',
-  version: 'abc1234',
-  name: 'toy-robot',
-  url: 'https://api.example/v1/toy-robot',
-  modelCard: 'https://example/card/toy-robot'
-}
+const model = retrainedModel('toy-robot')
 
 describe('commentMarker', () => {
   it('is a hidden HTML comment per model name that no name can break out of', () => {

@@ -156,6 +156,13 @@ describe('README.md examples', () => {
 })
 
 describe('the checks catch what the README once had', () => {
+  /** A step of this action with the `first` inputs, the dataset and prompts, then the `last` inputs. */
+  function actionStep(first: readonly string[], last: readonly string[]): string {
+    const dataset = ['instance-images: data', 'name: dog', 'instance-prompt: a photo of sks dog']
+    const inputs = [...first, ...dataset, 'class-prompt: a photo of dog', ...last]
+    return ['- uses: org/tiyaro-dreambooth@v1', '  with:', ...inputs.map((input) => `    ${input}`)].join('\n')
+  }
+
   it('the first Quick start: an unquoted ": " in a plain value is not YAML', async () => {
     const quickStart = [
       '- uses: actions/checkout@v4',
@@ -195,16 +202,7 @@ describe('the checks catch what the README once had', () => {
   })
 
   it('an input action.yml does not have, a start without api-url, an attach without api-key', async () => {
-    const start = [
-      '- uses: org/tiyaro-dreambooth@v1',
-      '  with:',
-      '    api-key: ${{ secrets.KEY }}',
-      '    instance-images: data',
-      '    name: dog',
-      '    instance-prompt: a photo of sks dog',
-      '    class-prompt: a photo of dog',
-      '    wiat: false'
-    ].join('\n')
+    const start = actionStep(['api-key: ${{ secrets.KEY }}'], ['wiat: false'])
     expect(await blockProblems(start)).toEqual([
       'org/tiyaro-dreambooth@v1: with: wiat is not an input of action.yml',
       'org/tiyaro-dreambooth@v1: api-url is needed in mode start and not given'
@@ -216,15 +214,7 @@ describe('the checks catch what the README once had', () => {
   })
 
   it('a dry run decided by an expression must be able to start a training too', async () => {
-    const steps = [
-      '- uses: org/tiyaro-dreambooth@v1',
-      '  with:',
-      '    instance-images: data',
-      '    name: dog',
-      '    instance-prompt: a photo of sks dog',
-      '    class-prompt: a photo of dog',
-      "    dry-run: ${{ github.event_name == 'pull_request' }}"
-    ].join('\n')
+    const steps = actionStep([], ["dry-run: ${{ github.event_name == 'pull_request' }}"])
     expect(await blockProblems(steps)).toEqual([
       'org/tiyaro-dreambooth@v1: api-key is needed in mode start and not given',
       'org/tiyaro-dreambooth@v1: api-url is needed in mode start and not given'

@@ -1,14 +1,9 @@
 import { describe, expect, it } from '@jest/globals'
 import { formatDuration } from '../../src/shared/format.js'
 import { cell, newReport, renderSummary, reportOutputs } from '../../src/report/index.js'
+import { retrainedModel } from '../../test-support/models.js'
 
-const model = {
-  vendor: 'acme',
-  version: 'abc1234',
-  name: 'dog',
-  url: 'https://api.example/v1/dog',
-  modelCard: 'https://example/card/dog'
-}
+const model = retrainedModel('dog')
 
 describe('reportOutputs', () => {
   it('sets the model outputs from the first model and lists every model', () => {

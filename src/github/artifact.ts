@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path'
 import type { Config } from '../inputs/index.js'
 import { reportOutputs, type RunReport } from '../report/index.js'
 import { bestEffort } from '../shared/best-effort.js'
+import { endStep } from './end-step.js'
 import { isEnterpriseServer } from './runner-kind.js'
 import { formatDuration } from '../shared/format.js'
 import { redact, redactDeep } from '../shared/secrets.js'
@@ -69,48 +70,45 @@ export function resultJson(
 }
 
 /** Uploads the artifact when `artifact-name` is set and sets `report.artifactId`. Never throws. */
-export async function uploadResultArtifact(
-  config: Config,
-  report: RunReport,
-  env: NodeJS.ProcessEnv = process.env
-): Promise<void> {
-  if (!config.artifactName || config.dryRun) return
-  if (!report.zip && !report.jobId) return // nothing was built or started: nothing to keep
-  const name = config.artifactName
-  if (isEnterpriseServer(env)) {
-    // the library would throw GHESNotSupportedError after a warning of its own
-    log.warning(unsupportedServiceWarning(name, report, env))
-    return
-  }
-  if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
-    log.warning(`artifact-name: this runner offers no artifact service, so no artifact "${name}" was uploaded.`)
-    return
-  }
-  const started = Date.now()
-  const folder = join(runnerTemp(env), `tiyaro-dreambooth-artifact-${randomUUID()}`)
-  const failed = {
-    warning: (message: string) =>
-      `Could not upload the artifact "${name}": ${redact(message, [config.apiKey, config.githubToken])}`,
-    fallback: undefined,
-    cleanup: async () => {
-      report.timings.push({ phase: 'Upload artifact', ms: Date.now() - started })
-      await rm(folder, { recursive: true, force: true })
+export const uploadResultArtifact = endStep(
+  (config) => config.artifactName,
+  async (name, config, report, env) => {
+    if (!report.zip && !report.jobId) return // nothing was built or started: nothing to keep
+    if (isEnterpriseServer(env)) {
+      // the library would throw GHESNotSupportedError after a warning of its own
+      log.warning(unsupportedServiceWarning(name, report, env))
+      return
     }
+    if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
+      log.warning(`artifact-name: this runner offers no artifact service, so no artifact "${name}" was uploaded.`)
+      return
+    }
+    const started = Date.now()
+    const folder = join(runnerTemp(env), `tiyaro-dreambooth-artifact-${randomUUID()}`)
+    const failed = {
+      warning: (message: string) =>
+        `Could not upload the artifact "${name}": ${redact(message, [config.apiKey, config.githubToken])}`,
+      fallback: undefined,
+      cleanup: async () => {
+        report.timings.push({ phase: 'Upload artifact', ms: Date.now() - started })
+        await rm(folder, { recursive: true, force: true })
+      }
+    }
+    await bestEffort(failed, () =>
+      log.group(`Upload artifact ${name}`, async () => {
+        const files = await stageFiles(folder, config, report, env)
+        const { DefaultArtifactClient } = await import('@actions/artifact')
+        // the zip's images are compressed already: packing them again only costs time
+        const uploaded = await new DefaultArtifactClient().uploadArtifact(name, files, folder, { compressionLevel: 0 })
+        report.artifactId = uploaded.id
+        const shown = files.map((file) => file.slice(folder.length + 1)).join(', ')
+        log.info(
+          `Uploaded artifact "${name}" (id ${uploaded.id}, ${uploaded.size} bytes: ${shown}) in ${formatDuration(Date.now() - started)}.`
+        )
+      })
+    )
   }
-  await bestEffort(failed, () =>
-    log.group(`Upload artifact ${name}`, async () => {
-      const files = await stageFiles(folder, config, report, env)
-      const { DefaultArtifactClient } = await import('@actions/artifact')
-      // the zip's images are compressed already: packing them again only costs time
-      const uploaded = await new DefaultArtifactClient().uploadArtifact(name, files, folder, { compressionLevel: 0 })
-      report.artifactId = uploaded.id
-      const shown = files.map((file) => file.slice(folder.length + 1)).join(', ')
-      log.info(
-        `Uploaded artifact "${name}" (id ${uploaded.id}, ${uploaded.size} bytes: ${shown}) in ${formatDuration(Date.now() - started)}.`
-      )
-    })
-  )
-}
+)
 
 /**
  * @actions/artifact v2+ refuses GitHub Enterprise Server and the servers that pass for it (Gitea,

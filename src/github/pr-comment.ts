@@ -7,6 +7,7 @@
 import type { Config } from '../inputs/index.js'
 import { LIMITS, STATUS_ICON, cell, code, firstRows, link, reportOutputs, type RunReport } from '../report/index.js'
 import { bestEffort } from '../shared/best-effort.js'
+import { endStep } from './end-step.js'
 import { formatDuration } from '../shared/format.js'
 import { redact } from '../shared/secrets.js'
 import { log } from '../shared/log.js'
@@ -134,75 +135,73 @@ function httpStatus(error: unknown): number | undefined {
 }
 
 /** Creates or updates the run's comment when `comment-on-pr` is set. Never throws. */
-export async function commentOnPullRequest(
-  config: Config,
-  report: RunReport,
-  env: NodeJS.ProcessEnv = process.env
-): Promise<void> {
-  if (!config.commentOnPr || config.dryRun) return
-  const token = config.githubToken
-  if (!token) {
-    log.warning(
-      'comment-on-pr: github-token is empty, so no comment was written; pass a token (the default is github.token).'
-    )
-    return
-  }
-  const started = Date.now()
-  let pull: number | undefined
-  const failed = {
-    warning: (text: string, error: unknown): string => {
-      const where = pull === undefined ? 'the pull request' : `pull request #${pull}`
-      const message = redact(text, [config.apiKey, config.githubToken])
-      if (httpStatus(error) !== 403) return `comment-on-pr: could not comment on ${where}: ${message}`
-      return (
-        `comment-on-pr: could not comment on ${where}: the token may not write comments (HTTP 403: ${message}). ` +
-        'Grant it with "permissions: pull-requests: write" (or "issues: write") in the workflow; ' +
-        'on pull requests from forks the token is read-only.'
+export const commentOnPullRequest = endStep(
+  (config) => config.commentOnPr,
+  async (_wanted, config, report, env) => {
+    const token = config.githubToken
+    if (!token) {
+      log.warning(
+        'comment-on-pr: github-token is empty, so no comment was written; pass a token (the default is github.token).'
       )
-    },
-    fallback: undefined
-  }
-  await bestEffort(failed, async () => {
-    const { context, getOctokit } = await import('@actions/github')
-    const octokit = getOctokit(token)
-    const repo = context.repo
-    const eventName = context.eventName
-    pull = pullRequestOfEvent(eventName, context.payload)
-    if (pull === undefined && eventName === 'push' && context.sha) {
-      const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
-        ...repo,
-        commit_sha: context.sha
-      })
-      pull = mergedPullOfCommit(data, context.sha)
-      if (pull === undefined) {
-        log.info(`comment-on-pr: commit ${context.sha.slice(0, 7)} did not merge a pull request; no comment.`)
-        return
-      }
-    } else if (pull === undefined) {
-      log.info(`comment-on-pr: the ${eventName ?? 'unknown'} event has no pull request; no comment.`)
       return
     }
-    const body = renderComment(report, config, commentContext(config, report, env, `${repo.owner}/${repo.repo}`))
-    let existing: { id: number } | undefined
-    for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
-      ...repo,
-      issue_number: pull,
-      per_page: 100
-    })) {
-      existing = page.data.find((comment) => isOurComment(comment.body, config.name))
-      if (existing) break
+    const started = Date.now()
+    let pull: number | undefined
+    const failed = {
+      warning: (text: string, error: unknown): string => {
+        const where = pull === undefined ? 'the pull request' : `pull request #${pull}`
+        const message = redact(text, [config.apiKey, config.githubToken])
+        if (httpStatus(error) !== 403) return `comment-on-pr: could not comment on ${where}: ${message}`
+        return (
+          `comment-on-pr: could not comment on ${where}: the token may not write comments (HTTP 403: ${message}). ` +
+          'Grant it with "permissions: pull-requests: write" (or "issues: write") in the workflow; ' +
+          'on pull requests from forks the token is read-only.'
+        )
+      },
+      fallback: undefined
     }
-    if (existing) {
-      const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body })
-      log.info(
-        `Updated the comment on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`
-      )
-    } else {
-      const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: pull, body })
-      log.info(`Commented on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`)
-    }
-  })
-}
+    await bestEffort(failed, async () => {
+      const { context, getOctokit } = await import('@actions/github')
+      const octokit = getOctokit(token)
+      const repo = context.repo
+      const eventName = context.eventName
+      pull = pullRequestOfEvent(eventName, context.payload)
+      if (pull === undefined && eventName === 'push' && context.sha) {
+        const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+          ...repo,
+          commit_sha: context.sha
+        })
+        pull = mergedPullOfCommit(data, context.sha)
+        if (pull === undefined) {
+          log.info(`comment-on-pr: commit ${context.sha.slice(0, 7)} did not merge a pull request; no comment.`)
+          return
+        }
+      } else if (pull === undefined) {
+        log.info(`comment-on-pr: the ${eventName ?? 'unknown'} event has no pull request; no comment.`)
+        return
+      }
+      const body = renderComment(report, config, commentContext(config, report, env, `${repo.owner}/${repo.repo}`))
+      let existing: { id: number } | undefined
+      for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+        ...repo,
+        issue_number: pull,
+        per_page: 100
+      })) {
+        existing = page.data.find((comment) => isOurComment(comment.body, config.name))
+        if (existing) break
+      }
+      if (existing) {
+        const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body })
+        log.info(
+          `Updated the comment on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`
+        )
+      } else {
+        const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: pull, body })
+        log.info(`Commented on pull request #${pull}: ${data.html_url} (${formatDuration(Date.now() - started)})`)
+      }
+    })
+  }
+)
 
 function commentContext(config: Config, report: RunReport, env: NodeJS.ProcessEnv, repository: string): CommentContext {
   const server = env.GITHUB_SERVER_URL || 'https://github.com'

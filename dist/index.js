@@ -29306,7 +29306,7 @@ function sumBytes(images) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5213);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(82911);
 // The action's entry. It ends the process itself, so that a socket a library left open cannot
 // keep the step alive, but only once stdout and stderr have handed every byte to the runner: a
 // pipe takes writes asynchronously, and process.exit() drops whatever is still queued.
@@ -29333,7 +29333,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5213:
+/***/ 82911:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29497,7 +29497,7 @@ var shared_log = __nccwpck_require__(21827);
 // A phase of the run: one log group, and its time in the report's timings.
 
 /** Times a phase and shows it as one log group. */
-async function phase_phase(report, name, body) {
+async function phase(report, name, body) {
     const started = Date.now();
     try {
         return await shared_log/* log */.Rm.group(name, body);
@@ -29727,6 +29727,17 @@ async function best_effort_bestEffort(options, body) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/github/end-step.ts
+/** The step `body`, run with the input's value when `input(config)` is set and this is no dry run. */
+function endStep(input, body) {
+    return async (config, report, env = process.env) => {
+        const value = input(config);
+        if (!value || config.dryRun)
+            return;
+        await body(value, config, report, env);
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/github/runner-kind.ts
 // Which kind of server the runner belongs to. @actions/artifact (v2+) refuses GitHub Enterprise
 // Server, and @actions/cache uses its older service there; both tell it by GITHUB_SERVER_URL, and
@@ -29765,6 +29776,7 @@ function workDir(env = process.env) {
 // became of it, and the sample images when there are any. Made at the end of every run that got
 // as far as a zip or a job, a failed or timed-out one included (that is when it helps most);
 // an artifact that cannot be made is a warning, never a failed run.
+
 
 
 
@@ -29824,12 +29836,9 @@ function resultJson(report, config) {
     return (0,shared_secrets/* redactDeep */.KL)(result, secrets);
 }
 /** Uploads the artifact when `artifact-name` is set and sets `report.artifactId`. Never throws. */
-async function uploadResultArtifact(config, report, env = process.env) {
-    if (!config.artifactName || config.dryRun)
-        return;
+const uploadResultArtifact = endStep((config) => config.artifactName, async (name, config, report, env) => {
     if (!report.zip && !report.jobId)
         return; // nothing was built or started: nothing to keep
-    const name = config.artifactName;
     if (isEnterpriseServer(env)) {
         // the library would throw GHESNotSupportedError after a warning of its own
         shared_log/* log */.Rm.warning(unsupportedServiceWarning(name, report, env));
@@ -29858,7 +29867,7 @@ async function uploadResultArtifact(config, report, env = process.env) {
         const shown = files.map((file) => file.slice(folder.length + 1)).join(', ');
         shared_log/* log */.Rm.info(`Uploaded artifact "${name}" (id ${uploaded.id}, ${uploaded.size} bytes: ${shown}) in ${(0,format/* formatDuration */.a3)(Date.now() - started)}.`);
     }));
-}
+});
 /**
  * @actions/artifact v2+ refuses GitHub Enterprise Server and the servers that pass for it (Gitea,
  * Forgejo) with GHESNotSupportedError: one warning that says so and where the files are instead.
@@ -31197,6 +31206,7 @@ const actionsClassImageCache = { restore: restoreClassImages, save: saveClassIma
 
 
 
+
 /** Models listed in a comment, as far as they fit: GitHub refuses a comment body over 65536 characters. */
 const MAX_COMMENT_MODELS = 20;
 const MAX_COMMENT_CHARS = 60_000;
@@ -31295,9 +31305,7 @@ function httpStatus(error) {
     return typeof status === 'number' ? status : undefined;
 }
 /** Creates or updates the run's comment when `comment-on-pr` is set. Never throws. */
-async function commentOnPullRequest(config, report, env = process.env) {
-    if (!config.commentOnPr || config.dryRun)
-        return;
+const commentOnPullRequest = endStep((config) => config.commentOnPr, async (_wanted, config, report, env) => {
     const token = config.githubToken;
     if (!token) {
         shared_log/* log */.Rm.warning('comment-on-pr: github-token is empty, so no comment was written; pass a token (the default is github.token).');
@@ -31358,7 +31366,7 @@ async function commentOnPullRequest(config, report, env = process.env) {
             shared_log/* log */.Rm.info(`Commented on pull request #${pull}: ${data.html_url} (${(0,format/* formatDuration */.a3)(Date.now() - started)})`);
         }
     });
-}
+});
 function commentContext(config, report, env, repository) {
     const server = env.GITHUB_SERVER_URL || 'https://github.com';
     const runId = env.GITHUB_RUN_ID;
@@ -31537,10 +31545,10 @@ var tiyaro = __nccwpck_require__(63280);
 
 
 /** Raised to end the run with a failed step; its message is the step's error. */
-class run_context_RunFailure extends Error {
+class RunFailure extends Error {
 }
 /** The run's shared parts; the deadline starts now. */
-function run_context_newRunContext(config, report, signal, services) {
+function newRunContext(config, report, signal, services) {
     const deadline = Date.now() + config.timeoutMs;
     const retry = retryOptions(deadline, signal);
     const { apiUrl: url, apiKey, requestTimeoutMs } = config;
@@ -31587,18 +31595,18 @@ async function waitWithLog({ config, api, deadline, signal }, jobId) {
         }
     });
 }
-async function run_end_finish(context, jobId, outcome) {
+async function finish(context, jobId, outcome) {
     const { config, report, api, signal, services } = context;
     report.jobStatus = outcome.status;
     const attachHint = services.attachHint(jobId);
     switch (outcome.kind) {
         case 'done': {
-            report.models = await phase_phase(report, 'Read models', () => api.getModels(jobId));
+            report.models = await phase(report, 'Read models', () => api.getModels(jobId));
             report.apiRevision = api.apiRevision;
             const [first] = report.models;
             if (!first) {
                 report.status = 'failed';
-                throw new run_context_RunFailure(`Job ${jobId} is done but the service lists no retrained model for it.`);
+                throw new RunFailure(`Job ${jobId} is done but the service lists no retrained model for it.`);
             }
             report.status = 'done';
             for (const model of report.models)
@@ -31608,26 +31616,26 @@ async function run_end_finish(context, jobId, outcome) {
                 const { SAMPLES_TIME_LIMIT_MS, sampleTrainedModel, samplesDir } = await __nccwpck_require__.e(/* import() */ 131).then(__nccwpck_require__.bind(__nccwpck_require__, 26131));
                 const retry = retryOptions(Date.now() + SAMPLES_TIME_LIMIT_MS, signal);
                 const dir = samplesDir(workDir(), jobId);
-                report.sampleImages = await phase_phase(report, 'Sample images', () => sampleTrainedModel(config, first, dir, retry));
+                report.sampleImages = await phase(report, 'Sample images', () => sampleTrainedModel(config, first, dir, retry));
             }
             return;
         }
         case 'failed':
             report.status = 'failed';
             report.errorMessage = outcome.status.errMsg || 'the service gave no reason';
-            throw new run_context_RunFailure(`Training job ${jobId} failed: ${report.errorMessage}`);
+            throw new RunFailure(`Training job ${jobId} failed: ${report.errorMessage}`);
         case 'notfound':
             report.status = 'notfound';
             report.errorMessage = outcome.status.errMsg || `job ${jobId} not found`;
-            throw new run_context_RunFailure(`Job ${jobId} was not found by the service: ${report.errorMessage}`);
+            throw new RunFailure(`Job ${jobId} was not found by the service: ${report.errorMessage}`);
         case 'timed-out':
             report.status = 'timed-out';
             report.errorMessage = `Job ${jobId} did not end within ${config.timeoutMs / 60000} minutes; it goes on running at the service. ${attachHint}`;
-            throw new run_context_RunFailure(report.errorMessage);
+            throw new RunFailure(report.errorMessage);
         case 'cancelled':
             report.status = 'cancelled';
             report.errorMessage = `The run was cancelled while job ${jobId} was running; the job goes on. ${attachHint}`;
-            throw new run_context_RunFailure(report.errorMessage);
+            throw new RunFailure(report.errorMessage);
     }
 }
 
@@ -31718,9 +31726,13 @@ async function uploadDataset(context, jobId, firstUrl, prepared) {
 
 
 
-async function runPipeline(config, report, signal, services) {
-    const context = run_context_newRunContext(config, report, signal, services);
-    const { api } = context;
+/** A face's way in: what it hands over (config, report, signal, services) becomes the run's context. */
+function entry(body) {
+    return async (...args) => body(newRunContext(...args));
+}
+/** The run: gets the job as obtainJob decides, then waits for it unless told not to. */
+const runPipeline = entry(async (context) => {
+    const { config, report, api, services } = context;
     const mode = await obtainJob(context);
     switch (mode.kind) {
         case 'dry-run':
@@ -31741,25 +31753,25 @@ async function runPipeline(config, report, signal, services) {
         shared_log/* log */.Rm.info(`Not waiting for the training to end. ${services.attachHint(mode.jobId)}`);
         return;
     }
-    const outcome = await phase_phase(report, 'Wait for training', () => waitWithLog(context, mode.jobId));
+    const outcome = await phase(report, 'Wait for training', () => waitWithLog(context, mode.jobId));
     report.apiRevision = api.apiRevision;
-    await run_end_finish(context, mode.jobId, outcome);
-}
+    await finish(context, mode.jobId, outcome);
+});
 /** One status check of the job given as job-id (the command's `status`): its state, and its models when done. */
-async function checkJob(config, report, signal, services) {
-    const context = newRunContext(config, report, signal, services);
+const checkJob = entry(async (context) => {
+    const { config, report, api } = context;
     const jobId = config.jobId;
     if (jobId === undefined)
         throw new RunFailure('No job ID to check.');
     report.jobId = jobId;
-    const status = await phase(report, 'Check status', () => context.api.getJobStatus(jobId));
-    log.info(`Job ${jobId}: ${status.statusEnum ?? 'no status yet'}`);
+    const status = await phase(report, 'Check status', () => api.getJobStatus(jobId));
+    shared_log/* log */.Rm.info(`Job ${jobId}: ${status.statusEnum ?? 'no status yet'}`);
     const ended = status.statusEnum === 'done' || status.statusEnum === 'failed' || status.statusEnum === 'notfound';
     if (ended)
         return finish(context, jobId, { kind: status.statusEnum, status });
     report.jobStatus = status;
     report.status = 'running';
-}
+});
 /** Decides how this run gets its job, and does what that takes (zip, create, upload, start). */
 async function obtainJob(context) {
     const { config, report, api, services } = context;
@@ -31781,28 +31793,28 @@ async function obtainJob(context) {
     const parameters = (0,tiyaro/* dreamboothInput */.gN)(config);
     report.parametersSent = parameters;
     if (config.dryRun) {
-        await phase_phase(report, 'Build zip', () => buildZip(context, prepared));
+        await phase(report, 'Build zip', () => buildZip(context, prepared));
         return { kind: 'dry-run' };
     }
     if (reRun) {
         // the earlier run's record is found by the zip's sha256: a pass for the hash comes first
-        await phase_phase(report, 'Build zip', () => buildZip(context, prepared));
-        const earlierJob = await phase_phase(report, 'Find the job of an earlier run', () => services.jobRecord.findEarlier(report, (id) => api.getJobStatus(id)));
+        await phase(report, 'Build zip', () => buildZip(context, prepared));
+        const earlierJob = await phase(report, 'Find the job of an earlier run', () => services.jobRecord.findEarlier(report, (id) => api.getJobStatus(id)));
         if (earlierJob)
             return { kind: 're-run', jobId: earlierJob };
     }
     const job = early ?? createJob(context);
-    const jobId = await phase_phase(report, 'Create job', async () => {
+    const jobId = await phase(report, 'Create job', async () => {
         const id = await job.id;
         shared_log/* log */.Rm.info(`Job ID: ${id}`);
         return id;
     });
     report.jobId = jobId;
-    await phase_phase(report, 'Zip and upload', () => uploadDataset(context, jobId, job.url, prepared));
+    await phase(report, 'Zip and upload', () => uploadDataset(context, jobId, job.url, prepared));
     // Recorded before the start is sent: a run cut off while the start is in flight (cancelled, or
     // the runner lost) leaves the record, and a re-run asks that job's status before starting one.
     await services.jobRecord.record(report);
-    await phase_phase(report, 'Start training', () => startTraining(context, jobId, parameters));
+    await phase(report, 'Start training', () => startTraining(context, jobId, parameters));
     report.apiRevision = api.apiRevision;
     shared_log/* log */.Rm.info(`Training started (API revision: ${report.apiRevision}).`);
     return { kind: 'started', jobId };
@@ -31829,7 +31841,7 @@ async function startTraining(context, jobId, parameters) {
         report.errorMessage =
             `The run was cancelled while the start of job ${jobId} was in flight: the job may be training. ` +
                 `A re-run of this workflow run attaches to it if it started; or attach with the input job-id: ${jobId}`;
-        throw new run_context_RunFailure(report.errorMessage);
+        throw new RunFailure(report.errorMessage);
     }
 }
 async function prepareZip({ config, report, retry, signal, services }, onImagesChecked) {
@@ -31840,10 +31852,10 @@ async function prepareZip({ config, report, retry, signal, services }, onImagesC
     const generationDir = restored.classDir ?? (0,external_node_path_.join)(workDir(), 'class-images');
     if (config.classImageGeneratorUrl) {
         // generation costs credits: every image given must pass its checks first
-        await phase_phase(report, 'Check images before generating class images', () => (0,src_dataset/* scanDataset */.yu)({ instanceDir: config.instanceImages, classDir: restored.classDir }));
+        await phase(report, 'Check images before generating class images', () => (0,src_dataset/* scanDataset */.yu)({ instanceDir: config.instanceImages, classDir: restored.classDir }));
     }
     const generation = config.classImageGeneratorUrl
-        ? await phase_phase(report, 'Generate class images', async () => {
+        ? await phase(report, 'Generate class images', async () => {
             // loaded only by the runs that call the inference API
             const { generateMissingClassImages } = await __nccwpck_require__.e(/* import() */ 131).then(__nccwpck_require__.bind(__nccwpck_require__, 26131));
             return generateMissingClassImages(config, generationDir, retry);
@@ -31852,7 +31864,7 @@ async function prepareZip({ config, report, retry, signal, services }, onImagesC
     const generated = generation?.generated.length ?? 0;
     // a restored set that got more images is a new set: it is saved under its own key
     const classImages = generated > 0 ? { classDir: generationDir, fromCache: false } : restored;
-    const dataset = await phase_phase(report, 'Check images', async () => {
+    const dataset = await phase(report, 'Check images', async () => {
         const scanned = await (0,src_dataset/* scanDataset */.yu)({ instanceDir: config.instanceImages, classDir: classImages.classDir });
         shared_log/* log */.Rm.info(`${scanned.instance.length} instance images, ${scanned.class.length} class images`);
         return scanned;
@@ -31924,7 +31936,7 @@ async function run() {
 function fail(report, error) {
     const message = (0,errors/* errorMessage */.g)(error);
     report.errorMessage ??= message;
-    if (error instanceof Error && !(error instanceof run_context_RunFailure) && !(error instanceof problems_InputError) && error.stack) {
+    if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof problems_InputError) && error.stack) {
         for (const line of error.stack.split('\n'))
             shared_log/* log */.Rm.debug(line);
     }

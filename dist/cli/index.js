@@ -29685,9 +29685,13 @@ async function uploadDataset(context, jobId, firstUrl, prepared) {
 
 
 
-async function runPipeline(config, report, signal, services) {
-    const context = newRunContext(config, report, signal, services);
-    const { api } = context;
+/** A face's way in: what it hands over (config, report, signal, services) becomes the run's context. */
+function entry(body) {
+    return async (...args) => body(newRunContext(...args));
+}
+/** The run: gets the job as obtainJob decides, then waits for it unless told not to. */
+const runPipeline = entry(async (context) => {
+    const { config, report, api, services } = context;
     const mode = await obtainJob(context);
     switch (mode.kind) {
         case 'dry-run':
@@ -29711,22 +29715,22 @@ async function runPipeline(config, report, signal, services) {
     const outcome = await phase(report, 'Wait for training', () => waitWithLog(context, mode.jobId));
     report.apiRevision = api.apiRevision;
     await finish(context, mode.jobId, outcome);
-}
+});
 /** One status check of the job given as job-id (the command's `status`): its state, and its models when done. */
-async function checkJob(config, report, signal, services) {
-    const context = newRunContext(config, report, signal, services);
+const checkJob = entry(async (context) => {
+    const { config, report, api } = context;
     const jobId = config.jobId;
     if (jobId === undefined)
         throw new RunFailure('No job ID to check.');
     report.jobId = jobId;
-    const status = await phase(report, 'Check status', () => context.api.getJobStatus(jobId));
+    const status = await phase(report, 'Check status', () => api.getJobStatus(jobId));
     log/* log */.Rm.info(`Job ${jobId}: ${status.statusEnum ?? 'no status yet'}`);
     const ended = status.statusEnum === 'done' || status.statusEnum === 'failed' || status.statusEnum === 'notfound';
     if (ended)
         return finish(context, jobId, { kind: status.statusEnum, status });
     report.jobStatus = status;
     report.status = 'running';
-}
+});
 /** Decides how this run gets its job, and does what that takes (zip, create, upload, start). */
 async function obtainJob(context) {
     const { config, report, api, services } = context;

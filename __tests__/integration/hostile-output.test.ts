@@ -5,10 +5,10 @@
 // by job-summary: false.
 import { describe, expect, it } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
+import { cp, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ServerOptions, TiyaroServer } from '../../server/tiyaro-server.js'
-import { DEMO_CLASS, runWith, useServers } from '../../test-support/action-fixture.js'
+import { DEMO_CLASS, DEMO_INSTANCE, runWith, useServers } from '../../test-support/action-fixture.js'
 import { useGitHubApi, useTempDir } from '../../test-support/fixtures.js'
 import { pngBytes, writeImageTree } from '../../test-support/images.js'
 import type { ActionRun } from '../../test-support/run-action.js'
@@ -139,6 +139,111 @@ describe('no workflow command from a value the action did not write', () => {
     expect(run.outputs['model-name']).toBe(
       'toy ⏎ ::set-output name=pwned::PWNED ⏎ ::add-mask::PWNED ⏎   ::stop-commands::PWNED ⏎ ::error::PWNED%0A::warning::PWNED ##[set-output name=pwned;]PWNED'
     )
+  })
+})
+
+describe('no workflow command from a file name or an input', () => {
+  /** A copy of the demo instance images with `extra` added (paths relative to the folder, `/` between parts). */
+  async function instanceFolderWith(extra: Record<string, Uint8Array>): Promise<string> {
+    const dir = join(scratch, `names-${randomUUID()}`)
+    await cp(DEMO_INSTANCE, dir, { recursive: true })
+    await writeImageTree(dir, extra)
+    return dir
+  }
+
+  /** The step's error line as the runner reads it: core escapes CR, LF and % in it. */
+  const errorLine = (run: ActionRun): string | undefined =>
+    run.stdout.split('\n').find((line) => line.startsWith('::error::'))
+
+  it.concurrent('a file whose name holds line breaks, ::commands and ##[ is named as text', async () => {
+    const server = await serverWith()
+    const name = `a${INJECTION}.png`
+    const dir = await instanceFolderWith({ [name]: pngBytes({ width: 512, height: 512, seed: 3 }) })
+    const run = await runWith(server, { 'instance-images': dir, 'class-images': DEMO_CLASS })
+    expect(run.exitCode).toBe(1)
+    expectHarmless(run)
+    // named in the outputs on one line, in the log escaped, in the step's error escaped by core
+    expect(run.outputs['error-message']).toContain('a ⏎ ::set-output name=pwned::PWNED ⏎ ::add-mask::PWNED')
+    expect(errorLine(run)).toContain('a%0A::set-output name=pwned::PWNED%0D::add-mask::PWNED')
+    expect(run.summary).toContain('set-output name=pwned')
+    expect(server.requests).toEqual([])
+  })
+
+  it.concurrent(
+    'warnings about images in a folder whose name holds ::commands name it as text: annotations and plain log lines',
+    async () => {
+      const server = await serverWith()
+      // 11 images below the resolution: 9 annotations, then 2 warnings as plain log lines (no escaping by core)
+      const small = Object.fromEntries(
+        Array.from({ length: 11 }, (_, i) => [
+          `sub${INJECTION}/small-${i}.png`,
+          pngBytes({ width: 64, height: 64, seed: i + 10 })
+        ])
+      )
+      const dir = await instanceFolderWith(small)
+      const run = await runWith(server, { 'instance-images': dir, 'class-images': DEMO_CLASS, 'dry-run': 'true' })
+      expect(run.exitCode).toBe(0)
+      expectHarmless(run)
+      const lines = run.stdout.split('\n')
+      const annotated = lines.filter((line) => line.startsWith('::warning') && line.includes('small-'))
+      const plain = lines.filter((line) => line.startsWith('Warning: ') && line.includes('small-'))
+      expect([annotated.length, plain.length]).toEqual([9, 2])
+      for (const line of [...annotated, ...plain]) {
+        // the message escaped by the action
+        expect(line).toContain('sub\\n::set-output name=pwned::PWNED\\r::add-mask::PWNED')
+        expect(line).toContain('#\\#[set-output')
+        expect(line).toContain('below the training resolution')
+      }
+      // the file= property escaped by core (`:` is %3A there)
+      expect(annotated[0]).toMatch(/^::warning file=[^:]*sub\\n%3A%3Aset-output name=pwned%3A%3APWNED/)
+      const listed = run.summary.split('\n').filter((line) => line.includes('small-'))
+      expect(listed).toHaveLength(11)
+      expect(server.requests).toEqual([])
+    }
+  )
+
+  it.concurrent.each([
+    [
+      'lr-scheduler',
+      `cosine${INJECTION}`,
+      'lr-scheduler: "cosine\\n::set-output name=pwned::PWNED\\r::add-mask::PWNED'
+    ],
+    ['zip-name', '::set-output name=pwned::PWNED.zip', 'zip-name: "::set-output name=pwned::PWNED.zip"'],
+    [
+      'hyperparameters',
+      JSON.stringify({ [`seed${INJECTION}`]: 1 }),
+      'unknown key "seed\\n::set-output name=pwned::PWNED\\r::add-mask::PWNED'
+    ],
+    // not quoted by the check of inputs: the step's error escapes it (core writes CR and LF as %0D and %0A)
+    ['instance-images', `missing${INJECTION}`, 'missing%0A::set-output name=pwned::PWNED%0D::add-mask::PWNED']
+  ])('an input %s echoed back in its error is shown as text, never obeyed', async (input, value, shown) => {
+    const server = await serverWith()
+    const run = await runWith(server, { [input]: value })
+    expect(run.exitCode).toBe(1)
+    expectHarmless(run)
+    expect(run.stdout).toContain(shown)
+    expect(run.outputs['error-message']).toContain(input)
+    expect(server.requests).toEqual([])
+  })
+
+  it.concurrent('a name and prompts with ::commands, trained and logged back, are shown as text', async () => {
+    const server = await serverWith()
+    const name = `::set-output name=pwned::PWNED${INJECTION}`
+    const run = await runWith(server, {
+      name,
+      description: `::error::PWNED${INJECTION}`,
+      'instance-prompt': `sks${INJECTION}`,
+      'class-prompt': `toy${INJECTION}`
+    })
+    expect(run.exitCode).toBe(0)
+    expectHarmless(run)
+    // the service trained the model under that name, byte for byte; the log shows it on one line
+    const inputs = server.jobs.map((job) => (job.input as { dreamboothInput?: { name?: string } }).dreamboothInput)
+    expect(inputs.map((input) => input?.name)).toEqual([name])
+    expect(run.stdout).toMatch(
+      /^Model ::set-output name=pwned::PWNED\\n::set-output name=pwned::PWNED\\r::add-mask::PWNED\\n {2}::stop/m
+    )
+    expect(run.outputs['model-name']).toContain('::set-output name=pwned::PWNED ⏎ ::set-output name=pwned::PWNED')
   })
 })
 

@@ -5,12 +5,13 @@
 import { describe, expect, it } from '@jest/globals'
 import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { cp, readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TiyaroServer } from '../../server/tiyaro-server.js'
-import { operationsSeen, runWith, useServers } from '../../test-support/action-fixture.js'
+import { DEMO_CLASS, operationsSeen, runWith, useServers } from '../../test-support/action-fixture.js'
 import { useProxyProcess, useRequestRecorder, useTempDir } from '../../test-support/fixtures.js'
 import { REPO_ROOT } from '../../test-support/run-action.js'
+import { ANSWER_LIMITS } from '../../src/shared/answer-body.js'
 
 const PROXY_PASSWORD = 'proxy-pass-5f4e3d2c1b'
 const serverWith = useServers({ secrets: [PROXY_PASSWORD] })
@@ -19,6 +20,9 @@ const elsewhere = useRequestRecorder()
 const scratch = useTempDir('tiyaro-wire-limits-')
 
 const FAST = { 'request-timeout-seconds': '1', 'poll-interval-seconds': '0.1', 'timeout-minutes': '1' }
+const MiB = 1024 * 1024
+/** Whatever the socket buffers hold past the point where the action stopped reading. */
+const SOCKET_SLACK = 32 * MiB
 
 /** Runs with a preload that writes the run's peak memory (KiB) to a file; returns the run and that peak. */
 async function runMeasured(server: TiyaroServer, inputs: Record<string, string>) {
@@ -45,6 +49,76 @@ describe('every answer is bounded in size and time', () => {
     expect(endless?.answerBytes).toBeLessThan(32 * 1024 * 1024)
     expect(maxRssMiB).toBeLessThan(400)
   })
+
+  it.concurrent('an upload answer that never ends is cut at its 64 KiB cap: retried, memory flat', async () => {
+    const server = await serverWith()
+    server.injectFault('upload', { kind: 'endless' })
+    // the cap, not the time limit, ends this one
+    const { run, maxRssMiB } = await runMeasured(server, { ...FAST, 'request-timeout-seconds': '20' })
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs.status).toBe('done')
+    expect(run.stdout).toMatch(/^upload: the answer is larger than 64 KiB; not read further; trying again in /m)
+    const endless = server.requests.find((entry) => entry.fault === 'endless')
+    expect(endless?.answerBytes).toBeGreaterThan(ANSWER_LIMITS.upload)
+    expect(endless?.answerBytes).toBeLessThan(SOCKET_SLACK)
+    // the zip went twice, the second time stored; one training
+    expect(server.requests.filter((entry) => entry.kind === 'upload').map((entry) => entry.upload?.stored)).toEqual([
+      false,
+      true
+    ])
+    expect(server.trainingsStarted()).toBe(1)
+    expect(maxRssMiB).toBeLessThan(400)
+  })
+
+  it.concurrent('a sample image answer that never ends is cut at its 64 MiB cap: retried, memory flat', async () => {
+    const server = await serverWith()
+    server.injectFault('inference', { kind: 'endless' })
+    const { run, maxRssMiB } = await runMeasured(server, {
+      ...FAST,
+      'request-timeout-seconds': '20',
+      'sample-prompts': 'a photo of sks toy robot'
+    })
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toMatch(/^sample 1: the answer is larger than 64 MiB; not read further; trying again in /m)
+    expect(run.stdout).not.toMatch(/^::warning::/m)
+    expect(JSON.parse(run.outputs['sample-images'])).toHaveLength(1)
+    const endless = server.requests.find((entry) => entry.fault === 'endless')
+    expect(endless?.answerBytes).toBeGreaterThan(ANSWER_LIMITS.inference)
+    expect(endless?.answerBytes).toBeLessThan(ANSWER_LIMITS.inference + SOCKET_SLACK)
+    expect(maxRssMiB).toBeLessThan(400)
+  })
+
+  it.concurrent(
+    'a generated class image whose answer never ends is cut at its 64 MiB cap: retried, then zipped',
+    async () => {
+      const server = await serverWith()
+      const classDir = join(scratch, `class-${randomUUID()}`)
+      await cp(DEMO_CLASS, classDir, { recursive: true })
+      const supplied = (await readdir(classDir)).length
+      server.injectFault('inference', { kind: 'endless' })
+      const { run, maxRssMiB } = await runMeasured(server, {
+        ...FAST,
+        'request-timeout-seconds': '20',
+        'class-images': classDir,
+        'num-class-images': String(supplied + 1),
+        'class-image-generator-url': server.baseModelUrl()
+      })
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs.status).toBe('done')
+      expect(run.stdout).toMatch(
+        /^class image \d+: the answer is larger than 64 MiB; not read further; trying again in /m
+      )
+      expect(run.stdout).not.toMatch(/^::warning::/m)
+      expect(run.outputs['class-image-count']).toBe(String(supplied + 1))
+      expect(server.requests.filter((entry) => entry.kind === 'inference').map((entry) => entry.fault)).toEqual([
+        'endless',
+        undefined
+      ])
+      const endless = server.requests.find((entry) => entry.fault === 'endless')
+      expect(endless?.answerBytes).toBeLessThan(ANSWER_LIMITS.inference + SOCKET_SLACK)
+      expect(maxRssMiB).toBeLessThan(400)
+    }
+  )
 
   it.concurrent(
     'an upload answer that trickles forever ends within request-timeout-seconds and is retried',

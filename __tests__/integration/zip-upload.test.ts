@@ -3,12 +3,22 @@
 // zip was streamed), when the zip is on disk (zip-path), files that change under the action
 // between the check and the zip, and cancelling while the zip is made or sent.
 import { afterAll, describe, expect, it } from '@jest/globals'
-import { spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync
+} from 'node:fs'
 import { cp, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { ServerOptions, TiyaroServer } from '../../server/tiyaro-server.js'
 import { DEMO_CLASS, DEMO_INSTANCE, runWith, useServers } from '../../test-support/action-fixture.js'
 import type { ActionRun, RunActionOptions } from '../../test-support/run-action.js'
@@ -39,6 +49,7 @@ async function demoCopy(): Promise<{ instance: string; class: string; inputs: Re
 const DEMO_ZIP = { bytes: '168431', sha256: '6678f0e251f081560f13c40d7b0009dfcaa96b1da4340f2216804c3504ded730' }
 const FAST = { 'request-timeout-seconds': '10', 'poll-interval-seconds': '0.1', 'timeout-minutes': '1' }
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 function uploadsOf(server: TiyaroServer) {
   return server.requests.filter((entry) => entry.kind === 'upload')
@@ -142,37 +153,94 @@ describe('files that change under the action', () => {
     return { server, image, run }
   }
 
-  it('an image that grew between the check and the upload fails naming it, and nothing is started', async () => {
-    const { server, image, run } = await runChangingAfterCheck('instance', 'robot-03.jpg', (image) =>
-      writeFileSync(image, Buffer.concat([readFileSync(image), Buffer.alloc(9)]))
-    )
-    expect(run.exitCode).toBe(1)
-    expect(run.outputs['error-message']).toMatch(
-      new RegExp(
-        `^instance-images: ${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} changed after it was checked: it is \\d+ bytes now`
-      )
-    )
-    expect(run.stdout).toMatch(/^::error::instance-images: .*robot-03\.jpg changed after it was checked/m)
-    expect(server.trainingsStarted()).toBe(0)
-    expect(server.jobs.flatMap((job) => job.uploads)).toEqual([])
-  })
-
-  it("a FIFO that took an image's place is never read: the run fails naming it instead of hanging", async () => {
-    const { server, image, run } = await runChangingAfterCheck(
+  /** The upload's folder, the image's name in it, what happens to the image after its check, and what the error says. */
+  const CHANGES: [string, 'instance' | 'class', string, (image: string) => void, RegExp][] = [
+    [
+      'grew',
+      'instance',
+      'robot-03.jpg',
+      (image) => writeFileSync(image, Buffer.concat([readFileSync(image), Buffer.alloc(9)])),
+      /it is \d+ bytes now, not the \d+ checked/
+    ],
+    [
+      'shrank',
+      'instance',
+      'robot-04.jpg',
+      (image) => truncateSync(image, 1000),
+      /it is 1000 bytes now, not the \d+ checked/
+    ],
+    [
+      'was replaced by another file (renamed over it)',
+      'class',
+      'toy-robot-01.jpg',
+      (image) => {
+        const other = join(dirname(dirname(image)), 'replacement.jpg')
+        copyFileSync(join(DEMO_CLASS, 'toy-robot-03.jpg'), other)
+        renameSync(other, image)
+      },
+      /another file took its place/
+    ],
+    [
+      'was replaced by a symbolic link to /dev/null (a device)',
+      'instance',
+      'robot-02.jpg',
+      (image) => {
+        rmSync(image)
+        symlinkSync('/dev/null', image)
+      },
+      /it is not a regular file any more/
+    ],
+    [
+      'was replaced by a FIFO',
       'class',
       'toy-robot-02.jpg',
       (image) => {
         rmSync(image)
         spawnSync('mkfifo', [image])
       },
-      { timeoutMs: 60_000 }
-    )
-    expect(run.signal).toBeNull()
-    expect(run.exitCode).toBe(1)
-    expect(run.outputs['error-message']).toContain(
-      `class-images: ${image} changed after it was checked: it is not a regular file any more`
-    )
-    expect(server.trainingsStarted()).toBe(0)
+      /it is not a regular file any more/
+    ]
+  ]
+
+  it.each(CHANGES)(
+    'an image that %s between the check and the upload fails naming it, and nothing is started',
+    async (_what, folder, name, change, reason) => {
+      // a FIFO or a device would hang a run that read it: the time limit makes that a failure
+      const { server, image, run } = await runChangingAfterCheck(folder, name, change, { timeoutMs: 60_000 })
+      expect(run.signal).toBeNull()
+      expect(run.exitCode).toBe(1)
+      const named = new RegExp(
+        `^${folder}-images: ${escapeRegExp(image)} changed after it was checked: ${reason.source}`
+      )
+      expect(run.outputs['error-message']).toMatch(named)
+      expect(run.stdout).toMatch(new RegExp(`^::error::${named.source.slice(1)}`, 'm'))
+      expect(server.trainingsStarted()).toBe(0)
+      expect(server.jobs.flatMap((job) => job.uploads)).toEqual([])
+    }
+  )
+
+  it("a FIFO that took an image's place is never opened: a writer waiting on it stays blocked", async () => {
+    let writer: ChildProcess | undefined
+    try {
+      const { server, image, run } = await runChangingAfterCheck(
+        'instance',
+        'robot-05.jpg',
+        (image) => {
+          rmSync(image)
+          spawnSync('mkfifo', [image])
+          // opening the FIFO for reading, even without reading, would let this writer's open return
+          writer = spawn('sh', ['-c', 'printf x > "$1"', 'sh', image], { stdio: 'ignore' })
+        },
+        { timeoutMs: 60_000 }
+      )
+      expect(run.exitCode).toBe(1)
+      expect(run.outputs['error-message']).toContain(`${image} changed after it was checked: it is not a regular file`)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(writer?.exitCode).toBeNull()
+      expect(server.trainingsStarted()).toBe(0)
+    } finally {
+      writer?.kill()
+    }
   })
 
   it('a FIFO in the folder from the start is named by the check, which never opens it', async () => {

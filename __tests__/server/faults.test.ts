@@ -151,6 +151,35 @@ describe('fault injection', () => {
     expect(server.requests[0]?.durationMs).toBeGreaterThanOrEqual(90)
   })
 
+  it.each(['upload', 'inference'] as const)(
+    'endless on %s: HTTP 200 whose body goes on while the client reads, in place of the answer',
+    async (target) => {
+      const server = await start()
+      const { jobID, url } = await uploadUrl(server)
+      server.injectFault(target, { kind: 'endless' })
+      const response =
+        target === 'upload'
+          ? await upload(url)
+          : await fetch(server.baseModelUrl(), {
+              method: 'POST',
+              headers: { Authorization: `Bearer ${server.apiKey}` },
+              body: JSON.stringify({ input: { prompt: 'x' } })
+            })
+      expect(response.status).toBe(200)
+      const reader = response.body!.getReader()
+      let read = 0
+      while (read < 2 * 1024 * 1024) read += (await reader.read()).value?.length ?? 0
+      await reader.cancel()
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const entry = server.requests.find((request) => request.kind === target)
+      expect(entry).toMatchObject({ fault: 'endless', status: 200 })
+      expect(entry?.answerBytes).toBeGreaterThanOrEqual(2 * 1024 * 1024 - 64 * 1024)
+      // the fault stood in for the answer: nothing stored, no image made
+      expect(server.job(jobID)?.uploads).toEqual([])
+      if (target === 'upload') expect(entry?.upload).toMatchObject({ bytes: zip.length, stored: false })
+    }
+  )
+
   it('malformed: HTTP 200 whose body is not JSON', async () => {
     const server = await start()
     server.injectFault('getJobInputURL', { kind: 'malformed' })

@@ -1,11 +1,14 @@
 import { describe, expect, it } from '@jest/globals'
 import { NoOperationTraceWriter } from '@actions/workflow-parser'
 import { parseAction } from '@actions/workflow-parser/actions/action-parser'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import semver from 'semver'
 import { parse as parseYaml } from 'yaml'
 import { renderReadme, readActionYaml } from '../../scripts/action-tables.js'
-import { INPUT_MODES, NEEDED_IN } from '../../src/inputs/requirements.js'
+import { parseCliArgs } from '../../server/cli-args.js'
+import { DEFAULT_API_KEY } from '../../server/tiyaro-server.js'
+import { INPUT_MODES, NEEDED_IN, neededInputs } from '../../src/inputs/requirements.js'
 import { REPO_ROOT } from '../../test-support/run-action.js'
 
 describe('README.md', () => {
@@ -92,5 +95,103 @@ describe('the Node version contributors need', () => {
       .map(([path]) => nameOf(path))
       .filter((name) => pkg.allowScripts?.[name] === undefined)
     expect(unreviewed).toEqual([])
+  })
+})
+
+describe('README: Try it on your own images', () => {
+  const readme = readFileSync(`${REPO_ROOT}/README.md`, 'utf8')
+  const start = readme.indexOf('\n### Try it on your own images\n')
+  const section = readme.slice(start, readme.indexOf('\n#', start + 1))
+  const pkg = JSON.parse(readFileSync(`${REPO_ROOT}/package.json`, 'utf8')) as {
+    scripts: Record<string, string>
+    devDependencies: Record<string, string>
+  }
+  const example = readFileSync(`${REPO_ROOT}/.env.example`, 'utf8')
+  /** The variables .env.example sets, NAME → value. */
+  const variables = new Map(
+    [...example.matchAll(/^([A-Z][A-Z0-9_-]*)=(.*)$/gm)].map(([, name, value]) => [name!, value!] as const)
+  )
+  const ignored = readFileSync(`${REPO_ROOT}/.gitignore`, 'utf8')
+    .split('\n')
+    .map((line) => line.trim().replace(/^\//, ''))
+  const isIgnored = (path: string): boolean =>
+    ignored.includes(path) || ignored.some((entry) => entry.endsWith('/') && path.startsWith(entry))
+  const shBlocks = [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map(([, text]) => text!)
+
+  it('has one sh block, and every line of it is a command that works here', () => {
+    expect(start).toBeGreaterThan(0)
+    expect(shBlocks).toHaveLength(1)
+    const commands = shBlocks[0]!
+      .split('\n')
+      .map((line) => line.replace(/\s+#.*$/, '').trim())
+      .filter((line) => line !== '')
+    expect(commands.length).toBeGreaterThanOrEqual(3)
+    for (const command of commands) {
+      const words = command.split(/\s+/)
+      if (words[0] === 'npm' && words[1] === 'run') {
+        expect([command, pkg.scripts[words[2]!] !== undefined]).toEqual([command, true])
+      } else if (words[0] === 'cp' && words.length === 3) {
+        // copies a committed file to one that is never committed (it may hold a real key)
+        expect([command, existsSync(join(REPO_ROOT, words[1]!))]).toEqual([command, true])
+        expect([command, isIgnored(words[2]!)]).toEqual([command, true])
+      } else {
+        throw new Error(`a command the test does not know how to check: ${command}`)
+      }
+    }
+  })
+
+  it('names only npm scripts, files and folders that exist', () => {
+    for (const [, script] of section.matchAll(/npm run ([\w:-]+)/g)) {
+      expect([script, pkg.scripts[script!] !== undefined]).toEqual([script, true])
+    }
+    // files of the repository (src/main.ts, .env.example); `.env` is the user's copy, ignored by git
+    const paths = [...section.matchAll(/(?<![\w./-])((?:src|server|scripts|fixtures)\/[\w./-]*\w|\.env\.\w+)/g)].map(
+      ([, path]) => path!
+    )
+    expect(paths).toEqual(expect.arrayContaining(['src/main.ts', '.env.example']))
+    for (const path of paths) expect([path, existsSync(join(REPO_ROOT, path))]).toEqual([path, true])
+    expect(section).toContain('`.env` is not committed')
+    expect(isIgnored('.env')).toBe(true)
+    // the tool it names runs the sources it names, with the .env file
+    expect(section).toContain('@github/local-action')
+    expect(pkg.devDependencies['@github/local-action']).toBeDefined()
+    expect(pkg.scripts['local-action']).toBe('local-action run . src/main.ts .env')
+  })
+
+  it('tells the user to edit variables that .env.example sets, each an input of action.yml', () => {
+    const action = readActionYaml(REPO_ROOT) as unknown as { inputs: Record<string, unknown> }
+    const told = [...section.matchAll(/INPUT_[A-Z0-9-]+/g)].map(([name]) => name)
+    expect(told).toEqual(expect.arrayContaining(['INPUT_INSTANCE-IMAGES', 'INPUT_API-URL', 'INPUT_API-KEY']))
+    for (const name of told) expect([name, variables.has(name)]).toEqual([name, true])
+    // "INPUT_DRY-RUN=true checks the images …": the line it shows is one .env.example has, with another value
+    for (const [, name, value] of section.matchAll(/`(INPUT_[A-Z0-9-]+)=([^`]*)`/g)) {
+      expect([name, variables.get(name!)]).toEqual([name, expect.any(String)])
+      expect(['true', 'false']).toContain(value)
+    }
+    const inputs = [...variables.keys()].filter((name) => name.startsWith('INPUT_'))
+    for (const name of inputs) {
+      const input = name.slice('INPUT_'.length).toLowerCase()
+      expect([name, input in action.inputs]).toEqual([name, true])
+    }
+    // "the name and prompts", and the rest a start needs, are all there to edit
+    for (const input of neededInputs('start')) {
+      expect([input, variables.has(`INPUT_${input.toUpperCase()}`)]).toEqual([input, true])
+    }
+  })
+
+  it('gives the address and key npm run server uses, and the folders .env.example points at exist', () => {
+    const { port, host } = parseCliArgs([]).options
+    expect(section).toContain(`on ${host ?? '127.0.0.1'}:${port} with the key ${DEFAULT_API_KEY}`)
+    expect(variables.get('INPUT_API-URL')).toBe(`http://${host ?? '127.0.0.1'}:${port}/graphql`)
+    expect(variables.get('INPUT_API-KEY')).toBe(DEFAULT_API_KEY)
+    // relative paths are taken from the repository's folder
+    expect(variables.get('GITHUB_WORKSPACE')).toBe('.')
+    for (const name of ['INPUT_INSTANCE-IMAGES', 'INPUT_CLASS-IMAGES']) {
+      const folder = join(REPO_ROOT, variables.get(name)!)
+      expect([name, existsSync(folder) && statSync(folder).isDirectory()]).toEqual([name, true])
+    }
+    // "the zip and sample images go under .tmp/local-action/", a folder git ignores
+    expect(section).toContain(`\`${variables.get('RUNNER_TEMP')}/\``)
+    expect(isIgnored(`${variables.get('RUNNER_TEMP')}/`)).toBe(true)
   })
 })

@@ -28681,9 +28681,10 @@ function centralHeader({ name, flags, crc, bytes, offset }) {
 // The files were checked before (scan.ts). A file that is not what was checked any more — its
 // stamp (device, inode, size, time) differs, it is no longer a regular file, it ends early or
 // goes on, or its CRC-32 differs from an earlier pass — stops the pass with an error naming it
-// before the zip's last byte is out, so an upload of a changed zip never completes. Files are
-// opened with O_NONBLOCK and looked at (fstat) before any read: a FIFO or a device that took
-// an image's place is never read, so nothing hangs.
+// before the zip's last byte is out, so an upload of a changed zip never completes. A file is
+// looked at (stat) before it is opened: a FIFO or a device that took an image's place is never
+// opened (that alone can block, or act: a tape rewinds, a FIFO's writer goes on). One that slips
+// in between the look and the open is opened with O_NONBLOCK and refused by fstat before any read.
 
 
 
@@ -28839,19 +28840,23 @@ class ZipPass {
         this.#pool.push({ buffer, length }, last);
     }
 }
-/** Opens a file without waiting (a FIFO would block), and refuses it unless it is as checked. */
+const NOT_A_FILE = 'it is not a regular file any more (a FIFO, a device or a folder took its place)';
+/** Opens a file only when it is a regular file, without waiting, and refuses it unless it is as checked. */
 async function openChecked(source, changed) {
     let file;
     try {
-        file = await (0,promises_.open)(source.path, OPEN_FLAGS);
+        if ((await (0,promises_.stat)(source.path)).isFile())
+            file = await (0,promises_.open)(source.path, OPEN_FLAGS);
     }
     catch (error) {
         throw changed(`it cannot be opened (${(0,errors/* errorCode */.C)(error) ?? String(error)})`);
     }
+    if (!file)
+        throw changed(NOT_A_FILE);
     try {
         const stats = await file.stat({ bigint: true });
         if (!stats.isFile())
-            throw changed('it is not a regular file any more (a FIFO, a device or a folder took its place)');
+            throw changed(NOT_A_FILE);
         const reason = difference(source, fileStamp(stats));
         if (reason)
             throw changed(reason);

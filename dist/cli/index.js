@@ -32206,11 +32206,9 @@ function bodyGist(body, max = 200) {
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
 // JPEG, PNG and WebP by their magic bytes, and the pixel size from the header without decoding:
-// `sniffImage` is pure; `readImageInfo` reads 64 KiB and, for a JPEG whose frame header lies
-// further on (camera files put EXIF, ICC and maker segments first), hops segment to segment.
-// Ours over image-size (bench/image-headers.ts): 1,000 images, 8 at a time, 215 ms and 59 KiB
-// read a file; image-size 1,265 ms and 424 KiB (it reads 512 KiB), no size for 10 JPEGs whose
-// metadata passes 512 KiB.
+// 64 KiB read, then JPEG segments hopped to a frame header further on (camera EXIF, ICC, maker).
+// Ours over image-size (bench/image-headers.ts, 1,000 files): 215 vs 1,265 ms, 59 vs 424 KiB
+// read a file, and image-size sizes no JPEG whose metadata passes 512 KiB (10 of the 1,000).
 
 
 /** Bytes read at the start of every file: enough for PNG, WebP and most JPEGs. */

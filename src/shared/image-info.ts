@@ -1,9 +1,7 @@
 // JPEG, PNG and WebP by their magic bytes, and the pixel size from the header without decoding:
-// `sniffImage` is pure; `readImageInfo` reads 64 KiB and, for a JPEG whose frame header lies
-// further on (camera files put EXIF, ICC and maker segments first), hops segment to segment.
-// Ours over image-size (bench/image-headers.ts): 1,000 images, 8 at a time, 215 ms and 59 KiB
-// read a file; image-size 1,265 ms and 424 KiB (it reads 512 KiB), no size for 10 JPEGs whose
-// metadata passes 512 KiB.
+// 64 KiB read, then JPEG segments hopped to a frame header further on (camera EXIF, ICC, maker).
+// Ours over image-size (bench/image-headers.ts, 1,000 files): 215 vs 1,265 ms, 59 vs 424 KiB
+// read a file, and image-size sizes no JPEG whose metadata passes 512 KiB (10 of the 1,000).
 import { constants } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 

@@ -7,7 +7,10 @@
 // takes little memory.
 
 import { createHash, randomUUID } from 'node:crypto'
-import { mkdir, open, rm } from 'node:fs/promises'
+import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import { finished } from 'node:stream/promises'
 import { dirname, join } from 'node:path'
 import { receiveBody, RequestTooLarge, type Exchange, type ReceivedBody } from './exchange.js'
 import type { FaultApplier, FaultPlan } from './faults.js'
@@ -15,6 +18,9 @@ import { S3Errors, type S3Error } from './s3-errors.js'
 import { checkPayload } from './s3-payload.js'
 import type { TrainingService } from './training-service.js'
 import type { UploadAuth } from './upload-auth.js'
+
+/** What may wait in memory for the disk while an upload comes in. */
+const WRITE_BUFFER_BYTES = 8 * 1024 * 1024
 
 export interface UploadHandlerContext {
   readonly uploadAuth: UploadAuth
@@ -66,19 +72,24 @@ export async function handleUpload(context: UploadHandlerContext, exchange: Exch
   if (declared !== undefined && Number(declared) > context.maxUploadBytes) return tooLarge()
   const path = objectPath(context.dataDir, check.jobId, check.objName)
   await mkdir(dirname(path), { recursive: true })
-  const file = await open(path, 'wx')
+  // Writes queue behind a bounded buffer, so the disk works while the next chunks are hashed;
+  // awaiting each 64 KiB write would make the server, not the client, set an upload's pace.
+  const file = createWriteStream(path, { flags: 'wx', highWaterMark: WRITE_BUFFER_BYTES })
   let received: ReceivedBody | undefined
   try {
-    received = await receiveBody(req, context.maxUploadBytes, async (chunk) => {
-      for (let written = 0; written < chunk.length;) {
-        written += (await file.write(chunk, written)).bytesWritten
-      }
-    })
+    received = await receiveBody(req, context.maxUploadBytes, (chunk) =>
+      file.write(chunk) ? undefined : once(file, 'drain').then(() => undefined)
+    )
+    await finished(file.end())
   } catch (error) {
+    received = undefined
     if (!(error instanceof RequestTooLarge)) throw error
   } finally {
-    await file.close()
-    if (!received) await rm(path, { force: true })
+    if (!received) {
+      file.destroy()
+      await finished(file).catch(() => undefined)
+      await rm(path, { force: true })
+    }
   }
   if (!received) return tooLarge()
   const digestError = checkPayload(check.payload, received)

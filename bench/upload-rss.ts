@@ -16,10 +16,10 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
+import { PNG_SIGNATURE } from '../test-support/png.js'
 import { parseSize } from './dataset.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 const API_KEY = 'rss-bench-key'
 
 const { values } = parseArgs({

@@ -28381,7 +28381,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   yu: () => (/* reexport */ scanDataset)
 });
 
-// UNUSED EXPORTS: DatasetError, buildArchive, compareNames, contentFingerprint
+// UNUSED EXPORTS: DatasetError, compareNames, contentFingerprint
 
 ;// CONCATENATED MODULE: ./src/dataset/types.ts
 /** Largest image accepted; far above any photo a trainer crops to 512-1024 px. */
@@ -29317,26 +29317,13 @@ function sumBytes(images) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(82911);
-// The action's entry. It ends the process itself, so that a socket a library left open cannot
-// keep the step alive, but only once stdout and stderr have handed every byte to the runner: a
-// pipe takes writes asynchronously, and process.exit() drops whatever is still queued.
+/* harmony import */ var _shared_flush_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(19959);
+// The action's entry. It ends the process itself once stdout and stderr have handed every byte
+// to the runner (shared/flush.ts).
 
-const FLUSH_LIMIT_MS = 30_000;
-/** Resolves once everything written to the stream so far has been flushed (or the stream is gone). */
-function flushed(stream) {
-    return new Promise((resolve) => {
-        if (stream.destroyed || !stream.writable)
-            return resolve();
-        stream.once('error', () => resolve());
-        // a write's callback runs once it and every write queued before it are flushed
-        stream.write('', () => resolve());
-        // a reader that never reads again must not hold the step forever
-        setTimeout(resolve, FLUSH_LIMIT_MS).unref();
-    });
-}
+
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
-await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-process.exit();
+await (0,_shared_flush_js__WEBPACK_IMPORTED_MODULE_1__/* .exitWhenFlushed */ .K)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -29455,14 +29442,17 @@ function codeBlock(language, text) {
 /** Models listed in the `models` output; a service could answer with any number. */
 const MAX_OUTPUT_MODELS = 100;
 /** Output name → value, for every output that applies. */
+/** The status output: "cancelled" is not a status of the contract; the job goes on, so it is still running. */
+function outputStatus(report) {
+    return report.status === 'cancelled' ? 'running' : report.status;
+}
 function reportOutputs(report) {
     const outputs = {};
     const set = (name, value, max = LIMITS.name) => {
         if (value !== undefined && value !== null)
             outputs[name] = plainLine(value, max);
     };
-    // "cancelled" is not a status of the contract: the job goes on, so it is still running.
-    set('status', report.status === 'cancelled' ? 'running' : report.status);
+    set('status', outputStatus(report));
     set('job-id', report.jobId);
     set('error-message', report.errorMessage, LIMITS.text);
     // in JSON a line break is escaped: the values are only redacted and cut
@@ -29535,7 +29525,6 @@ function newReport() {
 // The job summary a person reads: status, model links, the parameters sent and the timings.
 // Every value that came from outside is redacted, cut and escaped (markdown.ts); long lists are
 // cut with a note, and the whole stays under GitHub's 1 MiB limit for a step's summary.
-
 
 
 
@@ -29651,7 +29640,7 @@ function parametersSection(report) {
 function jobInputSection(report) {
     if (!report.jobStatus?.jobInput)
         return [];
-    const text = (0,format/* clip */.$Q)((0,shared_secrets/* redactSecrets */.fp)(report.jobStatus.jobInput), MAX_JOB_INPUT);
+    const text = shownText(report.jobStatus.jobInput, MAX_JOB_INPUT);
     return ['### Input the service recorded', '', ...codeBlock('json', text), ''];
 }
 function timingsSection(report) {
@@ -29819,9 +29808,10 @@ function resultJson(report, config) {
     const sampleFiles = sampleFileNames(samples);
     const result = {
         jobId: report.jobId ?? null,
-        status: reportOutputs(report).status ?? null,
+        status: outputStatus(report) ?? null,
         jobStatus: report.jobStatus?.statusEnum ?? null,
-        errorMessage: report.errorMessage === undefined ? null : (0,shared_secrets/* redact */.E$)(report.errorMessage, secrets),
+        // redactDeep below takes the secrets out of every string
+        errorMessage: report.errorMessage ?? null,
         attachedTo: report.attachedTo ?? null,
         created: report.jobStatus?.created ?? null,
         finished: report.jobStatus?.finished ?? null,
@@ -29917,6 +29907,186 @@ async function placeFile(source, target) {
     catch {
         await (0,promises_.copyFile)(source, target);
     }
+}
+
+;// CONCATENATED MODULE: ./src/github/pr-comment.ts
+
+
+
+
+
+
+/** Models listed in a comment, as far as they fit: GitHub refuses a comment body over 65536 characters. */
+const MAX_COMMENT_MODELS = 20;
+const MAX_COMMENT_CHARS = 60_000;
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/** The hidden line that tells this action's comment for this model apart from any other. */
+function commentMarker(name) {
+    return `<!-- tiyaro-dreambooth:${encodeURIComponent(name)} -->`;
+}
+/** Whether a comment is this action's for this model: its first line is the marker, nothing else. */
+function isOurComment(body, name) {
+    return body?.split(/\r?\n/, 1)[0] === commentMarker(name);
+}
+/** The pull request number of a pull_request or pull_request_target event; undefined otherwise. */
+function pullRequestOfEvent(eventName, payload) {
+    if (!eventName || !PULL_REQUEST_EVENTS.has(eventName))
+        return undefined;
+    const number = payload?.pull_request?.number;
+    return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : undefined;
+}
+/** Of the pull requests a pushed commit belongs to, the one it merged: by merge commit, else any merged one. */
+function mergedPullOfCommit(pulls, sha) {
+    const merged = pulls.filter((pull) => pull.merged_at);
+    return (merged.find((pull) => pull.merge_commit_sha === sha) ?? merged[0])?.number;
+}
+/** The comment's Markdown: marker, status, model links and card, image counts, job. */
+function renderComment(report, config, context = {}) {
+    const status = outputStatus(report) ?? 'failed';
+    const icon = STATUS_ICON[report.status ?? 'failed'] ?? '';
+    const rows = [
+        ['Status', cell(status)],
+        ['Job', report.jobId && code(report.jobId).text],
+        [
+            'Attached to',
+            report.attachedTo === 're-run'
+                ? 'the job an earlier attempt of this run started'
+                : report.attachedTo === 'job-id'
+                    ? 'an existing job (job-id)'
+                    : undefined
+        ],
+        ['Error', report.errorMessage && cell((0,shared_secrets/* redact */.E$)(report.errorMessage, [config.apiKey, config.githubToken]))],
+        ['Images', imageCounts(report)],
+        ['Zip', report.zip && `${report.zip.bytes} bytes, sha256 \`${report.zip.sha256}\``],
+        ['Created', report.jobStatus?.created ? cell(report.jobStatus.created, LIMITS.name) : undefined],
+        ['Finished', report.jobStatus?.finished ? cell(report.jobStatus.finished, LIMITS.name) : undefined],
+        ['Artifact', context.artifactUrl ? markdown_link(context.artifactName ?? 'artifact', context.artifactUrl) : undefined],
+        [
+            'Run',
+            context.runUrl
+                ? markdown_link(context.runAttempt && context.runAttempt > 1
+                    ? `workflow run (attempt ${context.runAttempt})`
+                    : 'workflow run', context.runUrl)
+                : undefined
+        ]
+    ];
+    const lines = [
+        commentMarker(config.name),
+        `### ${icon} DreamBooth training ${cell(`${config.name} ${config.version}`, LIMITS.text)}: ${cell(status)}`,
+        '',
+        '| | |',
+        '| --- | --- |'
+    ];
+    for (const [label, value] of rows)
+        if (value)
+            lines.push(`| ${label} | ${value} |`);
+    lines.push('');
+    if (report.models.length > 0) {
+        const { shown } = firstRows(report.models, MAX_COMMENT_MODELS);
+        lines.push('| Model | Version | API | Model card |', '| --- | --- | --- | --- |');
+        let length = lines.join('\n').length;
+        let listed = 0;
+        for (const model of shown) {
+            const [name, version] = [cell(model.name, LIMITS.name), cell(model.version, LIMITS.name)];
+            const row = `| ${name} | ${version} | ${markdown_link('model URL', model.url)} | ${markdown_link('model card', model.modelCard)} |`;
+            if (length + row.length + 1 > MAX_COMMENT_CHARS)
+                break;
+            lines.push(row);
+            length += row.length + 1;
+            listed++;
+        }
+        const more = report.models.length - listed;
+        if (more > 0)
+            lines.push('', `> … and ${more} more: the run's summary lists them.`);
+        lines.push('');
+    }
+    return lines.join('\n');
+}
+function imageCounts(report) {
+    if (report.instanceImageCount === undefined)
+        return undefined;
+    const fromCache = report.classImagesCacheHit ? ' (class images from the cache)' : '';
+    return `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class${fromCache}`;
+}
+/** An HTTP status from an Octokit error, if it has one. */
+function httpStatus(error) {
+    const status = error.status;
+    return typeof status === 'number' ? status : undefined;
+}
+/** Creates or updates the run's comment when `comment-on-pr` is set. Never throws. */
+const commentOnPullRequest = endStep((config) => config.commentOnPr, async (_wanted, config, report, env) => {
+    const token = config.githubToken;
+    if (!token) {
+        shared_log/* log */.Rm.warning('comment-on-pr: github-token is empty, so no comment was written; pass a token (the default is github.token).');
+        return;
+    }
+    const started = Date.now();
+    let pull;
+    const failed = {
+        warning: (text, error) => {
+            const where = pull === undefined ? 'the pull request' : `pull request #${pull}`;
+            const message = (0,shared_secrets/* redact */.E$)(text, [config.apiKey, config.githubToken]);
+            if (httpStatus(error) !== 403)
+                return `comment-on-pr: could not comment on ${where}: ${message}`;
+            return (`comment-on-pr: could not comment on ${where}: the token may not write comments (HTTP 403: ${message}). ` +
+                'Grant it with "permissions: pull-requests: write" (or "issues: write") in the workflow; ' +
+                'on pull requests from forks the token is read-only.');
+        },
+        fallback: undefined
+    };
+    await best_effort_bestEffort(failed, async () => {
+        const { context, getOctokit } = await __nccwpck_require__.e(/* import() */ 351).then(__nccwpck_require__.bind(__nccwpck_require__, 61351));
+        const octokit = getOctokit(token);
+        const repo = context.repo;
+        const eventName = context.eventName;
+        pull = pullRequestOfEvent(eventName, context.payload);
+        if (pull === undefined && eventName === 'push' && context.sha) {
+            const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+                ...repo,
+                commit_sha: context.sha
+            });
+            pull = mergedPullOfCommit(data, context.sha);
+            if (pull === undefined) {
+                shared_log/* log */.Rm.info(`comment-on-pr: commit ${context.sha.slice(0, 7)} did not merge a pull request; no comment.`);
+                return;
+            }
+        }
+        else if (pull === undefined) {
+            shared_log/* log */.Rm.info(`comment-on-pr: the ${eventName ?? 'unknown'} event has no pull request; no comment.`);
+            return;
+        }
+        const body = renderComment(report, config, commentContext(config, report, env, `${repo.owner}/${repo.repo}`));
+        let existing;
+        for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+            ...repo,
+            issue_number: pull,
+            per_page: 100
+        })) {
+            existing = page.data.find((comment) => isOurComment(comment.body, config.name));
+            if (existing)
+                break;
+        }
+        if (existing) {
+            const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body });
+            shared_log/* log */.Rm.info(`Updated the comment on pull request #${pull}: ${data.html_url} (${(0,format/* formatDuration */.a3)(Date.now() - started)})`);
+        }
+        else {
+            const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: pull, body });
+            shared_log/* log */.Rm.info(`Commented on pull request #${pull}: ${data.html_url} (${(0,format/* formatDuration */.a3)(Date.now() - started)})`);
+        }
+    });
+});
+function commentContext(config, report, env, repository) {
+    const server = env.GITHUB_SERVER_URL || 'https://github.com';
+    const runId = env.GITHUB_RUN_ID;
+    const runUrl = runId ? `${server}/${repository}/actions/runs/${runId}` : undefined;
+    const attempt = Number(env.GITHUB_RUN_ATTEMPT);
+    return {
+        runUrl,
+        runAttempt: Number.isInteger(attempt) ? attempt : undefined,
+        artifactName: config.artifactName,
+        artifactUrl: runUrl && report.artifactId !== undefined ? `${runUrl}/artifacts/${report.artifactId}` : undefined
+    };
 }
 
 // EXTERNAL MODULE: ./src/dataset/index.ts + 7 modules
@@ -30343,7 +30513,7 @@ function parseBoundedNumber(inputName, raw, { min, max, minExclusive }) {
     }
     return value;
 }
-function parsers_parseJobId(raw) {
+function parseJobId(raw) {
     if (!(0,job_id/* isJobId */.d)(raw))
         throw problem('job-id', `${show(raw)} is not a job ID; use ${job_id/* JOB_ID_RULE */.x}`);
     return raw;
@@ -30755,7 +30925,7 @@ function getConfig(source = actionInputs, env = process.env) {
     const flag = (name, fallback) => check(() => parseBoolean(name, readInput(name) || fallback));
     const boundedNumber = (name, fallback, bounds) => check(() => parseBoundedNumber(name, readInput(name) || fallback, bounds));
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const jobId = check(() => optional(readInput('job-id'), parsers_parseJobId));
+    const jobId = check(() => optional(readInput('job-id'), parseJobId));
     const dryRun = flag('dry-run', 'false');
     // A dry run sends nothing and attaching skips the dataset: what a mode does not use may be
     // left out (requirements.ts); '' stands for it then.
@@ -30848,8 +31018,8 @@ function maskSecret(secret) {
 /** Removes the secrets from a message, both as given and as JSON-quoted by `show`. */
 function hideSecrets(message, secrets) {
     const forms = secrets.filter((s) => s !== '').flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
-    // the longest first, so a secret that contains another is hidden whole
-    return (0,shared_secrets/* redact */.E$)(message, [...new Set(forms)].sort((a, b) => b.length - a.length));
+    // redact takes the longest first, so a secret that contains another is hidden whole
+    return (0,shared_secrets/* redact */.E$)(message, [...new Set(forms)]);
 }
 /** Model version when the input is empty: the commit's short SHA, else `1`. */
 function defaultVersion(env) {
@@ -30860,7 +31030,6 @@ function defaultVersion(env) {
 ;// CONCATENATED MODULE: ./src/inputs/index.ts
 // The inputs layer's public face: what the rest of the action uses to read and check its inputs.
 // Other layers import from here, never from the files behind it; the tests may reach further in.
-
 
 
 
@@ -30882,13 +31051,14 @@ function defaultVersion(env) {
 
 
 
+
 /** The record in the file's text; undefined when the text is not one. */
 function parseIdempotencyRecord(text) {
     try {
         const value = JSON.parse(text);
-        if (typeof value.jobId !== 'string' || typeof value.fingerprint !== 'string')
+        // the file is data from outside: the ID must look like one
+        if (!isJobId(value.jobId) || typeof value.fingerprint !== 'string')
             return undefined;
-        parseJobId(value.jobId); // the file is data from outside: the ID must look like one
         return value;
     }
     catch {
@@ -31210,186 +31380,6 @@ async function class_cache_placeFile(source, target) {
 /** The class-image cache of a run on GitHub Actions. */
 const actionsClassImageCache = { restore: restoreClassImages, save: saveClassImages };
 
-;// CONCATENATED MODULE: ./src/github/pr-comment.ts
-
-
-
-
-
-
-/** Models listed in a comment, as far as they fit: GitHub refuses a comment body over 65536 characters. */
-const MAX_COMMENT_MODELS = 20;
-const MAX_COMMENT_CHARS = 60_000;
-const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
-/** The hidden line that tells this action's comment for this model apart from any other. */
-function commentMarker(name) {
-    return `<!-- tiyaro-dreambooth:${encodeURIComponent(name)} -->`;
-}
-/** Whether a comment is this action's for this model: its first line is the marker, nothing else. */
-function isOurComment(body, name) {
-    return body?.split(/\r?\n/, 1)[0] === commentMarker(name);
-}
-/** The pull request number of a pull_request or pull_request_target event; undefined otherwise. */
-function pullRequestOfEvent(eventName, payload) {
-    if (!eventName || !PULL_REQUEST_EVENTS.has(eventName))
-        return undefined;
-    const number = payload?.pull_request?.number;
-    return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : undefined;
-}
-/** Of the pull requests a pushed commit belongs to, the one it merged: by merge commit, else any merged one. */
-function mergedPullOfCommit(pulls, sha) {
-    const merged = pulls.filter((pull) => pull.merged_at);
-    return (merged.find((pull) => pull.merge_commit_sha === sha) ?? merged[0])?.number;
-}
-/** The comment's Markdown: marker, status, model links and card, image counts, job. */
-function renderComment(report, config, context = {}) {
-    const status = reportOutputs(report).status ?? 'failed';
-    const icon = STATUS_ICON[report.status ?? 'failed'] ?? '';
-    const rows = [
-        ['Status', cell(status)],
-        ['Job', report.jobId && code(report.jobId).text],
-        [
-            'Attached to',
-            report.attachedTo === 're-run'
-                ? 'the job an earlier attempt of this run started'
-                : report.attachedTo === 'job-id'
-                    ? 'an existing job (job-id)'
-                    : undefined
-        ],
-        ['Error', report.errorMessage && cell((0,shared_secrets/* redact */.E$)(report.errorMessage, [config.apiKey, config.githubToken]))],
-        ['Images', imageCounts(report)],
-        ['Zip', report.zip && `${report.zip.bytes} bytes, sha256 \`${report.zip.sha256}\``],
-        ['Created', report.jobStatus?.created ? cell(report.jobStatus.created, LIMITS.name) : undefined],
-        ['Finished', report.jobStatus?.finished ? cell(report.jobStatus.finished, LIMITS.name) : undefined],
-        ['Artifact', context.artifactUrl ? markdown_link(context.artifactName ?? 'artifact', context.artifactUrl) : undefined],
-        [
-            'Run',
-            context.runUrl
-                ? markdown_link(context.runAttempt && context.runAttempt > 1
-                    ? `workflow run (attempt ${context.runAttempt})`
-                    : 'workflow run', context.runUrl)
-                : undefined
-        ]
-    ];
-    const lines = [
-        commentMarker(config.name),
-        `### ${icon} DreamBooth training ${cell(`${config.name} ${config.version}`, LIMITS.text)}: ${cell(status)}`,
-        '',
-        '| | |',
-        '| --- | --- |'
-    ];
-    for (const [label, value] of rows)
-        if (value)
-            lines.push(`| ${label} | ${value} |`);
-    lines.push('');
-    if (report.models.length > 0) {
-        const { shown } = firstRows(report.models, MAX_COMMENT_MODELS);
-        lines.push('| Model | Version | API | Model card |', '| --- | --- | --- | --- |');
-        let length = lines.join('\n').length;
-        let listed = 0;
-        for (const model of shown) {
-            const [name, version] = [cell(model.name, LIMITS.name), cell(model.version, LIMITS.name)];
-            const row = `| ${name} | ${version} | ${markdown_link('model URL', model.url)} | ${markdown_link('model card', model.modelCard)} |`;
-            if (length + row.length + 1 > MAX_COMMENT_CHARS)
-                break;
-            lines.push(row);
-            length += row.length + 1;
-            listed++;
-        }
-        const more = report.models.length - listed;
-        if (more > 0)
-            lines.push('', `> … and ${more} more: the run's summary lists them.`);
-        lines.push('');
-    }
-    return lines.join('\n');
-}
-function imageCounts(report) {
-    if (report.instanceImageCount === undefined)
-        return undefined;
-    const fromCache = report.classImagesCacheHit ? ' (class images from the cache)' : '';
-    return `${report.instanceImageCount} instance, ${report.classImageCount ?? 0} class${fromCache}`;
-}
-/** An HTTP status from an Octokit error, if it has one. */
-function httpStatus(error) {
-    const status = error.status;
-    return typeof status === 'number' ? status : undefined;
-}
-/** Creates or updates the run's comment when `comment-on-pr` is set. Never throws. */
-const commentOnPullRequest = endStep((config) => config.commentOnPr, async (_wanted, config, report, env) => {
-    const token = config.githubToken;
-    if (!token) {
-        shared_log/* log */.Rm.warning('comment-on-pr: github-token is empty, so no comment was written; pass a token (the default is github.token).');
-        return;
-    }
-    const started = Date.now();
-    let pull;
-    const failed = {
-        warning: (text, error) => {
-            const where = pull === undefined ? 'the pull request' : `pull request #${pull}`;
-            const message = (0,shared_secrets/* redact */.E$)(text, [config.apiKey, config.githubToken]);
-            if (httpStatus(error) !== 403)
-                return `comment-on-pr: could not comment on ${where}: ${message}`;
-            return (`comment-on-pr: could not comment on ${where}: the token may not write comments (HTTP 403: ${message}). ` +
-                'Grant it with "permissions: pull-requests: write" (or "issues: write") in the workflow; ' +
-                'on pull requests from forks the token is read-only.');
-        },
-        fallback: undefined
-    };
-    await best_effort_bestEffort(failed, async () => {
-        const { context, getOctokit } = await __nccwpck_require__.e(/* import() */ 351).then(__nccwpck_require__.bind(__nccwpck_require__, 61351));
-        const octokit = getOctokit(token);
-        const repo = context.repo;
-        const eventName = context.eventName;
-        pull = pullRequestOfEvent(eventName, context.payload);
-        if (pull === undefined && eventName === 'push' && context.sha) {
-            const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
-                ...repo,
-                commit_sha: context.sha
-            });
-            pull = mergedPullOfCommit(data, context.sha);
-            if (pull === undefined) {
-                shared_log/* log */.Rm.info(`comment-on-pr: commit ${context.sha.slice(0, 7)} did not merge a pull request; no comment.`);
-                return;
-            }
-        }
-        else if (pull === undefined) {
-            shared_log/* log */.Rm.info(`comment-on-pr: the ${eventName ?? 'unknown'} event has no pull request; no comment.`);
-            return;
-        }
-        const body = renderComment(report, config, commentContext(config, report, env, `${repo.owner}/${repo.repo}`));
-        let existing;
-        for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
-            ...repo,
-            issue_number: pull,
-            per_page: 100
-        })) {
-            existing = page.data.find((comment) => isOurComment(comment.body, config.name));
-            if (existing)
-                break;
-        }
-        if (existing) {
-            const { data } = await octokit.rest.issues.updateComment({ ...repo, comment_id: existing.id, body });
-            shared_log/* log */.Rm.info(`Updated the comment on pull request #${pull}: ${data.html_url} (${(0,format/* formatDuration */.a3)(Date.now() - started)})`);
-        }
-        else {
-            const { data } = await octokit.rest.issues.createComment({ ...repo, issue_number: pull, body });
-            shared_log/* log */.Rm.info(`Commented on pull request #${pull}: ${data.html_url} (${(0,format/* formatDuration */.a3)(Date.now() - started)})`);
-        }
-    });
-});
-function commentContext(config, report, env, repository) {
-    const server = env.GITHUB_SERVER_URL || 'https://github.com';
-    const runId = env.GITHUB_RUN_ID;
-    const runUrl = runId ? `${server}/${repository}/actions/runs/${runId}` : undefined;
-    const attempt = Number(env.GITHUB_RUN_ATTEMPT);
-    return {
-        runUrl,
-        runAttempt: Number.isInteger(attempt) ? attempt : undefined,
-        artifactName: config.artifactName,
-        artifactUrl: runUrl && report.artifactId !== undefined ? `${runUrl}/artifacts/${report.artifactId}` : undefined
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/github/rerun.ts
 // Re-run safety: "Re-run jobs" after a timeout or a lost runner must not pay for a second
 // training. Just before the start is sent, the job's ID is recorded in the Actions cache under
@@ -31546,8 +31536,6 @@ const actionsRunServices = {
 
 
 
-
-
 // EXTERNAL MODULE: ./src/tiyaro/index.ts + 10 modules
 var tiyaro = __nccwpck_require__(63280);
 ;// CONCATENATED MODULE: ./src/run-context.ts
@@ -31680,7 +31668,7 @@ function zipInfo({ path, sha256, bytes }) {
 }
 /** Warnings that save a paid training, as file annotations. */
 function annotate(dataset, archive, config) {
-    const resolution = typeof config.hyperparameters.resolution === 'number' ? config.hyperparameters.resolution : 512;
+    const resolution = typeof config.hyperparameters.resolution === 'number' ? config.hyperparameters.resolution : src_dataset/* DEFAULT_RESOLUTION */.Tn;
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     for (const warning of (0,src_dataset/* checkDataset */.$F)(dataset, archive, { resolution })) {
         shared_log/* log */.Rm.warning(warning.message, warning.file ? { file: (0,external_node_path_.relative)(workspace, warning.file) } : undefined);
@@ -31776,8 +31764,7 @@ const checkJob = entry(async (context) => {
     report.jobId = jobId;
     const status = await phase(report, 'Check status', () => api.getJobStatus(jobId));
     shared_log/* log */.Rm.info(`Job ${jobId}: ${status.statusEnum ?? 'no status yet'}`);
-    const ended = status.statusEnum === 'done' || status.statusEnum === 'failed' || status.statusEnum === 'notfound';
-    if (ended)
+    if ((0,tiyaro/* isFinal */.dR)(status))
         return finish(context, jobId, { kind: status.statusEnum, status });
     report.jobStatus = status;
     report.status = 'running';
@@ -32038,6 +32025,39 @@ function errorCode(error) {
 
 /***/ }),
 
+/***/ 19959:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ exitWhenFlushed)
+/* harmony export */ });
+/* unused harmony export flushed */
+// Both faces end the process themselves, so that a socket a library left open cannot keep it
+// alive; first their output must be out: a pipe takes writes asynchronously, and process.exit()
+// drops whatever is still queued.
+const FLUSH_LIMIT_MS = 30_000;
+/** Resolves once everything written to the stream so far has been flushed (or the stream is gone). */
+function flushed(stream) {
+    return new Promise((resolve) => {
+        if (stream.destroyed || !stream.writable)
+            return resolve();
+        stream.once('error', () => resolve());
+        // a write's callback runs once it and every write queued before it are flushed
+        stream.write('', () => resolve());
+        // a reader that never reads again must not hold the process forever
+        setTimeout(resolve, FLUSH_LIMIT_MS).unref();
+    });
+}
+/** Exits with `code` (else process.exitCode) once stdout and stderr are flushed. */
+async function exitWhenFlushed(code) {
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+    // process.exit(undefined) exits 0 on Node 24, whatever process.exitCode says
+    process.exit(code ?? process.exitCode);
+}
+
+
+/***/ }),
+
 /***/ 36338:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -32101,7 +32121,6 @@ function clip(text, max) {
 /* harmony export */   tp: () => (/* binding */ fetchLimited),
 /* harmony export */   ye: () => (/* binding */ AnswerBrokenError)
 /* harmony export */ });
-/* unused harmony export requestSignal */
 /* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(57075);
 /* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_stream__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(46752);
@@ -32983,6 +33002,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   I2: () => (/* reexport */ UploadRefusedError),
   GO: () => (/* reexport */ callInference),
   gN: () => (/* reexport */ dreamboothInput),
+  dR: () => (/* reexport */ isFinal),
   RT: () => (/* reexport */ startJobOnce),
   xR: () => (/* reexport */ uploadZip),
   qt: () => (/* reexport */ waitForJob)
@@ -32998,6 +33018,8 @@ var shared_retry = __nccwpck_require__(43091);
 var shared_secrets = __nccwpck_require__(33260);
 // EXTERNAL MODULE: ./src/shared/urls.ts
 var urls = __nccwpck_require__(73047);
+// EXTERNAL MODULE: ./src/shared/format.ts
+var format = __nccwpck_require__(36338);
 // EXTERNAL MODULE: ./src/shared/job-id.ts
 var job_id = __nccwpck_require__(64022);
 // EXTERNAL MODULE: ./src/shared/answer-body.ts
@@ -33122,6 +33144,7 @@ function connectionFailureMessage(what, url, error, env = process.env) {
 
 
 
+
 /** A failure the service reported and that repeating will not fix (bad input, unknown job, auth). */
 class ApiError extends Error {
     operation;
@@ -33223,7 +33246,7 @@ const MAX_ERROR_LENGTH = 300;
 /** "message (errorType); message", at most three, each cut short. */
 function describeErrors(errors) {
     const shown = errors.slice(0, MAX_SHOWN_ERRORS).map((error) => {
-        const text = error.message.length > MAX_ERROR_LENGTH ? `${error.message.slice(0, MAX_ERROR_LENGTH)}…` : error.message;
+        const text = (0,format/* clip */.$Q)(error.message, MAX_ERROR_LENGTH + 1);
         return error.errorType ? `${text} (${error.errorType})` : text;
     });
     const more = errors.length > MAX_SHOWN_ERRORS ? `; and ${errors.length - MAX_SHOWN_ERRORS} more` : '';
@@ -33276,6 +33299,7 @@ function isObject(value) {
 
 
 
+
 const JOB_STATUS_VALUES = ['running', 'done', 'failed', 'notfound'];
 /** The service answered something of the wrong shape: a broken or hostile server. */
 class UnexpectedAnswerError extends ApiError {
@@ -33287,7 +33311,7 @@ class UnexpectedAnswerError extends ApiError {
 /** A value from the service, quoted and cut short, so that line breaks and `::` show as text. */
 function quoteValue(value, max = 80) {
     const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-    return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+    return JSON.stringify((0,format/* clip */.$Q)(text, max + 1));
 }
 function checkJobId(value, operation) {
     if ((0,job_id/* isJobId */.d)(value))
@@ -33560,6 +33584,7 @@ var image_info = __nccwpck_require__(99141);
 
 
 
+
 /** The service answered, and the answer says the call cannot succeed as it is. */
 class InferenceError extends Error {
     status;
@@ -33622,8 +33647,8 @@ async function callInference(url, input, options) {
 }
 /** The images of an answer `{"response": {"images": ["<base64>", ...]}}`, each checked by content. */
 function parseInferenceResponse(body, what = 'inference') {
-    const response = inference_isObject(body) ? body.response : undefined;
-    const images = inference_isObject(response) ? response.images : undefined;
+    const response = isObject(body) ? body.response : undefined;
+    const images = isObject(response) ? response.images : undefined;
     if (!Array.isArray(images))
         throw new InferenceError(`${what}: the answer has no response.images list`);
     if (images.length === 0)
@@ -33649,12 +33674,7 @@ function checkInferenceUrl(url, what) {
     if (!checked.ok)
         throw new InferenceError(`${what}: ${JSON.stringify(url.slice(0, 200))} ${checked.reason}; the API key is not sent there`);
 }
-function inference_isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-// EXTERNAL MODULE: ./src/shared/format.ts
-var format = __nccwpck_require__(36338);
 ;// CONCATENATED MODULE: ./src/tiyaro/start-job.ts
 // startRetrainingJob is not idempotent and a second start is a second paid training. A start
 // whose outcome is unknown (its answer was lost, or its resolver failed) is therefore never
@@ -33879,7 +33899,10 @@ function headerValue(value) {
 
 ;// CONCATENATED MODULE: ./src/tiyaro/wait.ts
 
-const TERMINAL = new Set(['done', 'failed', 'notfound']);
+/** The job has ended, one way or another: done, failed, or not found. */
+function isFinal(status) {
+    return status.statusEnum === 'done' || status.statusEnum === 'failed' || status.statusEnum === 'notfound';
+}
 async function waitForJob(api, options) {
     const { jobId, deadline, pollIntervalMs, signal, onCheck, now = Date.now } = options;
     const started = now();
@@ -33892,9 +33915,8 @@ async function waitForJob(api, options) {
             // One try per check: a check that gets no answer is repeated at the next interval.
             last = await api.getJobStatus(jobId, { maxAttempts: 1 });
             onCheck?.({ check, elapsedMs: now() - started, status: last });
-            if (last.statusEnum && TERMINAL.has(last.statusEnum)) {
+            if (isFinal(last))
                 return { kind: last.statusEnum, status: last };
-            }
         }
         catch (error) {
             if (signal?.aborted)

@@ -152,10 +152,16 @@ export async function receiveBody(
   return { size, sha256: sha256.digest('hex'), md5: md5.digest('hex'), crc32: crc }
 }
 
+/** Reads a small request body whole (GraphQL, inference), up to `limit` bytes; nothing hashed. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = []
-  await receiveBody(req, limit, (chunk) => void chunks.push(chunk))
-  return Buffer.concat(chunks)
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) throw new RequestTooLarge(`request body exceeds ${limit} bytes`)
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks, size)
 }
 
 export async function drain(req: IncomingMessage): Promise<void> {

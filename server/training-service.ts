@@ -31,7 +31,6 @@ export interface TrainingServiceOptions {
 interface StartRecord {
   /** when the training began: once the dataset's check is over */
   at: number
-  endsAt: number
   readonly input: RecordedInput
   outcome: Outcome
   failMessage: string
@@ -133,7 +132,6 @@ export class TrainingService {
     const outcome = typeof this.#outcome === 'function' ? this.#outcome(recorded) : this.#outcome
     const start: StartRecord = {
       at,
-      endsAt: at + this.#options.trainingMs,
       input: recorded,
       outcome,
       failMessage: this.#failMessage,
@@ -149,7 +147,6 @@ export class TrainingService {
     } finally {
       start.checking = false
       start.at = this.#options.clock()
-      start.endsAt = start.at + this.#options.trainingMs
     }
     return job.id
   }
@@ -249,8 +246,9 @@ export class TrainingService {
     if (start.datasetError !== undefined) {
       return { ...started, state: 'failed', finishedAt: new Date(start.at), errMsg: start.datasetError }
     }
-    if (this.#options.clock() < start.endsAt || start.outcome === 'never') return { ...started, state: 'running' }
-    const finishedAt = new Date(start.endsAt)
+    const endsAt = start.at + this.#options.trainingMs
+    if (this.#options.clock() < endsAt || start.outcome === 'never') return { ...started, state: 'running' }
+    const finishedAt = new Date(endsAt)
     if (start.outcome === 'done') return { ...started, state: 'done', finishedAt }
     return { ...started, state: 'failed', finishedAt, errMsg: start.failMessage }
   }

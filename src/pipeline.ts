@@ -11,10 +11,10 @@ import { RunFailure, newRunContext, type RunContext } from './run-context.js'
 import { finish, waitWithLog } from './run-end.js'
 import { log } from './shared/log.js'
 import { workDir } from './shared/paths.js'
-import { startJobOnce, dreamboothInput, type DreamBoothInput } from './tiyaro/index.js'
+import { isFinal, startJobOnce, dreamboothInput, type DreamBoothInput } from './tiyaro/index.js'
 import { buildZip, uploadDataset, type PreparedZip } from './zip-upload.js'
 
-export { RunFailure, newRunContext, type RunContext } from './run-context.js'
+export { RunFailure, newRunContext } from './run-context.js'
 
 /** How this run got its job. */
 export type RunMode =
@@ -68,8 +68,7 @@ export const checkJob = entry(async (context) => {
   report.jobId = jobId
   const status = await phase(report, 'Check status', () => api.getJobStatus(jobId))
   log.info(`Job ${jobId}: ${status.statusEnum ?? 'no status yet'}`)
-  const ended = status.statusEnum === 'done' || status.statusEnum === 'failed' || status.statusEnum === 'notfound'
-  if (ended) return finish(context, jobId, { kind: status.statusEnum, status })
+  if (isFinal(status)) return finish(context, jobId, { kind: status.statusEnum, status })
   report.jobStatus = status
   report.status = 'running'
 })

@@ -4,7 +4,7 @@
 // first whole pass also gives what follows it: the report's zip, the duplicate warnings and the
 // class-image cache key, all from the size and CRC-32 of each image taken on the way.
 import { relative } from 'node:path'
-import { checkDataset, type ArchiveResult, type Dataset, type DatasetZip } from './dataset/index.js'
+import { DEFAULT_RESOLUTION, checkDataset, type ArchiveResult, type Dataset, type DatasetZip } from './dataset/index.js'
 import type { Config } from './inputs/index.js'
 import type { ZipInfo } from './report/index.js'
 import type { RunContext } from './run-context.js'
@@ -48,7 +48,8 @@ function zipInfo({ path, sha256, bytes }: ArchiveResult): ZipInfo {
 
 /** Warnings that save a paid training, as file annotations. */
 function annotate(dataset: Dataset, archive: ArchiveResult, config: Config): void {
-  const resolution = typeof config.hyperparameters.resolution === 'number' ? config.hyperparameters.resolution : 512
+  const resolution =
+    typeof config.hyperparameters.resolution === 'number' ? config.hyperparameters.resolution : DEFAULT_RESOLUTION
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
   for (const warning of checkDataset(dataset, archive, { resolution })) {
     log.warning(warning.message, warning.file ? { file: relative(workspace, warning.file) } : undefined)

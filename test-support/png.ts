@@ -1,44 +1,15 @@
-// PNGs for tests, with pngjs: an encoder of 8-bit RGB pixels, and a reader that checks a PNG the
+// PNGs for tests, with pngjs: the server's encoder of 8-bit RGB pixels (server/png.ts), and a reader that checks a PNG the
 // way a strict decoder would before pngjs decodes its pixels. pngjs alone is lenient where tests
 // must not be: its sync reader accepts image data shorter or longer than the header says (10 of
 // 52 bytes, say) and reports a bad CRC as "unrecognised content at end of stream", so the
 // structure (signature, chunk CRCs, IHDR first, IEND last and nothing after it, the exact size of
 // the inflated image data) is checked here first.
 import { crc32, inflateSync } from 'node:zlib'
-import { PNG, type ColorType } from 'pngjs'
+import { PNG } from 'pngjs'
 
-export type Rgb = readonly [red: number, green: number, blue: number]
+export { encodeRgbPng, encodeSolidPng, type Rgb } from '../server/png.js'
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-
-const RGB: ColorType = 2
-
-/** Encodes 8-bit RGB pixels, row by row, 3 bytes a pixel; `level` 0 stores them uncompressed. */
-export function encodeRgbPng(
-  width: number,
-  height: number,
-  pixels: Uint8Array,
-  { level = 6 }: { level?: number } = {}
-): Buffer {
-  for (const side of [width, height]) {
-    if (!Number.isInteger(side) || side < 1 || side > 65535) throw new Error(`invalid PNG size ${width}x${height}`)
-  }
-  if (pixels.length !== width * height * 3) {
-    throw new Error(`expected ${width * height * 3} bytes of RGB pixels, got ${pixels.length}`)
-  }
-  const options = { colorType: RGB, inputColorType: RGB, inputHasAlpha: false }
-  const png = new PNG({ width, height, ...options })
-  png.data = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength)
-  // No row filter and zlib's default strategy, not pngjs's defaults (every filter tried, then RLE at
-  // level 9): byte for byte what the project's own encoder wrote, so benchmark datasets made before
-  // stay valid, and incompressible images stay at their raw size.
-  return PNG.sync.write(png, { ...options, deflateLevel: level, deflateStrategy: 0, filterType: 0 })
-}
-
-/** Encodes a width x height PNG of one colour. */
-export function encodeSolidPng(width: number, height: number, color: Rgb): Buffer {
-  return encodeRgbPng(width, height, Buffer.alloc(Math.max(0, width * height * 3), Buffer.from(color)))
-}
 
 export interface DecodedPng {
   readonly width: number

@@ -106,7 +106,6 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     if (value !== undefined) env[`INPUT_${name.toUpperCase()}`] = value
   }
   applyEnv(env, options.env)
-  const started = Date.now()
   const child = await runChild(
     options.node ?? process.execPath,
     [...(options.nodeArgs ?? []), options.entry ?? DIST_ENTRY],
@@ -123,15 +122,11 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     readFile(files.GITHUB_STEP_SUMMARY, 'utf8')
   ])
   const run: ActionRun = {
-    exitCode: child.exitCode,
-    signal: child.signal,
-    stdout: child.stdout,
-    stderr: child.stderr,
+    ...child,
     outputs: parseCommandFile(outputs),
     state: parseCommandFile(state),
     summary,
-    runnerTemp,
-    durationMs: Date.now() - started
+    runnerTemp
   }
   recordRun(run)
   return run

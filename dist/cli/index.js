@@ -28375,15 +28375,13 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _shared_flush_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9959);
 /* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2975);
 // The tiyaro-dreambooth command (package.json "bin"; bundled to dist/cli/index.js): the action's
 // engine for GitLab CI, Jenkins and a terminal. See README, "Command line".
 
-const code = await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCommand */ .d)(process.argv.slice(2), process.env);
-// stdout may be a pipe that has not taken everything yet; then an explicit exit, so that a
-// socket left open by a library cannot keep the command alive
-await new Promise((done) => process.stdout.write('', () => done()));
-process.exit(code);
+
+await (0,_shared_flush_js__WEBPACK_IMPORTED_MODULE_1__/* .exitWhenFlushed */ .K)(await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runCommand */ .d)(process.argv.slice(2), process.env));
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -29110,8 +29108,8 @@ function maskSecret(secret) {
 /** Removes the secrets from a message, both as given and as JSON-quoted by `show`. */
 function hideSecrets(message, secrets) {
     const forms = secrets.filter((s) => s !== '').flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
-    // the longest first, so a secret that contains another is hidden whole
-    return (0,shared_secrets/* redact */.E$)(message, [...new Set(forms)].sort((a, b) => b.length - a.length));
+    // redact takes the longest first, so a secret that contains another is hidden whole
+    return (0,shared_secrets/* redact */.E$)(message, [...new Set(forms)]);
 }
 /** Model version when the input is empty: the commit's short SHA, else `1`. */
 function defaultVersion(env) {
@@ -29122,7 +29120,6 @@ function defaultVersion(env) {
 ;// CONCATENATED MODULE: ./src/inputs/index.ts
 // The inputs layer's public face: what the rest of the action uses to read and check its inputs.
 // Other layers import from here, never from the files behind it; the tests may reach further in.
-
 
 
 
@@ -29223,14 +29220,17 @@ function codeBlock(language, text) {
 /** Models listed in the `models` output; a service could answer with any number. */
 const MAX_OUTPUT_MODELS = 100;
 /** Output name → value, for every output that applies. */
+/** The status output: "cancelled" is not a status of the contract; the job goes on, so it is still running. */
+function outputStatus(report) {
+    return report.status === 'cancelled' ? 'running' : report.status;
+}
 function reportOutputs(report) {
     const outputs = {};
     const set = (name, value, max = LIMITS.name) => {
         if (value !== undefined && value !== null)
             outputs[name] = plainLine(value, max);
     };
-    // "cancelled" is not a status of the contract: the job goes on, so it is still running.
-    set('status', report.status === 'cancelled' ? 'running' : report.status);
+    set('status', outputStatus(report));
     set('job-id', report.jobId);
     set('error-message', report.errorMessage, LIMITS.text);
     // in JSON a line break is escaped: the values are only redacted and cut
@@ -29301,7 +29301,6 @@ function newReport() {
 // The job summary a person reads: status, model links, the parameters sent and the timings.
 // Every value that came from outside is redacted, cut and escaped (markdown.ts); long lists are
 // cut with a note, and the whole stays under GitHub's 1 MiB limit for a step's summary.
-
 
 
 
@@ -29417,7 +29416,7 @@ function parametersSection(report) {
 function jobInputSection(report) {
     if (!report.jobStatus?.jobInput)
         return [];
-    const text = (0,format/* clip */.$Q)((0,shared_secrets/* redactSecrets */.fp)(report.jobStatus.jobInput), MAX_JOB_INPUT);
+    const text = shownText(report.jobStatus.jobInput, MAX_JOB_INPUT);
     return ['### Input the service recorded', '', ...codeBlock('json', text), ''];
 }
 function timingsSection(report) {
@@ -29629,7 +29628,7 @@ function zipInfo({ path, sha256, bytes }) {
 }
 /** Warnings that save a paid training, as file annotations. */
 function annotate(dataset, archive, config) {
-    const resolution = typeof config.hyperparameters.resolution === 'number' ? config.hyperparameters.resolution : 512;
+    const resolution = typeof config.hyperparameters.resolution === 'number' ? config.hyperparameters.resolution : src_dataset/* DEFAULT_RESOLUTION */.Tn;
     const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
     for (const warning of (0,src_dataset/* checkDataset */.$F)(dataset, archive, { resolution })) {
         log/* log */.Rm.warning(warning.message, warning.file ? { file: (0,external_node_path_.relative)(workspace, warning.file) } : undefined);
@@ -29725,8 +29724,7 @@ const checkJob = entry(async (context) => {
     report.jobId = jobId;
     const status = await phase(report, 'Check status', () => api.getJobStatus(jobId));
     log/* log */.Rm.info(`Job ${jobId}: ${status.statusEnum ?? 'no status yet'}`);
-    const ended = status.statusEnum === 'done' || status.statusEnum === 'failed' || status.statusEnum === 'notfound';
-    if (ended)
+    if ((0,tiyaro/* isFinal */.dR)(status))
         return finish(context, jobId, { kind: status.statusEnum, status });
     report.jobStatus = status;
     report.status = 'running';
@@ -30557,13 +30555,14 @@ async function exists(path) {
 
 
 
+
 /** The record in the file's text; undefined when the text is not one. */
 function parseIdempotencyRecord(text) {
     try {
         const value = JSON.parse(text);
-        if (typeof value.jobId !== 'string' || typeof value.fingerprint !== 'string')
+        // the file is data from outside: the ID must look like one
+        if (!(0,job_id/* isJobId */.d)(value.jobId) || typeof value.fingerprint !== 'string')
             return undefined;
-        parseJobId(value.jobId); // the file is data from outside: the ID must look like one
         return value;
     }
     catch {
@@ -30715,9 +30714,9 @@ class TerminalLog {
         if (secret !== '')
             this.secrets.add(secret);
     }
-    /** The text with every secret replaced by ***, the longest first (a secret may hold another). */
+    /** The text with every secret replaced by *** (redact takes the longest first: a secret may hold another). */
     hide(text) {
-        return (0,shared_secrets/* redact */.E$)(text, [...this.secrets].sort((a, b) => b.length - a.length));
+        return (0,shared_secrets/* redact */.E$)(text, [...this.secrets]);
     }
     /** The upload's progress: `sent` of `total` bytes; a try that starts again goes back to 0. */
     progress(sent, total) {
@@ -30815,9 +30814,10 @@ async function runCommand(argv, env, io = { stdout: process.stdout, stderr: proc
     const { failure, signal } = await withSignals((cancel) => run(request, report, terminal, cancel));
     if (failure !== undefined) {
         // as the user wrote it: problems name the option, not the action's input
-        report.errorMessage ??= describeFailure(failure);
+        const described = describeFailure(failure);
+        report.errorMessage ??= described;
         // a line each: the log makes every line one line, and a list of problems is several
-        for (const line of `error: ${describeFailure(failure)}`.split('\n'))
+        for (const line of `error: ${described}`.split('\n'))
             log/* log */.Rm.info(line);
         if (!(failure instanceof RunFailure || failure instanceof problems_InputError || failure instanceof UsageError)) {
             if (failure instanceof Error && failure.stack)
@@ -30918,7 +30918,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   yu: () => (/* reexport */ scanDataset)
 });
 
-// UNUSED EXPORTS: buildArchive, compareNames, contentFingerprint
+// UNUSED EXPORTS: compareNames, contentFingerprint
 
 ;// CONCATENATED MODULE: ./src/dataset/types.ts
 /** Largest image accepted; far above any photo a trainer crops to 512-1024 px. */
@@ -31931,6 +31931,39 @@ function errorCode(error) {
 
 /***/ }),
 
+/***/ 9959:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ exitWhenFlushed)
+/* harmony export */ });
+/* unused harmony export flushed */
+// Both faces end the process themselves, so that a socket a library left open cannot keep it
+// alive; first their output must be out: a pipe takes writes asynchronously, and process.exit()
+// drops whatever is still queued.
+const FLUSH_LIMIT_MS = 30_000;
+/** Resolves once everything written to the stream so far has been flushed (or the stream is gone). */
+function flushed(stream) {
+    return new Promise((resolve) => {
+        if (stream.destroyed || !stream.writable)
+            return resolve();
+        stream.once('error', () => resolve());
+        // a write's callback runs once it and every write queued before it are flushed
+        stream.write('', () => resolve());
+        // a reader that never reads again must not hold the process forever
+        setTimeout(resolve, FLUSH_LIMIT_MS).unref();
+    });
+}
+/** Exits with `code` (else process.exitCode) once stdout and stderr are flushed. */
+async function exitWhenFlushed(code) {
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+    // process.exit(undefined) exits 0 on Node 24, whatever process.exitCode says
+    process.exit(code ?? process.exitCode);
+}
+
+
+/***/ }),
+
 /***/ 6338:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -31994,7 +32027,6 @@ function clip(text, max) {
 /* harmony export */   tp: () => (/* binding */ fetchLimited),
 /* harmony export */   ye: () => (/* binding */ AnswerBrokenError)
 /* harmony export */ });
-/* unused harmony export requestSignal */
 /* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7075);
 /* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_stream__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6752);
@@ -32872,6 +32904,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   I2: () => (/* reexport */ UploadRefusedError),
   GO: () => (/* reexport */ callInference),
   gN: () => (/* reexport */ dreamboothInput),
+  dR: () => (/* reexport */ isFinal),
   RT: () => (/* reexport */ startJobOnce),
   xR: () => (/* reexport */ uploadZip),
   qt: () => (/* reexport */ waitForJob)
@@ -32887,6 +32920,8 @@ var shared_retry = __nccwpck_require__(3091);
 var shared_secrets = __nccwpck_require__(3260);
 // EXTERNAL MODULE: ./src/shared/urls.ts
 var urls = __nccwpck_require__(3047);
+// EXTERNAL MODULE: ./src/shared/format.ts
+var format = __nccwpck_require__(6338);
 // EXTERNAL MODULE: ./src/shared/job-id.ts
 var job_id = __nccwpck_require__(4022);
 // EXTERNAL MODULE: ./src/shared/answer-body.ts
@@ -33011,6 +33046,7 @@ function connectionFailureMessage(what, url, error, env = process.env) {
 
 
 
+
 /** A failure the service reported and that repeating will not fix (bad input, unknown job, auth). */
 class ApiError extends Error {
     operation;
@@ -33112,7 +33148,7 @@ const MAX_ERROR_LENGTH = 300;
 /** "message (errorType); message", at most three, each cut short. */
 function describeErrors(errors) {
     const shown = errors.slice(0, MAX_SHOWN_ERRORS).map((error) => {
-        const text = error.message.length > MAX_ERROR_LENGTH ? `${error.message.slice(0, MAX_ERROR_LENGTH)}…` : error.message;
+        const text = (0,format/* clip */.$Q)(error.message, MAX_ERROR_LENGTH + 1);
         return error.errorType ? `${text} (${error.errorType})` : text;
     });
     const more = errors.length > MAX_SHOWN_ERRORS ? `; and ${errors.length - MAX_SHOWN_ERRORS} more` : '';
@@ -33165,6 +33201,7 @@ function isObject(value) {
 
 
 
+
 const JOB_STATUS_VALUES = ['running', 'done', 'failed', 'notfound'];
 /** The service answered something of the wrong shape: a broken or hostile server. */
 class UnexpectedAnswerError extends ApiError {
@@ -33176,7 +33213,7 @@ class UnexpectedAnswerError extends ApiError {
 /** A value from the service, quoted and cut short, so that line breaks and `::` show as text. */
 function quoteValue(value, max = 80) {
     const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-    return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+    return JSON.stringify((0,format/* clip */.$Q)(text, max + 1));
 }
 function checkJobId(value, operation) {
     if ((0,job_id/* isJobId */.d)(value))
@@ -33449,6 +33486,7 @@ var image_info = __nccwpck_require__(9141);
 
 
 
+
 /** The service answered, and the answer says the call cannot succeed as it is. */
 class InferenceError extends Error {
     status;
@@ -33511,8 +33549,8 @@ async function callInference(url, input, options) {
 }
 /** The images of an answer `{"response": {"images": ["<base64>", ...]}}`, each checked by content. */
 function parseInferenceResponse(body, what = 'inference') {
-    const response = inference_isObject(body) ? body.response : undefined;
-    const images = inference_isObject(response) ? response.images : undefined;
+    const response = isObject(body) ? body.response : undefined;
+    const images = isObject(response) ? response.images : undefined;
     if (!Array.isArray(images))
         throw new InferenceError(`${what}: the answer has no response.images list`);
     if (images.length === 0)
@@ -33538,12 +33576,7 @@ function checkInferenceUrl(url, what) {
     if (!checked.ok)
         throw new InferenceError(`${what}: ${JSON.stringify(url.slice(0, 200))} ${checked.reason}; the API key is not sent there`);
 }
-function inference_isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-// EXTERNAL MODULE: ./src/shared/format.ts
-var format = __nccwpck_require__(6338);
 ;// CONCATENATED MODULE: ./src/tiyaro/start-job.ts
 // startRetrainingJob is not idempotent and a second start is a second paid training. A start
 // whose outcome is unknown (its answer was lost, or its resolver failed) is therefore never
@@ -33768,7 +33801,10 @@ function headerValue(value) {
 
 ;// CONCATENATED MODULE: ./src/tiyaro/wait.ts
 
-const TERMINAL = new Set(['done', 'failed', 'notfound']);
+/** The job has ended, one way or another: done, failed, or not found. */
+function isFinal(status) {
+    return status.statusEnum === 'done' || status.statusEnum === 'failed' || status.statusEnum === 'notfound';
+}
 async function waitForJob(api, options) {
     const { jobId, deadline, pollIntervalMs, signal, onCheck, now = Date.now } = options;
     const started = now();
@@ -33781,9 +33817,8 @@ async function waitForJob(api, options) {
             // One try per check: a check that gets no answer is repeated at the next interval.
             last = await api.getJobStatus(jobId, { maxAttempts: 1 });
             onCheck?.({ check, elapsedMs: now() - started, status: last });
-            if (last.statusEnum && TERMINAL.has(last.statusEnum)) {
+            if (isFinal(last))
                 return { kind: last.statusEnum, status: last };
-            }
         }
         catch (error) {
             if (signal?.aborted)

@@ -51,9 +51,10 @@ export async function runCommand(
   const { failure, signal } = await withSignals((cancel) => run(request, report, terminal, cancel))
   if (failure !== undefined) {
     // as the user wrote it: problems name the option, not the action's input
-    report.errorMessage ??= describeFailure(failure)
+    const described = describeFailure(failure)
+    report.errorMessage ??= described
     // a line each: the log makes every line one line, and a list of problems is several
-    for (const line of `error: ${describeFailure(failure)}`.split('\n')) log.info(line)
+    for (const line of `error: ${described}`.split('\n')) log.info(line)
     if (!(failure instanceof RunFailure || failure instanceof InputError || failure instanceof UsageError)) {
       if (failure instanceof Error && failure.stack) log.debug(failure.stack)
     }

@@ -52,12 +52,9 @@ export class TerminalLog implements Logger {
     if (secret !== '') this.secrets.add(secret)
   }
 
-  /** The text with every secret replaced by ***, the longest first (a secret may hold another). */
+  /** The text with every secret replaced by *** (redact takes the longest first: a secret may hold another). */
   hide(text: string): string {
-    return redact(
-      text,
-      [...this.secrets].sort((a, b) => b.length - a.length)
-    )
+    return redact(text, [...this.secrets])
   }
 
   /** The upload's progress: `sent` of `total` bytes; a try that starts again goes back to 0. */

@@ -9,7 +9,7 @@
 /** Every entry's timestamp: the earliest a DOS date can hold, in UTC. */
 export const ZIP_ENTRY_DATE = new Date(Date.UTC(1980, 0, 1, 0, 0, 0))
 /** Every entry's Unix mode (rw-r--r--), whatever the source file's mode. */
-export const ZIP_ENTRY_MODE = 0o644
+const ZIP_ENTRY_MODE = 0o644
 
 const LOCAL_HEADER = 0x04034b50
 const DATA_DESCRIPTOR = 0x08074b50

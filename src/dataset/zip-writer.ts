@@ -34,7 +34,7 @@ import {
   type CentralRecord
 } from './zip-format.js'
 
-export { ZIP64_MAGIC, ZIP_ENTRY_DATE, centralDirectory } from './zip-format.js'
+export { ZIP64_MAGIC, ZIP_ENTRY_DATE } from './zip-format.js'
 
 /** Buffers of a pass: one being read into, the others on their way out. */
 const POOL_BUFFERS = 3

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import type { Config } from '../inputs/index.js'
-import { reportOutputs, type RunReport } from '../report/index.js'
+import { outputStatus, type RunReport } from '../report/index.js'
 import { bestEffort } from '../shared/best-effort.js'
 import { endStep } from './end-step.js'
 import { isEnterpriseServer } from './runner-kind.js'
@@ -42,9 +42,10 @@ export function resultJson(
   const sampleFiles = sampleFileNames(samples)
   const result: Record<string, unknown> = {
     jobId: report.jobId ?? null,
-    status: reportOutputs(report).status ?? null,
+    status: outputStatus(report) ?? null,
     jobStatus: report.jobStatus?.statusEnum ?? null,
-    errorMessage: report.errorMessage === undefined ? null : redact(report.errorMessage, secrets),
+    // redactDeep below takes the secrets out of every string
+    errorMessage: report.errorMessage ?? null,
     attachedTo: report.attachedTo ?? null,
     created: report.jobStatus?.created ?? null,
     finished: report.jobStatus?.finished ?? null,

@@ -2,7 +2,5 @@
 // (the class-image cache, the re-run record, the artifact, the pull-request comment). Each of
 // these is best effort: it warns and the run goes on.
 export { uploadResultArtifact } from './artifact.js'
-export { restoreClassImages, saveClassImages } from './class-cache.js'
 export { commentOnPullRequest } from './pr-comment.js'
-export { findEarlierAttemptJob, isReRun, recordStartedJob } from './rerun.js'
 export { actionsRunServices } from './services.js'

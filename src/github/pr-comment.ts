@@ -5,7 +5,7 @@
 // elsewhere are redacted, cut and escaped as in the summary; the marker is the comment's first
 // line, where no value shown in a comment can be.
 import type { Config } from '../inputs/index.js'
-import { LIMITS, STATUS_ICON, cell, code, firstRows, link, reportOutputs, type RunReport } from '../report/index.js'
+import { LIMITS, STATUS_ICON, cell, code, firstRows, link, outputStatus, type RunReport } from '../report/index.js'
 import { bestEffort } from '../shared/best-effort.js'
 import { endStep } from './end-step.js'
 import { formatDuration } from '../shared/format.js'
@@ -62,7 +62,7 @@ export function renderComment(
   config: Pick<Config, 'name' | 'version' | 'apiKey' | 'githubToken'>,
   context: CommentContext = {}
 ): string {
-  const status = reportOutputs(report).status ?? 'failed'
+  const status = outputStatus(report) ?? 'failed'
   const icon = STATUS_ICON[report.status ?? 'failed'] ?? ''
   const rows: [string, string | undefined][] = [
     ['Status', cell(status)],

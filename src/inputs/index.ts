@@ -2,7 +2,6 @@
 // Other layers import from here, never from the files behind it; the tests may reach further in.
 export { actionInputs, getConfig, type InputSource } from './read.js'
 export { inputMode, neededInputs, type InputMode } from './requirements.js'
-export { parseJobId } from './parsers.js'
 export { describeAllowed } from './hyperparameter-inputs.js'
 export { HYPERPARAMETERS } from './hyperparameters.js'
 export { suggest } from './suggest.js'

@@ -169,11 +169,8 @@ function maskSecret(secret: string): void {
 /** Removes the secrets from a message, both as given and as JSON-quoted by `show`. */
 function hideSecrets(message: string, secrets: readonly string[]): string {
   const forms = secrets.filter((s) => s !== '').flatMap((s) => [s, JSON.stringify(s).slice(1, -1)])
-  // the longest first, so a secret that contains another is hidden whole
-  return redact(
-    message,
-    [...new Set(forms)].sort((a, b) => b.length - a.length)
-  )
+  // redact takes the longest first, so a secret that contains another is hidden whole
+  return redact(message, [...new Set(forms)])
 }
 
 /** Model version when the input is empty: the commit's short SHA, else `1`. */

@@ -1,7 +1,7 @@
 // The report layer's public face: the run's record, its outputs, its summary, and the Markdown
 // helpers the PR comment shares with the summary.
-export { LIMITS, Markdown, cell, code, firstRows, link, plainLine, shownText } from './markdown.js'
-export { MAX_OUTPUT_MODELS, reportOutputs, writeOutputs } from './outputs.js'
+export { LIMITS, cell, code, firstRows, link } from './markdown.js'
+export { MAX_OUTPUT_MODELS, outputStatus, reportOutputs, writeOutputs } from './outputs.js'
 export { phase } from './phase.js'
 export {
   describeClassImageSources,

@@ -3,19 +3,23 @@
 // break (escaped, inside their strings).
 import * as core from '@actions/core'
 import { LIMITS, plainLine, shownText } from './markdown.js'
-import type { RunReport } from './report.js'
+import type { RunReport, RunStatus } from './report.js'
 
 /** Models listed in the `models` output; a service could answer with any number. */
 export const MAX_OUTPUT_MODELS = 100
 
 /** Output name → value, for every output that applies. */
+/** The status output: "cancelled" is not a status of the contract; the job goes on, so it is still running. */
+export function outputStatus(report: RunReport): Exclude<RunStatus, 'cancelled'> | undefined {
+  return report.status === 'cancelled' ? 'running' : report.status
+}
+
 export function reportOutputs(report: RunReport): Record<string, string> {
   const outputs: Record<string, string> = {}
   const set = (name: string, value: string | number | boolean | undefined | null, max: number = LIMITS.name): void => {
     if (value !== undefined && value !== null) outputs[name] = plainLine(value, max)
   }
-  // "cancelled" is not a status of the contract: the job goes on, so it is still running.
-  set('status', report.status === 'cancelled' ? 'running' : report.status)
+  set('status', outputStatus(report))
   set('job-id', report.jobId)
   set('error-message', report.errorMessage, LIMITS.text)
   // in JSON a line break is escaped: the values are only redacted and cut

@@ -3,9 +3,8 @@
 // cut with a note, and the whole stays under GitHub's 1 MiB limit for a step's summary.
 import * as core from '@actions/core'
 import { basename, dirname } from 'node:path'
-import { clip, formatDuration, plural } from '../shared/format.js'
-import { redactSecrets } from '../shared/secrets.js'
-import { LIMITS, Markdown, cell, code, codeBlock, firstRows, link } from './markdown.js'
+import { formatDuration, plural } from '../shared/format.js'
+import { LIMITS, Markdown, cell, code, codeBlock, firstRows, link, shownText } from './markdown.js'
 import { describeClassImageSources, type RunReport, type RunStatus } from './report.js'
 
 export const STATUS_ICON: Record<RunStatus, string> = {
@@ -121,7 +120,7 @@ function parametersSection(report: RunReport): string[] {
 
 function jobInputSection(report: RunReport): string[] {
   if (!report.jobStatus?.jobInput) return []
-  const text = clip(redactSecrets(report.jobStatus.jobInput), MAX_JOB_INPUT)
+  const text = shownText(report.jobStatus.jobInput, MAX_JOB_INPUT)
   return ['### Input the service recorded', '', ...codeBlock('json', text), '']
 }
 

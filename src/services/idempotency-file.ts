@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { InputError, parseJobId } from '../inputs/index.js'
+import { InputError } from '../inputs/index.js'
+import { isJobId } from '../shared/job-id.js'
 import type { RunReport } from '../report/index.js'
 import { bestEffort } from '../shared/best-effort.js'
 import { errorMessage } from '../shared/errors.js'
@@ -28,8 +29,8 @@ export interface IdempotencyRecord {
 export function parseIdempotencyRecord(text: string): IdempotencyRecord | undefined {
   try {
     const value = JSON.parse(text) as Partial<Record<keyof IdempotencyRecord, unknown>>
-    if (typeof value.jobId !== 'string' || typeof value.fingerprint !== 'string') return undefined
-    parseJobId(value.jobId) // the file is data from outside: the ID must look like one
+    // the file is data from outside: the ID must look like one
+    if (!isJobId(value.jobId) || typeof value.fingerprint !== 'string') return undefined
     return value as IdempotencyRecord
   } catch {
     return undefined

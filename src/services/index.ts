@@ -3,21 +3,16 @@
 // implementations (a folder cache and an idempotency file). src/github/ implements the same
 // interface on the Actions cache.
 export {
-  CLASS_CACHE_KEY_PREFIX,
   attachable,
   cachedImageName,
   classCacheKey,
   classCacheKeyPrefix,
-  classEntries,
   classImagePurpose,
-  classImagesHash,
-  holdsFiles,
   keyToSave,
   restoredClassFolder,
   runFingerprint,
-  wantsRestore,
-  type ClassImagePurpose
+  wantsRestore
 } from './keys.js'
-export { CLASS_IMAGES_SUBFOLDER, folderClassImageCache } from './folder-cache.js'
+export { folderClassImageCache } from './folder-cache.js'
 export { idempotencyFile, parseIdempotencyRecord, type IdempotencyRecord } from './idempotency-file.js'
 export type { ArchivedEntries, ClassImageCache, ClassImagesSource, JobRecordStore, RunServices } from './types.js'

@@ -40,7 +40,7 @@ export interface JobRecordStore {
    * report.parametersSent), when it may be attached to; else undefined. `jobStatus` asks the service.
    */
   findEarlier(report: RunReport, jobStatus: (jobId: string) => Promise<JobStatus>): Promise<string | undefined>
-  /** Right after a start succeeded: records report.jobId. Never throws. */
+  /** Just before the start is sent (a run cut off mid-start leaves it): records report.jobId. Never throws. */
   record(report: RunReport): Promise<void>
 }
 

@@ -60,7 +60,7 @@ export async function closeHttp(): Promise<void> {
 }
 
 /** A signal that fires on the caller's signal or after timeoutMs, whichever comes first. */
-export function requestSignal(timeoutMs: number, signal?: AbortSignal): AbortSignal {
+function requestSignal(timeoutMs: number, signal?: AbortSignal): AbortSignal {
   const timeout = AbortSignal.timeout(timeoutMs)
   return signal ? AbortSignal.any([signal, timeout]) : timeout
 }

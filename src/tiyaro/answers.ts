@@ -3,12 +3,13 @@
 // URL must be one a secret may go to. A value that fails is an UnexpectedAnswerError naming the
 // operation and the field, so nothing later (outputs, summary, comment) meets a value of the
 // wrong kind.
+import { clip } from '../shared/format.js'
 import { JOB_ID_RULE, isJobId } from '../shared/job-id.js'
 import { checkSecretDestination } from '../shared/urls.js'
 import { TransientError } from '../shared/retry.js'
 import { ApiError, isObject, type GraphqlError } from './graphql.js'
 
-export const JOB_STATUS_VALUES = ['running', 'done', 'failed', 'notfound'] as const
+const JOB_STATUS_VALUES = ['running', 'done', 'failed', 'notfound'] as const
 export type JobStatusEnum = (typeof JOB_STATUS_VALUES)[number]
 
 export interface JobStatus {
@@ -40,9 +41,9 @@ export class UnexpectedAnswerError extends ApiError {
 }
 
 /** A value from the service, quoted and cut short, so that line breaks and `::` show as text. */
-export function quoteValue(value: unknown, max = 80): string {
+function quoteValue(value: unknown, max = 80): string {
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
-  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text)
+  return JSON.stringify(clip(text, max + 1))
 }
 
 export function checkJobId(value: unknown, operation: string): string {

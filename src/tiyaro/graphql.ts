@@ -11,6 +11,7 @@ import {
   fetchLimited,
   transientStatusError
 } from '../shared/http.js'
+import { clip } from '../shared/format.js'
 import { TransientError } from '../shared/retry.js'
 import { redact } from '../shared/secrets.js'
 import { connectionFailureMessage } from '../shared/connection-errors.js'
@@ -163,8 +164,7 @@ const MAX_ERROR_LENGTH = 300
 /** "message (errorType); message", at most three, each cut short. */
 export function describeErrors(errors: readonly GraphqlError[]): string {
   const shown = errors.slice(0, MAX_SHOWN_ERRORS).map((error) => {
-    const text =
-      error.message.length > MAX_ERROR_LENGTH ? `${error.message.slice(0, MAX_ERROR_LENGTH)}…` : error.message
+    const text = clip(error.message, MAX_ERROR_LENGTH + 1)
     return error.errorType ? `${text} (${error.errorType})` : text
   })
   const more = errors.length > MAX_SHOWN_ERRORS ? `; and ${errors.length - MAX_SHOWN_ERRORS} more` : ''

@@ -13,6 +13,7 @@ import { sniffImage, type ImageFormat, type ImageInfo } from '../shared/image-in
 import { checkSecretDestination } from '../shared/urls.js'
 import { TransientError, withRetries, type RetryOptions } from '../shared/retry.js'
 import { redact } from '../shared/secrets.js'
+import { isObject } from './graphql.js'
 
 /** The `input` of an inference request; fields left out take the service's defaults. */
 export interface InferenceInput {
@@ -136,8 +137,4 @@ export function checkInferenceUrl(url: string, what: string): void {
     throw new InferenceError(
       `${what}: ${JSON.stringify(url.slice(0, 200))} ${checked.reason}; the API key is not sent there`
     )
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -9,7 +9,7 @@ import { TransientError, backoffDelay, sleep } from '../shared/retry.js'
 import { log } from '../shared/log.js'
 
 /** How long a status may lag behind a start that went through. */
-export const START_CONFIRM_GRACE_MS = 15_000
+const START_CONFIRM_GRACE_MS = 15_000
 const CONFIRM_INTERVAL_MS = 2_000
 
 export interface StartOptions {

@@ -28,7 +28,12 @@ export interface WaitOptions {
   readonly now?: () => number
 }
 
-const TERMINAL = new Set(['done', 'failed', 'notfound'])
+type FinalStatus = JobStatus & { readonly statusEnum: 'done' | 'failed' | 'notfound' }
+
+/** The job has ended, one way or another: done, failed, or not found. */
+export function isFinal(status: JobStatus): status is FinalStatus {
+  return status.statusEnum === 'done' || status.statusEnum === 'failed' || status.statusEnum === 'notfound'
+}
 
 export async function waitForJob(api: Pick<TiyaroApi, 'getJobStatus'>, options: WaitOptions): Promise<WaitOutcome> {
   const { jobId, deadline, pollIntervalMs, signal, onCheck, now = Date.now } = options
@@ -41,9 +46,7 @@ export async function waitForJob(api: Pick<TiyaroApi, 'getJobStatus'>, options: 
       // One try per check: a check that gets no answer is repeated at the next interval.
       last = await api.getJobStatus(jobId, { maxAttempts: 1 })
       onCheck?.({ check, elapsedMs: now() - started, status: last })
-      if (last.statusEnum && TERMINAL.has(last.statusEnum)) {
-        return { kind: last.statusEnum as 'done' | 'failed' | 'notfound', status: last }
-      }
+      if (isFinal(last)) return { kind: last.statusEnum, status: last }
     } catch (error) {
       if (signal?.aborted) return { kind: 'cancelled', status: last }
       if (!(error instanceof TransientError)) throw error

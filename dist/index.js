@@ -31881,8 +31881,8 @@ async function prepareZip({ config, report, retry, signal, services }, onImagesC
     return { dataset, zip, classImages, followedUp: false };
 }
 
-// EXTERNAL MODULE: ./src/shared/http.ts
-var http = __nccwpck_require__(66489);
+// EXTERNAL MODULE: ./src/shared/http.ts + 2 modules
+var http = __nccwpck_require__(4231);
 ;// CONCATENATED MODULE: ./src/main.ts
 // The action's run(): reads the inputs, runs the pipeline, and whatever happened writes the
 // outputs, the summary, the artifact and the PR comment. Signals cancel the run, not the job.
@@ -32105,29 +32105,104 @@ function clip(text, max) {
 
 /***/ }),
 
-/***/ 66489:
+/***/ 4231:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B$: () => (/* binding */ transientStatusError),
-/* harmony export */   D6: () => (/* binding */ closeHttp),
-/* harmony export */   GO: () => (/* binding */ describeRedirect),
-/* harmony export */   Kw: () => (/* binding */ httpDispatcher),
-/* harmony export */   T6: () => (/* binding */ ProxyError),
-/* harmony export */   Zc: () => (/* binding */ DEFAULT_REQUEST_TIMEOUT_MS),
-/* harmony export */   iJ: () => (/* binding */ proxyFor),
-/* harmony export */   iP: () => (/* binding */ bodyGist),
-/* harmony export */   qJ: () => (/* binding */ classifyRequestError),
-/* harmony export */   tp: () => (/* binding */ fetchLimited),
-/* harmony export */   ye: () => (/* binding */ AnswerBrokenError)
-/* harmony export */ });
-/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(57075);
-/* harmony import */ var node_stream__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_stream__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(46752);
-/* harmony import */ var _answer_body_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(69124);
-/* harmony import */ var _retry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(43091);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(58382);
-/* harmony import */ var _redaction_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(18108);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ye: () => (/* binding */ AnswerBrokenError),
+  Zc: () => (/* binding */ DEFAULT_REQUEST_TIMEOUT_MS),
+  T6: () => (/* binding */ ProxyError),
+  iP: () => (/* binding */ bodyGist),
+  qJ: () => (/* binding */ classifyRequestError),
+  D6: () => (/* binding */ closeHttp),
+  GO: () => (/* binding */ describeRedirect),
+  tp: () => (/* binding */ fetchLimited),
+  Z: () => (/* binding */ headerValue),
+  iJ: () => (/* binding */ proxyFor),
+  tN: () => (/* binding */ send),
+  B$: () => (/* binding */ transientStatusError)
+});
+
+// EXTERNAL MODULE: ./src/shared/answer-body.ts
+var answer_body = __nccwpck_require__(69124);
+;// CONCATENATED MODULE: ./src/shared/http-direct.ts
+const agents = new Map();
+function clientOf(protocol) {
+    return process.getBuiltinModule(protocol === 'https:' ? 'node:https' : 'node:http');
+}
+/** One keep-alive pool per protocol for the run; closeDirect ends them. */
+function agentFor(protocol) {
+    let agent = agents.get(protocol);
+    if (!agent) {
+        agent = new (clientOf(protocol).Agent)({ keepAlive: true });
+        agents.set(protocol, agent);
+    }
+    return agent;
+}
+/** The error of a request that made no progress for `ms`: a timeout, as a signal's would be. */
+function idleTimeout(ms) {
+    return Object.assign(new Error(`nothing was sent or received for ${ms} ms`), { name: 'TimeoutError' });
+}
+/**
+ * Sends one request and resolves with the answer's status and headers as soon as they arrive; its
+ * body is read by the caller. Redirects are answered as they are (Node's client follows none).
+ */
+function sendDirect(url, request) {
+    const { method, headers, body, signal, idleTimeoutMs } = request;
+    return new Promise((resolve, reject) => {
+        const sent = clientOf(url.protocol).request(url, { method, headers, agent: agentFor(url.protocol), signal });
+        // kept after the answer: a later failure (the body broken off) must not go unheard; a
+        // cancelled request fails with the signal's reason, as fetch's does
+        sent.on('error', (error) => reject(signal?.aborted ? signal.reason : error));
+        sent.once('response', (answer) => resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body: answer }));
+        if (idleTimeoutMs !== undefined)
+            sent.setTimeout(idleTimeoutMs, () => sent.destroy(idleTimeout(idleTimeoutMs)));
+        writeBody(sent, body).catch((error) => sent.destroy(error));
+    });
+}
+/** A body known whole is sent at once; one made as it goes, a chunk at a time. */
+async function writeBody(sent, body) {
+    if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
+        sent.end(body);
+        return;
+    }
+    for await (const chunk of body) {
+        // the next chunk is asked for only once this one is in the kernel's hands: its maker may
+        // reuse the buffer then (upload-body.ts)
+        await new Promise((resolve, reject) => sent.write(chunk, (error) => (error ? reject(error) : resolve())));
+    }
+    sent.end();
+}
+/** Ends the pools: their idle connections are closed. */
+function closeDirect() {
+    for (const agent of agents.values())
+        agent.destroy();
+    agents.clear();
+}
+
+// EXTERNAL MODULE: ./src/shared/retry.ts
+var retry = __nccwpck_require__(43091);
+// EXTERNAL MODULE: ./src/shared/errors.ts
+var errors = __nccwpck_require__(58382);
+;// CONCATENATED MODULE: ./src/shared/http-types.ts
+/**
+ * The request failed before an answer came, for a reason of the connection (refused, reset, a name
+ * that does not resolve, TLS): its `cause` is the client's error, with the system code.
+ */
+class ConnectionError extends Error {
+    cause;
+    name = 'ConnectionError';
+    constructor(cause) {
+        super(`connection failed: ${cause.message}`, { cause });
+        this.cause = cause;
+    }
+}
+
+// EXTERNAL MODULE: ./src/shared/redaction.ts
+var redaction = __nccwpck_require__(18108);
+;// CONCATENATED MODULE: ./src/shared/http.ts
 // Every HTTP request of the action goes through here: the proxy from HTTPS_PROXY / HTTP_PROXY /
 // NO_PROXY, a time limit per try, a size limit per answer, no redirects, and the sorting of
 // failures into transient or not.
@@ -32138,7 +32213,8 @@ function clip(text, max) {
 
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-const dispatchers = new Map();
+/** Set once a request went through a proxy: that module (and undici) is loaded only then. */
+let proxied;
 /**
  * The proxy for a URL from HTTPS_PROXY / HTTP_PROXY (either case), unless NO_PROXY lists its
  * host; undefined for a direct connection. Loopback hosts are proxied like any other unless
@@ -32170,21 +32246,29 @@ function splitHostPort(entry) {
     const parts = entry.split(':');
     return parts.length === 2 ? [parts[0], parts[1]] : [entry, undefined];
 }
-/** The connection pool for a URL: through its proxy, or direct. One per proxy for the run. */
-function httpDispatcher(url) {
-    const proxy = proxyFor(new URL(url));
-    const key = proxy ?? 'direct';
-    let dispatcher = dispatchers.get(key);
-    if (!dispatcher) {
-        dispatcher = proxy ? new undici__WEBPACK_IMPORTED_MODULE_1__.ProxyAgent(proxy) : new undici__WEBPACK_IMPORTED_MODULE_1__.Agent();
-        dispatchers.set(key, dispatcher);
+/** Sends one request, through the proxy the environment names for its URL or direct. */
+async function send(url, request) {
+    const target = new URL(url);
+    const proxy = proxyFor(target);
+    try {
+        if (!proxy)
+            return await sendDirect(target, request);
+        proxied ??= __nccwpck_require__.e(/* import() */ 137).then(__nccwpck_require__.bind(__nccwpck_require__, 81137));
+        return await (await proxied).sendProxied(proxy, target, request);
     }
-    return dispatcher;
+    catch (error) {
+        // a system or TLS error before any answer is the connection's; a cancel, a time limit or
+        // the body's own failure says so itself
+        const cancelled = request.signal?.aborted || error?.name === 'TimeoutError';
+        throw !cancelled && error instanceof Error && (0,errors/* errorCode */.C)(error) !== undefined ? new ConnectionError(error) : error;
+    }
 }
+/** Ends the run's connection pools. */
 async function closeHttp() {
-    const all = [...dispatchers.values()];
-    dispatchers.clear();
-    await Promise.all(all.map((dispatcher) => dispatcher.close().catch(() => undefined)));
+    closeDirect();
+    const loaded = proxied;
+    proxied = undefined;
+    await (await loaded)?.closeProxied();
 }
 /** A signal that fires on the caller's signal or after timeoutMs, whichever comes first. */
 function requestSignal(timeoutMs, signal) {
@@ -32211,21 +32295,22 @@ const TRANSIENT_CODES = new Set([
  * request timed out); other errors come back as they are. A cancelled run is not transient.
  */
 function classifyRequestError(error, what, cancelled) {
-    if (cancelled?.aborted || error instanceof _retry_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_ || error instanceof ProxyError)
+    if (cancelled?.aborted || error instanceof retry/* TransientError */.N_ || error instanceof ProxyError)
         return error;
     const proxied = proxyRefusal(error, what);
     if (proxied)
         return proxied;
     const name = error?.name;
     if (name === 'TimeoutError' || name === 'AbortError') {
-        return new _retry_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(`${what}: no answer within the request timeout`, { cause: error });
+        return new retry/* TransientError */.N_(`${what}: no answer within the request timeout`, { cause: error });
     }
-    const code = (0,_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .errorCode */ .C)(error);
+    const code = (0,errors/* errorCode */.C)(error);
     if (code && TRANSIENT_CODES.has(code)) {
-        return new _retry_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(`${what}: connection failed (${code})`, { cause: error });
+        return new retry/* TransientError */.N_(`${what}: connection failed (${code})`, { cause: error });
     }
-    if (error instanceof TypeError && /fetch failed|terminated|other side closed/i.test(error.message)) {
-        return new _retry_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(`${what}: connection failed (${error.message})`, { cause: error });
+    // the rest of what failed before an answer (a name that does not resolve, TLS) may pass
+    if (error instanceof ConnectionError || (error instanceof TypeError && /fetch failed/i.test(error.message))) {
+        return new retry/* TransientError */.N_(`${what}: connection failed (${code ?? error.message})`, { cause: error });
     }
     return error;
 }
@@ -32233,7 +32318,7 @@ function classifyRequestError(error, what, cancelled) {
 function transientStatusError(what, status, retryAfter) {
     if (status !== 429 && (status < 500 || status > 599))
         return undefined;
-    return new _retry_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(`${what}: HTTP ${status}`, { retryAfterMs: (0,_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .parseRetryAfter */ .mu)(retryAfter) });
+    return new retry/* TransientError */.N_(`${what}: HTTP ${status}`, { retryAfterMs: (0,retry/* parseRetryAfter */.mu)(retryAfter) });
 }
 /** The proxy said no: repeating will not help until its settings change. */
 class ProxyError extends Error {
@@ -32259,7 +32344,7 @@ function proxyRefusal(error, what) {
         }
         if (code === 403)
             return new ProxyError(`${what}: the proxy refused the connection (HTTP 403)`, code);
-        return new _retry_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(`${what}: the proxy failed to connect (HTTP ${code})`, { cause: error });
+        return new retry/* TransientError */.N_(`${what}: the proxy failed to connect (HTTP ${code})`, { cause: error });
     }
     return undefined;
 }
@@ -32269,32 +32354,34 @@ function proxyRefusal(error, what) {
  * failure). Redirects are answered as they are, never followed: a credential stays with the
  * URL it was meant for.
  */
-async function fetchLimited(url, init, { what, maxBytes, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal }) {
+async function fetchLimited(url, request, { what, maxBytes, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal }) {
     const trySignal = requestSignal(timeoutMs, signal);
     try {
-        const response = await (0,undici__WEBPACK_IMPORTED_MODULE_1__.fetch)(url, {
-            ...init,
-            redirect: 'manual',
-            signal: trySignal,
-            dispatcher: httpDispatcher(url)
-        });
-        const stream = response.body ? node_stream__WEBPACK_IMPORTED_MODULE_0__.Readable.fromWeb(response.body) : undefined;
+        const answer = await send(url, { ...request, signal: trySignal });
         let body;
         try {
-            body = stream ? await (0,_answer_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readLimited */ .t)(stream, { what, maxBytes, signal: trySignal }) : Buffer.alloc(0);
+            body = await (0,answer_body/* readLimited */.t)(answer.body, { what, maxBytes, signal: trySignal });
         }
         catch (error) {
             const classified = classifyRequestError(error, what, signal);
-            throw classified instanceof _retry_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_ ? new AnswerBrokenError(classified) : classified;
+            throw classified instanceof retry/* TransientError */.N_ ? new AnswerBrokenError(classified) : classified;
         }
-        return { status: response.status, headers: response.headers, body };
+        return { status: answer.status, headers: headerLookup(answer.headers), body };
     }
     catch (error) {
         throw classifyRequestError(error, what, signal);
     }
 }
+/** The first value of a header, by its name in any case. */
+function headerValue(headers, name) {
+    const value = headers[name.toLowerCase()];
+    return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
+}
+function headerLookup(headers) {
+    return { get: (name) => headerValue(headers, name) };
+}
 /** The service answered, then its answer broke off or never ended: it was reached. */
-class AnswerBrokenError extends _retry_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_ {
+class AnswerBrokenError extends retry/* TransientError */.N_ {
     constructor(broken) {
         super(broken.message, { retryAfterMs: broken.retryAfterMs, cause: broken.cause });
         this.name = 'AnswerBrokenError';
@@ -32314,7 +32401,7 @@ function describeRedirect(status, location) {
 }
 /** The first line of a body, without markup, short enough for a log line; redacted before it is cut. */
 function bodyGist(body, max = 200) {
-    const text = (0,_redaction_js__WEBPACK_IMPORTED_MODULE_4__/* .redactSecrets */ .fp)(body)
+    const text = (0,redaction/* redactSecrets */.fp)(body)
         .replace(/<[^<>]*>/g, ' ')
         .replace(/\s+/g, ' ')
         .trim();
@@ -33008,8 +33095,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   qt: () => (/* reexport */ waitForJob)
 });
 
-// EXTERNAL MODULE: ./src/shared/http.ts
-var http = __nccwpck_require__(66489);
+// EXTERNAL MODULE: ./src/shared/http.ts + 2 modules
+var http = __nccwpck_require__(4231);
 // EXTERNAL MODULE: ./src/shared/log.ts
 var log = __nccwpck_require__(21827);
 // EXTERNAL MODULE: ./src/shared/retry.ts
@@ -33027,11 +33114,11 @@ var answer_body = __nccwpck_require__(69124);
 // EXTERNAL MODULE: ./src/shared/errors.ts
 var errors = __nccwpck_require__(58382);
 ;// CONCATENATED MODULE: ./src/shared/connection-errors.ts
-// What to tell a user whose service cannot be reached. fetch says only "fetch failed"; the cause
-// (the name does not resolve, refused, TLS, timed out) sits in the error's causes as a system
-// code. This module turns that into words, names the host (only the host: a presigned URL's
-// path and query are credentials, and the key is never part of an error), and, for the seed's
-// endpoint that no longer answers, says what to do instead.
+// What to tell a user whose service cannot be reached. A client may say only "fetch failed" or
+// "socket hang up"; the cause (the name does not resolve, refused, TLS, timed out) sits in the
+// error or its causes as a system code. This module turns that into words, names the host (only
+// the host: a presigned URL's path and query are credentials, and the key is never part of an
+// error), and, for the seed's endpoint that no longer answers, says what to do instead.
 
 
 /** The seed's hosted endpoint. The vendor's platform was retired and it no longer answers. */
@@ -33067,6 +33154,17 @@ const TLS_CAUSES = {
     ERR_SSL_PACKET_LENGTH_TOO_LONG: 'it does not speak TLS on that port, plain http perhaps'
 };
 const isTlsCode = (code) => code in TLS_CAUSES || /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_/.test(code);
+/**
+ * Node's https client reports a failed TLS handshake as EPROTO with OpenSSL's reason in the
+ * message ("SSL routines:…:wrong version number:"): that reason as the code tls gives it
+ * (ERR_SSL_WRONG_VERSION_NUMBER).
+ */
+function opensslCode(error) {
+    if ((0,errors/* errorCode */.C)(error) !== 'EPROTO')
+        return undefined;
+    const reason = /SSL routines:[^:]*:([a-z0-9 ]+):/i.exec(error.message)?.[1];
+    return reason ? `ERR_SSL_${reason.trim().toUpperCase().replace(/ +/g, '_')}` : 'ERR_SSL_PROTOCOL';
+}
 /** The cause of a failed connection in words, with its code; undefined when it is not one. */
 function connectionCause(error, depth = 0) {
     // a wrapper (the retry policy's TransientError) tells less than what it wraps
@@ -33080,17 +33178,14 @@ function connectionCause(error, depth = 0) {
     // the request's own timeout (a cancelled run never gets here: the caller checks first)
     if (name === 'TimeoutError' || name === 'AbortError')
         return 'timed out: no answer within the request timeout';
-    const code = (0,errors/* errorCode */.C)(error);
+    const code = opensslCode(error) ?? (0,errors/* errorCode */.C)(error);
     if (code === undefined) {
         const message = error?.message ?? '';
-        // fetch refuses the ports browsers block (6000, 6667 …) before any connection
-        if (error?.cause?.message === 'bad port')
-            return 'fetch refuses this port, use another';
         return /fetch failed|terminated|other side closed/i.test(message) ? 'the connection failed' : undefined;
     }
     if (isTlsCode(code))
         return `TLS error: ${TLS_CAUSES[code] ?? 'the secure connection could not be set up'} (${code})`;
-    const cause = CAUSES[code];
+    const cause = CAUSES[code] ?? (name === 'ConnectionError' ? 'the connection failed' : undefined);
     return cause === undefined ? undefined : `${cause} (${code})`;
 }
 /** The host and port of a URL, never its path or query; the text as given when it is no URL. */
@@ -33769,8 +33864,6 @@ async function statusIfAnswered(api, jobId, signal) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(46752);
 ;// CONCATENATED MODULE: ./src/tiyaro/upload-body.ts
 // The body of the upload: bytes made on demand for each try (the zip is written into the
 // request as it is sent, not read back from a file), with a Content-Length known up front.
@@ -33804,7 +33897,9 @@ async function* exactBody(pass, bytes, onProgress) {
 }
 
 ;// CONCATENATED MODULE: ./src/tiyaro/upload.ts
-
+// PUT of the zip to the presigned URL, its bytes made as they are sent (upload-body.ts) with the
+// Content-Length announced up front: never chunked, which S3 refuses for presigned PUTs. Each try
+// makes the body afresh. The URL is a credential: no message made here contains it.
 
 
 
@@ -33842,23 +33937,21 @@ async function putOnce(url, { source, retry, onProgress, idleTimeoutMs = http/* 
     try {
         let response;
         try {
-            response = await (0,undici.request)(url, {
+            response = await (0,http/* send */.tN)(url, {
                 method: 'PUT',
                 headers: { 'content-type': 'application/octet-stream', 'content-length': String(source.bytes) },
-                // undici takes an async iterable as its documentation says, though its types leave it out;
-                // a Readable in between would read ahead and hand buffers back before they are sent
+                // pulled a chunk at a time: a Readable in between would read ahead and hand buffers back
+                // before they are sent
                 body: exactBody(pass, source.bytes, onProgress),
-                dispatcher: (0,http/* httpDispatcher */.Kw)(url),
                 signal: retry?.signal,
-                headersTimeout: idleTimeoutMs,
-                bodyTimeout: idleTimeoutMs
+                idleTimeoutMs
             });
         }
         catch (error) {
             // a file that changed under us is the reason, not the request it cut short
             throw pass.failure ?? (0,http/* classifyRequestError */.qJ)(error, 'upload', retry?.signal);
         }
-        const status = response.statusCode;
+        const status = response.status;
         let body;
         try {
             // storage answers in a few bytes: the whole answer within the request timeout, capped
@@ -33869,7 +33962,7 @@ async function putOnce(url, { source, retry, onProgress, idleTimeoutMs = http/* 
             throw pass.failure ?? (0,http/* classifyRequestError */.qJ)(error, 'upload', retry?.signal);
         }
         if (status >= 300 && status < 400) {
-            throw new UploadError(status, (0,http/* describeRedirect */.GO)(status, headerValue(response.headers.location)));
+            throw new UploadError(status, (0,http/* describeRedirect */.GO)(status, (0,http/* headerValue */.Z)(response.headers, 'location')));
         }
         if (status >= 200 && status < 300) {
             // Storage answers a PUT with an ETag and no body; a page in its place came from something
@@ -33880,7 +33973,7 @@ async function putOnce(url, { source, retry, onProgress, idleTimeoutMs = http/* 
             pass.cancel(new shared_retry/* TransientError */.N_(`upload: HTTP ${status} before the whole body was sent`));
             return await pass.result;
         }
-        const transient = (0,http/* transientStatusError */.B$)('upload', status, headerValue(response.headers['retry-after']));
+        const transient = (0,http/* transientStatusError */.B$)('upload', status, (0,http/* headerValue */.Z)(response.headers, 'retry-after'));
         if (transient)
             throw transient;
         if (status === 403)
@@ -33892,9 +33985,6 @@ async function putOnce(url, { source, retry, onProgress, idleTimeoutMs = http/* 
         pass.cancel(new Error('the upload try ended'));
         await pass.result.catch(() => undefined);
     }
-}
-function headerValue(value) {
-    return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
 }
 
 ;// CONCATENATED MODULE: ./src/tiyaro/wait.ts

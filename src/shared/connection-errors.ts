@@ -1,8 +1,8 @@
-// What to tell a user whose service cannot be reached. fetch says only "fetch failed"; the cause
-// (the name does not resolve, refused, TLS, timed out) sits in the error's causes as a system
-// code. This module turns that into words, names the host (only the host: a presigned URL's
-// path and query are credentials, and the key is never part of an error), and, for the seed's
-// endpoint that no longer answers, says what to do instead.
+// What to tell a user whose service cannot be reached. A client may say only "fetch failed" or
+// "socket hang up"; the cause (the name does not resolve, refused, TLS, timed out) sits in the
+// error or its causes as a system code. This module turns that into words, names the host (only
+// the host: a presigned URL's path and query are credentials, and the key is never part of an
+// error), and, for the seed's endpoint that no longer answers, says what to do instead.
 import { errorCode } from './errors.js'
 import { proxyFor } from './http.js'
 
@@ -46,6 +46,17 @@ const TLS_CAUSES: Readonly<Record<string, string>> = {
 const isTlsCode = (code: string): boolean =>
   code in TLS_CAUSES || /^(ERR_TLS_|ERR_SSL_)|CERT|SELF_SIGNED|UNABLE_TO_/.test(code)
 
+/**
+ * Node's https client reports a failed TLS handshake as EPROTO with OpenSSL's reason in the
+ * message ("SSL routines:…:wrong version number:"): that reason as the code tls gives it
+ * (ERR_SSL_WRONG_VERSION_NUMBER).
+ */
+function opensslCode(error: unknown): string | undefined {
+  if (errorCode(error) !== 'EPROTO') return undefined
+  const reason = /SSL routines:[^:]*:([a-z0-9 ]+):/i.exec((error as Error).message)?.[1]
+  return reason ? `ERR_SSL_${reason.trim().toUpperCase().replace(/ +/g, '_')}` : 'ERR_SSL_PROTOCOL'
+}
+
 /** The cause of a failed connection in words, with its code; undefined when it is not one. */
 export function connectionCause(error: unknown, depth = 0): string | undefined {
   // a wrapper (the retry policy's TransientError) tells less than what it wraps
@@ -57,16 +68,13 @@ export function connectionCause(error: unknown, depth = 0): string | undefined {
   const name = (error as Error | undefined)?.name
   // the request's own timeout (a cancelled run never gets here: the caller checks first)
   if (name === 'TimeoutError' || name === 'AbortError') return 'timed out: no answer within the request timeout'
-  const code = errorCode(error)
+  const code = opensslCode(error) ?? errorCode(error)
   if (code === undefined) {
     const message = (error as Error | undefined)?.message ?? ''
-    // fetch refuses the ports browsers block (6000, 6667 …) before any connection
-    if ((error as { cause?: Error } | undefined)?.cause?.message === 'bad port')
-      return 'fetch refuses this port, use another'
     return /fetch failed|terminated|other side closed/i.test(message) ? 'the connection failed' : undefined
   }
   if (isTlsCode(code)) return `TLS error: ${TLS_CAUSES[code] ?? 'the secure connection could not be set up'} (${code})`
-  const cause = CAUSES[code]
+  const cause = CAUSES[code] ?? (name === 'ConnectionError' ? 'the connection failed' : undefined)
   return cause === undefined ? undefined : `${cause} (${code})`
 }
 

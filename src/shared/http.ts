@@ -1,17 +1,18 @@
 // Every HTTP request of the action goes through here: the proxy from HTTPS_PROXY / HTTP_PROXY /
 // NO_PROXY, a time limit per try, a size limit per answer, no redirects, and the sorting of
 // failures into transient or not.
-import { Readable } from 'node:stream'
-import type { ReadableStream as WebReadableStream } from 'node:stream/web'
-import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici'
 import { readLimited } from './answer-body.js'
+import { closeDirect, sendDirect } from './http-direct.js'
+import type { HttpAnswer, HttpRequest } from './http-types.js'
 import { TransientError, parseRetryAfter } from './retry.js'
 import { errorCode } from './errors.js'
+import { ConnectionError } from './http-types.js'
 import { redactSecrets } from './redaction.js'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 
-const dispatchers = new Map<string, Dispatcher>()
+/** Set once a request went through a proxy: that module (and undici) is loaded only then. */
+let proxied: Promise<typeof import('./http-proxied.js')> | undefined
 
 /**
  * The proxy for a URL from HTTPS_PROXY / HTTP_PROXY (either case), unless NO_PROXY lists its
@@ -41,22 +42,28 @@ function splitHostPort(entry: string): [string, string | undefined] {
   return parts.length === 2 ? [parts[0], parts[1]] : [entry, undefined]
 }
 
-/** The connection pool for a URL: through its proxy, or direct. One per proxy for the run. */
-export function httpDispatcher(url: string | URL): Dispatcher {
-  const proxy = proxyFor(new URL(url))
-  const key = proxy ?? 'direct'
-  let dispatcher = dispatchers.get(key)
-  if (!dispatcher) {
-    dispatcher = proxy ? new ProxyAgent(proxy) : new Agent()
-    dispatchers.set(key, dispatcher)
+/** Sends one request, through the proxy the environment names for its URL or direct. */
+export async function send(url: string | URL, request: HttpRequest): Promise<HttpAnswer> {
+  const target = new URL(url)
+  const proxy = proxyFor(target)
+  try {
+    if (!proxy) return await sendDirect(target, request)
+    proxied ??= import('./http-proxied.js')
+    return await (await proxied).sendProxied(proxy, target, request)
+  } catch (error) {
+    // a system or TLS error before any answer is the connection's; a cancel, a time limit or
+    // the body's own failure says so itself
+    const cancelled = request.signal?.aborted || (error as Error | undefined)?.name === 'TimeoutError'
+    throw !cancelled && error instanceof Error && errorCode(error) !== undefined ? new ConnectionError(error) : error
   }
-  return dispatcher
 }
 
+/** Ends the run's connection pools. */
 export async function closeHttp(): Promise<void> {
-  const all = [...dispatchers.values()]
-  dispatchers.clear()
-  await Promise.all(all.map((dispatcher) => dispatcher.close().catch(() => undefined)))
+  closeDirect()
+  const loaded = proxied
+  proxied = undefined
+  await (await loaded)?.closeProxied()
 }
 
 /** A signal that fires on the caller's signal or after timeoutMs, whichever comes first. */
@@ -97,8 +104,9 @@ export function classifyRequestError(error: unknown, what: string, cancelled?: A
   if (code && TRANSIENT_CODES.has(code)) {
     return new TransientError(`${what}: connection failed (${code})`, { cause: error })
   }
-  if (error instanceof TypeError && /fetch failed|terminated|other side closed/i.test(error.message)) {
-    return new TransientError(`${what}: connection failed (${error.message})`, { cause: error })
+  // the rest of what failed before an answer (a name that does not resolve, TLS) may pass
+  if (error instanceof ConnectionError || (error instanceof TypeError && /fetch failed/i.test(error.message))) {
+    return new TransientError(`${what}: connection failed (${code ?? error.message})`, { cause: error })
   }
   return error
 }
@@ -152,11 +160,19 @@ export interface FetchOptions {
   readonly signal?: AbortSignal
 }
 
+/** An answer's headers, looked up by name (any case). */
+export interface AnswerHeaders {
+  get(name: string): string | null
+}
+
 export interface LimitedAnswer {
   readonly status: number
-  readonly headers: Headers
+  readonly headers: AnswerHeaders
   readonly body: Buffer
 }
+
+/** A request whose body is known whole. */
+export type LimitedRequest = Omit<HttpRequest, 'body' | 'signal' | 'idleTimeoutMs'> & { readonly body?: string }
 
 /**
  * One try of a request through the run's proxy: the answer is read whole, but never more than
@@ -166,29 +182,33 @@ export interface LimitedAnswer {
  */
 export async function fetchLimited(
   url: string | URL,
-  init: RequestInit & { duplex?: 'half' },
+  request: LimitedRequest,
   { what, maxBytes, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS, signal }: FetchOptions & { what: string; maxBytes: number }
 ): Promise<LimitedAnswer> {
   const trySignal = requestSignal(timeoutMs, signal)
   try {
-    const response = await undiciFetch(url, {
-      ...(init as Parameters<typeof undiciFetch>[1]),
-      redirect: 'manual',
-      signal: trySignal,
-      dispatcher: httpDispatcher(url)
-    })
-    const stream = response.body ? Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) : undefined
+    const answer = await send(url, { ...request, signal: trySignal })
     let body: Buffer
     try {
-      body = stream ? await readLimited(stream, { what, maxBytes, signal: trySignal }) : Buffer.alloc(0)
+      body = await readLimited(answer.body, { what, maxBytes, signal: trySignal })
     } catch (error) {
       const classified = classifyRequestError(error, what, signal)
       throw classified instanceof TransientError ? new AnswerBrokenError(classified) : classified
     }
-    return { status: response.status, headers: response.headers as unknown as Headers, body }
+    return { status: answer.status, headers: headerLookup(answer.headers), body }
   } catch (error) {
     throw classifyRequestError(error, what, signal)
   }
+}
+
+/** The first value of a header, by its name in any case. */
+export function headerValue(headers: HttpAnswer['headers'], name: string): string | null {
+  const value = headers[name.toLowerCase()]
+  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null)
+}
+
+function headerLookup(headers: HttpAnswer['headers']): AnswerHeaders {
+  return { get: (name) => headerValue(headers, name) }
 }
 
 /** The service answered, then its answer broke off or never ended: it was reached. */

@@ -1,15 +1,14 @@
 // PUT of the zip to the presigned URL, its bytes made as they are sent (upload-body.ts) with the
 // Content-Length announced up front: never chunked, which S3 refuses for presigned PUTs. Each try
 // makes the body afresh. The URL is a credential: no message made here contains it.
-import type { Readable } from 'node:stream'
-import { request } from 'undici'
 import { ANSWER_LIMITS, readLimited } from '../shared/answer-body.js'
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   bodyGist,
   classifyRequestError,
   describeRedirect,
-  httpDispatcher,
+  headerValue,
+  send,
   transientStatusError
 } from '../shared/http.js'
 import { checkSecretDestination } from '../shared/urls.js'
@@ -63,22 +62,20 @@ async function putOnce<T>(
   try {
     let response
     try {
-      response = await request(url, {
+      response = await send(url, {
         method: 'PUT',
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(source.bytes) },
-        // undici takes an async iterable as its documentation says, though its types leave it out;
-        // a Readable in between would read ahead and hand buffers back before they are sent
-        body: exactBody(pass, source.bytes, onProgress) as unknown as Readable,
-        dispatcher: httpDispatcher(url),
+        // pulled a chunk at a time: a Readable in between would read ahead and hand buffers back
+        // before they are sent
+        body: exactBody(pass, source.bytes, onProgress),
         signal: retry?.signal,
-        headersTimeout: idleTimeoutMs,
-        bodyTimeout: idleTimeoutMs
+        idleTimeoutMs
       })
     } catch (error) {
       // a file that changed under us is the reason, not the request it cut short
       throw pass.failure ?? classifyRequestError(error, 'upload', retry?.signal)
     }
-    const status = response.statusCode
+    const status = response.status
     let body: string
     try {
       // storage answers in a few bytes: the whole answer within the request timeout, capped
@@ -88,7 +85,7 @@ async function putOnce<T>(
       throw pass.failure ?? classifyRequestError(error, 'upload', retry?.signal)
     }
     if (status >= 300 && status < 400) {
-      throw new UploadError(status, describeRedirect(status, headerValue(response.headers.location)))
+      throw new UploadError(status, describeRedirect(status, headerValue(response.headers, 'location')))
     }
     if (status >= 200 && status < 300) {
       // Storage answers a PUT with an ETag and no body; a page in its place came from something
@@ -101,7 +98,7 @@ async function putOnce<T>(
       pass.cancel(new TransientError(`upload: HTTP ${status} before the whole body was sent`))
       return await pass.result
     }
-    const transient = transientStatusError('upload', status, headerValue(response.headers['retry-after']))
+    const transient = transientStatusError('upload', status, headerValue(response.headers, 'retry-after'))
     if (transient) throw transient
     if (status === 403) throw new UploadRefusedError(status, bodyGist(body))
     throw new UploadError(status, bodyGist(body))
@@ -110,8 +107,4 @@ async function putOnce<T>(
     pass.cancel(new Error('the upload try ended'))
     await pass.result.catch(() => undefined)
   }
-}
-
-function headerValue(value: string | string[] | undefined): string | null {
-  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null)
 }

@@ -20,7 +20,7 @@ export async function run(): Promise<void> {
   process.on('SIGTERM', onSignal)
   let config: Config | undefined
   try {
-    config = getConfig()
+    config = await getConfig()
     await runPipeline(config, report, cancel.signal, actionsRunServices)
   } catch (error) {
     fail(report, error)

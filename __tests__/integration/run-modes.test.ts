@@ -36,7 +36,7 @@ async function modeOf(inputs: Record<string, string> = {}, attempt = '1'): Promi
   }
   process.env = env
   const report = newReport()
-  const config = getConfig()
+  const config = await getConfig()
   return obtainJob(newRunContext(config, report, new AbortController().signal, actionsRunServices))
 }
 

@@ -135,14 +135,9 @@ describe('parseCommandLine', () => {
 })
 
 describe('getConfig through the command', () => {
-  it('applies the action parsing, and names the options in its errors', () => {
+  it('applies the action parsing, and names the options in its errors', async () => {
     const request = parse(['train', '--max-train-steps', '1.5', '--model-version', 'v\u0000'])
-    let error: unknown
-    try {
-      getConfig(inputSource(request, ''), {})
-    } catch (caught) {
-      error = caught
-    }
+    const error = await getConfig(inputSource(request, ''), {}).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(InputError)
     const text = describeFailure(error)
     expect(text).toMatch(/^\d+ problems with the options:/)
@@ -152,7 +147,7 @@ describe('getConfig through the command', () => {
     expect(text).toContain('\n  --model-version: ')
   })
 
-  it('check needs no key', () => {
+  it('check needs no key', async () => {
     const request = parse([
       'check',
       '--instance-images',
@@ -164,7 +159,7 @@ describe('getConfig through the command', () => {
       '--class-prompt',
       'c'
     ])
-    expect(getConfig(inputSource(request, ''), {})).toMatchObject({ dryRun: true, apiKey: '', version: '1' })
+    expect(await getConfig(inputSource(request, ''), {})).toMatchObject({ dryRun: true, apiKey: '', version: '1' })
   })
 })
 

@@ -1,12 +1,13 @@
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import * as yaml from 'yaml'
 import { parse as parseYaml } from 'yaml'
 import { HYPERPARAMETERS } from '../../src/inputs/hyperparameters.js'
 import { parseHyperparameterValue, parseHyperparameters } from '../../src/inputs/hyperparameter-inputs.js'
 import { InputError, actionInputs, getConfig, type Config } from '../../src/inputs/index.js'
 import { defaultZipName, parseServiceUrl } from '../../src/inputs/parsers.js'
-import { defaultVersion } from '../../src/inputs/read.js'
+import { defaultVersion, readConfig } from '../../src/inputs/read.js'
 import { editDistance, suggest } from '../../src/inputs/suggest.js'
 import {
   HYPERPARAMETER_CASES,
@@ -44,13 +45,14 @@ function setInputs(inputs: Readonly<Record<string, string>>): void {
 
 function configOf(inputs: Readonly<Record<string, string>> = {}, env: NodeJS.ProcessEnv = ENV): Config {
   setInputs({ ...REQUIRED, ...inputs })
-  return getConfig(actionInputs, env)
+  // getConfig's checks, with the YAML parser it loads when the hyperparameters input holds text
+  return readConfig(actionInputs, env, yaml)
 }
 
 function errorOf(inputs: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv = ENV): InputError {
   setInputs({ ...REQUIRED, ...inputs })
   try {
-    getConfig(actionInputs, env)
+    readConfig(actionInputs, env, yaml)
   } catch (error) {
     if (error instanceof InputError) return error
     throw error
@@ -122,7 +124,7 @@ describe('getConfig: defaults', () => {
     expect(configOf(declared, env)).toStrictEqual(implicit)
   })
 
-  it('reads every input of action.yml and no other', () => {
+  it('reads every input of action.yml and no other', async () => {
     const action = parseYaml(readFileSync(resolve('action.yml'), 'utf8')) as { inputs: Record<string, unknown> }
     setInputs(REQUIRED)
     const real = process.env
@@ -134,7 +136,7 @@ describe('getConfig: defaults', () => {
       }
     })
     try {
-      getConfig(actionInputs, ENV)
+      await getConfig(actionInputs, ENV)
     } finally {
       process.env = real
     }
@@ -144,7 +146,7 @@ describe('getConfig: defaults', () => {
 })
 
 describe('getConfig: another input source', () => {
-  it('reads any InputSource as it reads the runner: same trimming, checks and masking', () => {
+  it('reads any InputSource as it reads the runner: same trimming, checks and masking', async () => {
     const inputs: Record<string, string> = {
       ...REQUIRED,
       name: '  my-model \n',
@@ -152,20 +154,14 @@ describe('getConfig: another input source', () => {
       seed: ' 7 '
     }
     const source = (name: string): string => inputs[name] ?? ''
-    const config = getConfig(source, ENV)
+    const config = await getConfig(source, ENV)
     expect(stdout.chunks()).toContain(`::add-mask::${API_KEY}\n`)
     expect(config.name).toBe('my-model')
     expect(config.instancePrompt).toBe(' a photo of sks dog ')
     expect(config.hyperparameters).toStrictEqual({ seed: 7 })
     expect(config).toStrictEqual(configOf(inputs))
     const bad: Record<string, string> = { ...inputs, seed: 'x', version: '1\0' }
-    const error = (() => {
-      try {
-        getConfig((name) => bad[name] ?? '', ENV)
-      } catch (thrown) {
-        return thrown
-      }
-    })()
+    const error = await getConfig((name) => bad[name] ?? '', ENV).catch((thrown: unknown) => thrown)
     expect(error).toBeInstanceOf(InputError)
     expect((error as InputError).problems.map((p) => p.input)).toEqual(['version', 'seed'])
   })
@@ -195,9 +191,9 @@ describe('getConfig: required inputs and text kept byte-exact', () => {
     )
   })
 
-  it('needs only api-key and api-url when attaching to a job with job-id', () => {
+  it('needs only api-key and api-url when attaching to a job with job-id', async () => {
     setInputs({ 'api-key': API_KEY, 'api-url': API_URL, 'job-id': 'job-123' })
-    const config = getConfig(actionInputs, ENV)
+    const config = await getConfig(actionInputs, ENV)
     expect(config.jobId).toBe('job-123')
     expect(config.apiUrl).toBe(API_URL)
     expect(config.instanceImages).toBe('')
@@ -205,16 +201,14 @@ describe('getConfig: required inputs and text kept byte-exact', () => {
     expect(config.zipName).toBe('')
   })
 
-  it('still needs api-key and api-url to attach, naming the mode', () => {
+  it('still needs api-key and api-url to attach, naming the mode', async () => {
     setInputs({ 'job-id': 'job-123' })
-    const error = (() => {
-      try {
-        getConfig(actionInputs, ENV)
-      } catch (thrown) {
-        return thrown as InputError
-      }
-      throw new Error('getConfig accepted an attach without api-key and api-url')
-    })()
+    const error = await getConfig(actionInputs, ENV).then(
+      () => {
+        throw new Error('getConfig accepted an attach without api-key and api-url')
+      },
+      (thrown: unknown) => thrown as InputError
+    )
     expect(error.problems.map((p) => p.input)).toEqual(['api-key', 'api-url'])
     expect(error.problems[0].message).toBe(
       'api-key: is required to attach to a job (job-id) and was not given (or only whitespace); only a dry run (dry-run: true) can do without it'
@@ -222,12 +216,12 @@ describe('getConfig: required inputs and text kept byte-exact', () => {
     expect(error.problems[1].message).toMatch(/^api-url: is required to attach to a job \(job-id\) and was not given/)
   })
 
-  it('needs no api-key and no api-url for a dry run (a fork pull request has no secrets)', () => {
+  it('needs no api-key and no api-url for a dry run (a fork pull request has no secrets)', async () => {
     const inputs: Record<string, string> = { ...REQUIRED, 'dry-run': 'true' }
     delete inputs['api-key']
     delete inputs['api-url']
     setInputs(inputs)
-    const config = getConfig(actionInputs, ENV)
+    const config = await getConfig(actionInputs, ENV)
     expect(config.dryRun).toBe(true)
     expect(config.apiKey).toBe('')
     expect(config.apiUrl).toBe('')
@@ -336,6 +330,16 @@ describe('getConfig: hyperparameter inputs', () => {
 })
 
 describe('getConfig: the hyperparameters mapping', () => {
+  it('getConfig loads the YAML parser for a mapping and reports its problems', async () => {
+    setInputs({ ...REQUIRED, hyperparameters: 'learning_rate: 2e-6\nlr_scheduler: constant\n' })
+    expect((await getConfig(actionInputs, ENV)).hyperparameters).toStrictEqual({
+      learning_rate: 2e-6,
+      lr_scheduler: 'constant'
+    })
+    setInputs({ ...REQUIRED, hyperparameters: 'seed: [1' })
+    await expect(getConfig(actionInputs, ENV)).rejects.toThrow(/hyperparameters: not valid YAML or JSON/)
+  })
+
   it('reads YAML, typed, and merges it with the separate inputs in seed order', () => {
     const config = configOf({
       seed: '3',
@@ -460,9 +464,9 @@ describe('getConfig: the hyperparameters mapping', () => {
     expect(configOf({ hyperparameters: '# nothing yet\n' }).hyperparameters).toStrictEqual({})
   })
 
-  it('parseHyperparameters returns the typed keys and lists every problem', () => {
-    expect(parseHyperparameters('{"seed": 5, "model": "m"}')).toStrictEqual({ seed: 5, model: 'm' })
-    expect(() => parseHyperparameters('seed: x\nresolution: 4')).toThrow(
+  it('parseHyperparameters returns the typed keys and lists every problem', async () => {
+    expect(await parseHyperparameters('{"seed": 5, "model": "m"}')).toStrictEqual({ seed: 5, model: 'm' })
+    await expect(parseHyperparameters('seed: x\nresolution: 4')).rejects.toThrow(
       /^2 problems with the inputs:\nhyperparameters\.seed: "x" is not an integer.*\nhyperparameters\.resolution: 4 is out of range/
     )
   })
@@ -642,9 +646,9 @@ describe('getConfig: several problems, secrets', () => {
     expect(lines.slice(1).map((line) => line.split(':')[0])).toEqual(['api-url', 'name', 'seed', 'hyperparameters'])
   })
 
-  it('masks the api key and the token before anything else, even when the inputs are bad', () => {
+  it('masks the api key and the token before anything else, even when the inputs are bad', async () => {
     setInputs({ 'api-key': `  ${API_KEY}\n`, 'github-token': 'ghs_token0123456789' })
-    expect(() => getConfig(actionInputs, ENV)).toThrow(InputError)
+    await expect(getConfig(actionInputs, ENV)).rejects.toThrow(InputError)
     expect(stdout.chunks()[0]).toBe(`::add-mask::${API_KEY}\n`)
     expect(stdout.chunks()).toContain('::add-mask::ghs_token0123456789\n')
     expect(configOf({ 'github-token': 'ghs_token0123456789' }).githubToken).toBe('ghs_token0123456789')

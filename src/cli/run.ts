@@ -76,7 +76,7 @@ export async function runCommand(
 
 async function run(request: CliRequest, report: RunReport, terminal: TerminalLog, cancel: AbortSignal): Promise<void> {
   const apiKey = await readApiKey(request)
-  const config = getConfig(inputSource(request, apiKey), {})
+  const config = await getConfig(inputSource(request, apiKey), {})
   const cacheDir = optionValue(request, 'cache-dir')
   const idempotencyFile = optionValue(request, 'idempotency-file')
   const services = commandServices({

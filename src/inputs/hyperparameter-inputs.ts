@@ -2,7 +2,7 @@
 // and the `hyperparameters` input, a YAML or JSON mapping of snake_case keys, merged into the
 // typed values sent to the API. The rules for each value come from the table in
 // hyperparameters.ts; a mistyped key or enum value gets a "did you mean" (suggest.ts).
-import { isMap, isScalar, parseDocument, type Node as YamlNode } from 'yaml'
+import type { Node as YamlNode } from 'yaml'
 import {
   HYPERPARAMETERS,
   type HyperparameterSpec,
@@ -14,6 +14,14 @@ import { InputError, collectProblems, problem, show, type InputProblem } from '.
 import { suggest } from './suggest.js'
 
 const SPEC_BY_KEY = new Map(HYPERPARAMETERS.map((s) => [s.key, s]))
+
+/** The YAML parser: loaded (~300 KB of code) only by a run whose hyperparameters input holds text. */
+export type YamlParser = typeof import('yaml')
+
+/** The parser for the hyperparameters input's text; undefined when it is empty. */
+export async function yamlParserFor(text: string): Promise<YamlParser | undefined> {
+  return text.trim() === '' ? undefined : import('yaml')
+}
 
 /** In words, what a hyperparameter accepts. */
 export function describeAllowed(spec: HyperparameterSpec): string {
@@ -90,7 +98,7 @@ export function parseHyperparameterValue(
 }
 
 /** The 21 hyperparameter inputs, then the `hyperparameters` mapping, merged; a key set twice is an error. */
-export function readHyperparameters(read: ReadInput): Hyperparameters {
+export function readHyperparameters(read: ReadInput, yaml: YamlParser | undefined): Hyperparameters {
   const problems: InputProblem[] = []
   const fromInputs = new Map<string, HyperparameterValue>()
   const inputsGiven = new Set<string>() // even those whose value is refused
@@ -103,7 +111,7 @@ export function readHyperparameters(read: ReadInput): Hyperparameters {
     })
   }
   const fromMapping: MappingResult = collectProblems(problems, () =>
-    readMapping(read('hyperparameters', { trim: false }))
+    readMapping(read('hyperparameters', { trim: false }), yaml)
   ) ?? { values: new Map(), keysGiven: [], problems: [] }
   problems.push(...fromMapping.problems)
   for (const key of fromMapping.keysGiven) {
@@ -128,8 +136,8 @@ export function readHyperparameters(read: ReadInput): Hyperparameters {
  * Parses the `hyperparameters` input: a YAML or JSON mapping of snake_case keys to values.
  * Returns only the keys set; throws an InputError listing every problem.
  */
-export function parseHyperparameters(text: string): Hyperparameters {
-  const { values, problems } = readMapping(text)
+export async function parseHyperparameters(text: string): Promise<Hyperparameters> {
+  const { values, problems } = readMapping(text, await yamlParserFor(text))
   if (problems.length > 0) throw new InputError(problems)
   return Object.fromEntries(values)
 }
@@ -154,12 +162,13 @@ const FIELDS_WITH_OWN_INPUT: Readonly<Record<string, string>> = {
   datasets3objname: 'zip-name'
 }
 
-function readMapping(text: string): MappingResult {
+function readMapping(text: string, yaml: YamlParser | undefined): MappingResult {
   const values = new Map<string, HyperparameterValue>()
   const keysGiven: string[] = []
   const problems: InputProblem[] = []
   const add = (message: string): void => void problems.push({ input: INPUT, message: `${INPUT}: ${message}` })
-  if (text.trim() === '') return { values, keysGiven, problems }
+  if (text.trim() === '' || !yaml) return { values, keysGiven, problems }
+  const { isMap, isScalar, parseDocument } = yaml
 
   // uniqueKeys (the default) makes a duplicate key an error
   const doc = parseDocument(text, { prettyErrors: true })
@@ -171,7 +180,7 @@ function readMapping(text: string): MappingResult {
   const contents = doc.contents
   if (contents === null) return { values, keysGiven, problems } // only comments
   if (!isMap(contents)) {
-    add(`must be a mapping of parameter names to values (${EXAMPLE}), not ${describeNode(contents)}`)
+    add(`must be a mapping of parameter names to values (${EXAMPLE}), not ${describeNode(yaml, contents)}`)
     return { values, keysGiven, problems }
   }
 
@@ -179,7 +188,7 @@ function readMapping(text: string): MappingResult {
     const keyNode = pair.key
     if (!isScalar(keyNode) || typeof keyNode.value !== 'string') {
       add(
-        `the key ${isScalar(keyNode) ? show(String(keyNode.value)) : describeNode(keyNode)} is not a parameter name; use snake_case names (${EXAMPLE})`
+        `the key ${isScalar(keyNode) ? show(String(keyNode.value)) : describeNode(yaml, keyNode)} is not a parameter name; use snake_case names (${EXAMPLE})`
       )
       continue
     }
@@ -194,7 +203,7 @@ function readMapping(text: string): MappingResult {
     if (valueNode === null || (isScalar(valueNode) && valueNode.value === null)) continue // no value: not sent
     if (!isScalar(valueNode)) {
       keysGiven.push(key)
-      add(`${key} is ${describeNode(valueNode)}; allowed: ${describeAllowed(spec)}`)
+      add(`${key} is ${describeNode(yaml, valueNode)}; allowed: ${describeAllowed(spec)}`)
       continue
     }
     const value = valueNode.value
@@ -235,7 +244,7 @@ function parseMappingScalar(
   throw wrongType(`${show(String(source ?? value))} is not a number, boolean or string`)
 }
 
-function describeNode(node: unknown): string {
+function describeNode({ isMap, isScalar }: YamlParser, node: unknown): string {
   if (isMap(node)) return 'a mapping'
   if (isScalar(node)) return `the single value ${show(String(node.source ?? node.value))}`
   if (node && typeof node === 'object' && 'items' in node) return 'a list'

@@ -8,7 +8,7 @@ import { resolve } from 'node:path'
 import { log } from '../shared/log.js'
 import { redact } from '../shared/secrets.js'
 import type { Config } from './config.js'
-import { readHyperparameters } from './hyperparameter-inputs.js'
+import { readHyperparameters, yamlParserFor, type YamlParser } from './hyperparameter-inputs.js'
 import {
   defaultZipName,
   optional,
@@ -50,7 +50,15 @@ export const actionInputs: InputSource = (name) => core.getInput(name, { trimWhi
 /**
  * Reads and checks every input from `source`. `env` supplies GITHUB_SHA and GITHUB_WORKSPACE.
  */
-export function getConfig(source: InputSource = actionInputs, env: NodeJS.ProcessEnv = process.env): Config {
+export async function getConfig(
+  source: InputSource = actionInputs,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<Config> {
+  return readConfig(source, env, await yamlParserFor(source('hyperparameters')))
+}
+
+/** getConfig's checks with the YAML parser given (it is needed only when the hyperparameters input holds text). */
+export function readConfig(source: InputSource, env: NodeJS.ProcessEnv, yaml: YamlParser | undefined): Config {
   // trimmed unless told, as core.getInput does by default
   const raw = (name: string, trim = true): string => (trim ? source(name).trim() : source(name))
   const readInput: ReadInput = (name, options = {}) => withoutNul(name, raw(name, options.trim ?? true))
@@ -94,7 +102,7 @@ export function getConfig(source: InputSource = actionInputs, env: NodeJS.Proces
   const description = check(() => optional(readInput('description', { trim: false }), (text) => text))
   const instancePrompt = check(() => needed('instance-prompt', readInput('instance-prompt', { trim: false })))
   const classPrompt = check(() => needed('class-prompt', readInput('class-prompt', { trim: false })))
-  const hyperparameters = check(() => readHyperparameters(readInput))
+  const hyperparameters = check(() => readHyperparameters(readInput, yaml))
   const zipName = check(() => {
     const given = readInput('zip-name')
     if (given !== '') return parseZipName(given)

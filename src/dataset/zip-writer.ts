@@ -17,11 +17,10 @@
 // looked at (stat) before it is opened: a FIFO or a device that took an image's place is never
 // opened (that alone can block, or act: a tape rewinds, a FIFO's writer goes on). One that slips
 // in between the look and the open is opened with O_NONBLOCK and refused by fstat before any read.
-import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { crc32 } from 'node:zlib'
+import { nodeCrypto, nodeZlib } from '../shared/builtins.js'
 import { errorCode } from '../shared/errors.js'
 import { BufferPool } from './buffer-pool.js'
 import { fileStamp } from './types.js'
@@ -84,7 +83,7 @@ export class ZipPass implements AsyncIterable<Buffer> {
   readonly bytes: number
   readonly result: Promise<ZipPassResult>
   readonly #pool = new BufferPool(POOL_BUFFERS, CHUNK_BYTES)
-  readonly #digest = createHash('sha256')
+  readonly #digest = nodeCrypto().createHash('sha256')
   #copy: FileHandle | undefined
   /** the buffer being filled and how much of it is */
   #current: Buffer | undefined
@@ -172,7 +171,7 @@ export class ZipPass implements AsyncIterable<Buffer> {
         const room = Math.min(buffer.length - this.#filled, source.bytes - position)
         const { bytesRead } = await file.read(buffer, this.#filled, room, position)
         if (bytesRead === 0) throw changed(`it ends after ${position} bytes, not the ${source.bytes} checked`)
-        crc = crc32(buffer.subarray(this.#filled, this.#filled + bytesRead), crc)
+        crc = nodeZlib().crc32(buffer.subarray(this.#filled, this.#filled + bytesRead), crc)
         position += bytesRead
         await this.#advance(bytesRead)
       }

@@ -2,12 +2,12 @@
 // became of it, and the sample images when there are any. Made at the end of every run that got
 // as far as a zip or a job, a failed or timed-out one included (that is when it helps most);
 // an artifact that cannot be made is a warning, never a failed run.
-import { randomUUID } from 'node:crypto'
 import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import type { Config } from '../inputs/index.js'
 import { outputStatus, type RunReport } from '../report/index.js'
 import { bestEffort } from '../shared/best-effort.js'
+import { nodeCrypto } from '../shared/builtins.js'
 import { endStep } from './end-step.js'
 import { isEnterpriseServer } from './runner-kind.js'
 import { formatDuration } from '../shared/format.js'
@@ -85,7 +85,7 @@ export const uploadResultArtifact = endStep(
       return
     }
     const started = Date.now()
-    const folder = join(runnerTemp(env), `tiyaro-dreambooth-artifact-${randomUUID()}`)
+    const folder = join(runnerTemp(env), `tiyaro-dreambooth-artifact-${nodeCrypto().randomUUID()}`)
     const failed = {
       warning: (message: string) =>
         `Could not upload the artifact "${name}": ${redact(message, [config.apiKey, config.githubToken])}`,

@@ -4,12 +4,12 @@
 // beside the entries and renamed into place, so a reader never sees half an entry and two runs
 // saving the same key at once both succeed. Images are copied, never linked: a later edit of a
 // user's image must not change a cached entry.
-import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { copyFile, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../inputs/index.js'
 import { bestEffort } from '../shared/best-effort.js'
+import { nodeCrypto } from '../shared/builtins.js'
 import { formatDuration } from '../shared/format.js'
 import { log } from '../shared/log.js'
 import {
@@ -95,7 +95,7 @@ async function newestEntry(root: string, prefix: string): Promise<string | undef
 async function saveEntry(root: string, key: string, images: readonly { from: string; name: string }[]): Promise<void> {
   const started = Date.now()
   const target = join(root, key)
-  const staging = join(root, `.saving-${key}-${process.pid}-${randomBytes(4).toString('hex')}`)
+  const staging = join(root, `.saving-${key}-${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}`)
   const failed = {
     warning: (message: string) =>
       `Class-image cache: could not save the class images in ${root} (${message}); the run goes on.`,

@@ -9,13 +9,13 @@
 // saves them when their key is new.
 //
 // Started jobs: the same zip and the same parameters give the same fingerprint.
-import { createHash } from 'node:crypto'
 import type { Dirent } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CLASS_FOLDER, DEFAULT_RESOLUTION, type Dataset } from '../dataset/index.js'
 import type { Config } from '../inputs/index.js'
 import { runnerTemp } from '../shared/paths.js'
+import { nodeCrypto } from '../shared/builtins.js'
 import type { DreamBoothInput, JobStatus } from '../tiyaro/index.js'
 import type { ArchivedEntries, ClassImagesSource } from './types.js'
 
@@ -119,7 +119,8 @@ export async function holdsFiles(dir: string): Promise<boolean> {
 /** The same zip and the same parameters give the same fingerprint, whatever the key order. */
 export function runFingerprint(zipSha256: string, parameters: DreamBoothInput): string {
   const sorted = Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-  return createHash('sha256')
+  return nodeCrypto()
+    .createHash('sha256')
     .update(`${zipSha256}\n${JSON.stringify(sorted)}`)
     .digest('hex')
     .slice(0, 32)
@@ -131,5 +132,5 @@ export function attachable(status: Pick<JobStatus, 'statusEnum'>): boolean {
 }
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
+  return nodeCrypto().createHash('sha256').update(text).digest('hex')
 }

@@ -7,7 +7,7 @@ import { newReport, writeOutputs, writeSummary, type RunReport } from './report/
 import { errorMessage } from './shared/errors.js'
 import { closeHttp } from './shared/http.js'
 import { annotateHeldWarnings, failureText, log, loggedWarnings } from './shared/log.js'
-import { setFailed } from './shared/runner-commands.js'
+import { runner } from './shared/runner-commands.js'
 
 export async function run(): Promise<void> {
   const report = newReport()
@@ -53,5 +53,5 @@ function fail(report: RunReport, error: unknown): void {
   if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof InputError) && error.stack) {
     for (const line of error.stack.split('\n')) log.debug(line)
   }
-  setFailed(failureText(message))
+  runner.setFailed(failureText(message))
 }

@@ -120,6 +120,12 @@ describe('workflow commands on stdout', () => {
   })
 })
 
+it('the action calls these same functions, through `runner` (which npm run local-action swaps)', () => {
+  const { getInput, info, debug, warning, setFailed, setSecret, group, setOutput, appendSummary } = ours
+  const expected = { getInput, info, debug, warning, setFailed, setSecret, group, setOutput, appendSummary }
+  expect(ours.runner).toEqual(expected)
+})
+
 describe('getInput', () => {
   const env = useEnv()
   it.each([

@@ -6,7 +6,7 @@
 // The values are parsed by parsers.ts and hyperparameter-inputs.ts.
 import { resolve } from 'node:path'
 import { log } from '../shared/log.js'
-import { getInput } from '../shared/runner-commands.js'
+import { runner } from '../shared/runner-commands.js'
 import { redact } from '../shared/secrets.js'
 import type { Config } from './config.js'
 import { readHyperparameters, yamlParserFor, type YamlParser } from './hyperparameter-inputs.js'
@@ -46,7 +46,7 @@ const REQUEST_TIMEOUT_SECONDS: NumberBounds = { min: MIN_REQUEST_TIMEOUT_SECONDS
 export type InputSource = (name: string) => string
 
 /** The action's inputs: the runner's INPUT_* variables. */
-export const actionInputs: InputSource = getInput
+export const actionInputs: InputSource = (name) => runner.getInput(name)
 
 /**
  * Reads and checks every input from `source`. `env` supplies GITHUB_SHA and GITHUB_WORKSPACE.

@@ -7,7 +7,7 @@
 // workflow command (`::cmd::` at a line's start, `##[cmd]` anywhere) the runner would obey.
 import { clip } from './format.js'
 import { addSecret, redactSecrets } from './redaction.js'
-import * as runner from './runner-commands.js'
+import { runner } from './runner-commands.js'
 
 export interface LogLocation {
   /** a file the warning is about, relative to the workspace: shown as a file annotation */

@@ -133,3 +133,9 @@ export async function appendSummary(text: string): Promise<void> {
   }
   await promises.appendFile(filePath, text + EOL, { encoding: 'utf8' })
 }
+
+/**
+ * The calls the action makes, through this object: `npm run local-action` (src/local-action.ts)
+ * swaps them for @actions/core's, which @github/local-action stands in for to show the run.
+ */
+export const runner = { getInput, info, debug, warning, setFailed, setSecret, group, setOutput, appendSummary }

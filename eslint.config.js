@@ -7,7 +7,20 @@ const LAYERS =
 const only = (what) => `${what} ${LAYERS}`
 /** the faces and the pipeline, which no layer below them imports */
 const TOP = ['../pipeline*', '../run-*', '../main*', '../index*', '../cli', '../cli/**']
+/**
+ * Every file of src/: no static import of @actions/core, whose import graph (http-client, undici,
+ * node:http, child_process) costs the action's start-up ~70 ms; shared/runner-commands.ts writes
+ * the runner's commands. The lazy `await import()`s in src/github/ may use it: this rule sees only
+ * static imports (and lets types through).
+ */
+const NO_CORE = {
+  group: ['@actions/core', '@actions/core/**'],
+  allowTypeImports: true,
+  message: 'start-up does not load @actions/core: use src/shared/runner-commands.ts'
+}
 const layerRules = [
+  // src/ files outside a layer (main.ts, index.ts, …); a layer's entry below replaces it, so each repeats NO_CORE
+  { files: ['src/**/*.ts'], patterns: [] },
   {
     files: ['src/shared/**/*.ts'],
     patterns: [{ group: ['../*', '../**'], message: only('src/shared/ imports nothing of ours') }]
@@ -101,6 +114,6 @@ export default tseslint.config(
   },
   ...layerRules.map(({ files, patterns }) => ({
     files,
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] }
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...patterns, NO_CORE] }] }
   }))
 )

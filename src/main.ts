@@ -1,6 +1,5 @@
 // The action's run(): reads the inputs, runs the pipeline, and whatever happened writes the
 // outputs, the summary, the artifact and the PR comment. Signals cancel the run, not the job.
-import * as core from '@actions/core'
 import { actionsRunServices, commentOnPullRequest, uploadResultArtifact } from './github/index.js'
 import { InputError, getConfig, type Config } from './inputs/index.js'
 import { RunFailure, runPipeline } from './pipeline.js'
@@ -8,6 +7,7 @@ import { newReport, writeOutputs, writeSummary, type RunReport } from './report/
 import { errorMessage } from './shared/errors.js'
 import { closeHttp } from './shared/http.js'
 import { annotateHeldWarnings, failureText, log, loggedWarnings } from './shared/log.js'
+import { runner } from './shared/runner-commands.js'
 
 export async function run(): Promise<void> {
   const report = newReport()
@@ -53,5 +53,5 @@ function fail(report: RunReport, error: unknown): void {
   if (error instanceof Error && !(error instanceof RunFailure) && !(error instanceof InputError) && error.stack) {
     for (const line of error.stack.split('\n')) log.debug(line)
   }
-  core.setFailed(failureText(message))
+  runner.setFailed(failureText(message))
 }

@@ -23,7 +23,7 @@ afterAll(async () => {
 async function localActionCommand(envFile: string): Promise<string[]> {
   const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
   const words = pkg.scripts['local-action'].split(' ')
-  expect(words).toEqual(['local-action', 'run', '.', 'src/main.ts', '.env'])
+  expect(words).toEqual(['local-action', 'run', '.', 'src/local-action.ts', '.env'])
   return [join(REPO_ROOT, 'node_modules/.bin/local-action'), ...words.slice(1, -1), envFile]
 }
 

@@ -33,7 +33,14 @@ describe('layer rules', () => {
     ['src/cli/x.ts', "import { run } from '../main.js'", '../main.js'],
     ['src/pipeline.ts', "import { isReRun } from './github/index.js'", './github/index.js'],
     ['src/run-end.ts', "import { runCommand } from './cli/run.js'", './cli/run.js'],
-    ['server/x.ts', "import { log } from '../src/shared/log.js'", '../src/shared/log.js']
+    ['server/x.ts', "import { log } from '../src/shared/log.js'", '../src/shared/log.js'],
+    // start-up does not load @actions/core (shared/runner-commands.ts writes the commands), in no folder of src/
+    ['src/main.ts', "import { setFailed } from '@actions/core'", '@actions/core'],
+    ['src/shared/x.ts', "import { info } from '@actions/core'", '@actions/core'],
+    ['src/inputs/x.ts', "import { getInput } from '@actions/core'", '@actions/core'],
+    ['src/report/x.ts', "import { summary } from '@actions/core/lib/summary.js'", '@actions/core/lib/summary.js'],
+    ['src/github/x.ts', "import { warning } from '@actions/core'", '@actions/core'],
+    ['src/cli/x.ts', "import { debug } from '@actions/core'", '@actions/core']
   ])('%s may not import: %s', async (filePath, code, specifier) => {
     const messages = await restrictedImports(filePath, `${code}\nexport const used = [${code.split(/[{}]/)[1]}]\n`)
     expect(messages).toHaveLength(1)
@@ -49,9 +56,15 @@ describe('layer rules', () => {
     ['src/github/x.ts', "import { runFingerprint } from '../services/index.js'"],
     ['src/cli/x.ts', "import { runPipeline } from '../pipeline.js'"],
     ['src/cli/x.ts', "import { folderClassImageCache } from '../services/index.js'"],
-    ['src/pipeline.ts', "import type { RunServices } from './services/index.js'"]
+    ['src/pipeline.ts', "import type { RunServices } from './services/index.js'"],
+    ['src/shared/x.ts', "import type { AnnotationProperties } from '@actions/core'"]
   ])('%s may import: %s', async (filePath, code) => {
     const names = code.split(/[{}]/)[1]!.replace('type ', '')
     expect(await restrictedImports(filePath, `${code}\nexport type Used = typeof ${names}\n`)).toEqual([])
+  })
+
+  it('lets src/github/ load @actions/core lazily, as @actions/cache and the rest do', async () => {
+    const code = "export const load = async () => (await import('@actions/core')).getInput('x')\n"
+    expect(await restrictedImports('src/github/x.ts', code)).toEqual([])
   })
 })

@@ -155,7 +155,7 @@ describe('README: Try it on your own images', () => {
     // the tool it names runs the sources it names, with the .env file
     expect(section).toContain('@github/local-action')
     expect(pkg.devDependencies['@github/local-action']).toBeDefined()
-    expect(pkg.scripts['local-action']).toBe('local-action run . src/main.ts .env')
+    expect(pkg.scripts['local-action']).toBe('local-action run . src/local-action.ts .env')
   })
 
   it('tells the user to edit variables that .env.example sets, each an input of action.yml', () => {

@@ -1,11 +1,12 @@
 // The action's inputs: the only module that reads them, from the runner's INPUT_* variables
-// (core.getInput, the only call of it) or from any other InputSource. It reads every input of
-// action.yml, checks them all, and either returns one typed Config or throws one InputError that
-// lists every problem, so the user fixes the workflow in one go. No I/O beyond reading the env.
+// (shared/runner-commands.ts's getInput, the only call of it) or from any other InputSource. It
+// reads every input of action.yml, checks them all, and either returns one typed Config or throws
+// one InputError that lists every problem, so the user fixes the workflow in one go. No I/O beyond
+// reading the env.
 // The values are parsed by parsers.ts and hyperparameter-inputs.ts.
-import * as core from '@actions/core'
 import { resolve } from 'node:path'
 import { log } from '../shared/log.js'
+import { runner } from '../shared/runner-commands.js'
 import { redact } from '../shared/secrets.js'
 import type { Config } from './config.js'
 import { readHyperparameters, yamlParserFor, type YamlParser } from './hyperparameter-inputs.js'
@@ -40,12 +41,12 @@ const REQUEST_TIMEOUT_SECONDS: NumberBounds = { min: MIN_REQUEST_TIMEOUT_SECONDS
 
 /**
  * Where the inputs come from: an input's value as given, untrimmed, or '' when it is missing
- * (what core.getInput returns with trimWhitespace: false). getConfig trims and checks it.
+ * (what @actions/core's getInput returns with trimWhitespace: false). getConfig trims and checks it.
  */
 export type InputSource = (name: string) => string
 
-/** The action's inputs: the runner's INPUT_* variables, read by @actions/core. */
-export const actionInputs: InputSource = (name) => core.getInput(name, { trimWhitespace: false })
+/** The action's inputs: the runner's INPUT_* variables. */
+export const actionInputs: InputSource = (name) => runner.getInput(name)
 
 /**
  * Reads and checks every input from `source`. `env` supplies GITHUB_SHA and GITHUB_WORKSPACE.
@@ -59,7 +60,7 @@ export async function getConfig(
 
 /** getConfig's checks with the YAML parser given (it is needed only when the hyperparameters input holds text). */
 export function readConfig(source: InputSource, env: NodeJS.ProcessEnv, yaml: YamlParser | undefined): Config {
-  // trimmed unless told, as core.getInput does by default
+  // trimmed unless told, as @actions/core's getInput does by default
   const raw = (name: string, trim = true): string => (trim ? source(name).trim() : source(name))
   const readInput: ReadInput = (name, options = {}) => withoutNul(name, raw(name, options.trim ?? true))
 

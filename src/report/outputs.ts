@@ -1,7 +1,7 @@
 // The run's result as step outputs. No output holds the API key or an upload URL, every value
 // from elsewhere is redacted and cut to a sane length, and only the JSON outputs may hold a line
 // break (escaped, inside their strings).
-import * as core from '@actions/core'
+import { runner } from '../shared/runner-commands.js'
 import { LIMITS, plainLine, shownText } from './markdown.js'
 import type { RunReport, RunStatus } from './report.js'
 
@@ -53,5 +53,5 @@ export function reportOutputs(report: RunReport): Record<string, string> {
 }
 
 export function writeOutputs(report: RunReport): void {
-  for (const [name, value] of Object.entries(reportOutputs(report))) core.setOutput(name, value)
+  for (const [name, value] of Object.entries(reportOutputs(report))) runner.setOutput(name, value)
 }

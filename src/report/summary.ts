@@ -1,9 +1,9 @@
 // The job summary a person reads: status, model links, the parameters sent and the timings.
 // Every value that came from outside is redacted, cut and escaped (markdown.ts); long lists are
 // cut with a note, and the whole stays under GitHub's 1 MiB limit for a step's summary.
-import * as core from '@actions/core'
 import { basename, dirname } from 'node:path'
 import { formatDuration, plural } from '../shared/format.js'
+import { runner } from '../shared/runner-commands.js'
 import { LIMITS, Markdown, cell, code, codeBlock, firstRows, link, shownText } from './markdown.js'
 import { describeClassImageSources, type RunReport, type RunStatus } from './report.js'
 
@@ -172,5 +172,5 @@ export function fitSections(sections: readonly (readonly string[])[], maxBytes: 
 /** Writes the summary unless `enabled` is false (the job-summary input). */
 export async function writeSummary(report: RunReport, enabled = true): Promise<void> {
   if (!enabled || !process.env.GITHUB_STEP_SUMMARY) return
-  await core.summary.addRaw(renderSummary(report), true).write()
+  await runner.appendSummary(renderSummary(report))
 }

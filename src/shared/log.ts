@@ -1,13 +1,13 @@
-// The run's log. Every layer writes through `log`, never through @actions/core or the console,
+// The run's log. Every layer writes through `log`, never through runner-commands.ts or the console,
 // so one place decides how a line reaches the reader: as the runner's log commands in an
 // action, as plain lines on stderr for the command line (setLogger). `withNamespace` gives an
 // area its prefix ("Class-image cache: …") instead of typing it into every message.
 // Messages hold text from elsewhere (server answers, file names, inputs), so this one place
 // also makes every line harmless: secrets redacted, length bounded, no line break and no
 // workflow command (`::cmd::` at a line's start, `##[cmd]` anywhere) the runner would obey.
-import * as core from '@actions/core'
 import { clip } from './format.js'
 import { addSecret, redactSecrets } from './redaction.js'
+import { runner } from './runner-commands.js'
 
 export interface LogLocation {
   /** a file the warning is about, relative to the workspace: shown as a file annotation */
@@ -50,8 +50,8 @@ export function logText(message: string): string {
 }
 
 /**
- * The step's error as `core.setFailed` shows it: redacted before it is cut, `##[` broken up. Its
- * line breaks stay: @actions/core escapes them inside the `::error::` command.
+ * The step's error as `setFailed` shows it: redacted before it is cut, `##[` broken up. Its line
+ * breaks stay: runner-commands.ts escapes them inside the `::error::` command.
  */
 export function failureText(message: string): string {
   return clip(redactSecrets(message), MAX_LOG_MESSAGE).replaceAll('##[', '#\\#[')
@@ -74,19 +74,19 @@ export function createActionsLogger(): ActionsLogger {
   let annotated = 0
   const held: string[] = []
   return {
-    info: (message) => core.info(message),
+    info: (message) => runner.info(message),
     warning: (message, location) => {
       if (annotated < ANNOTATION_LIMIT - 1) {
         annotated++
-        core.warning(message, location)
+        runner.warning(message, location)
       } else {
         held.push(message)
-        core.info(`Warning: ${message}`)
+        runner.info(`Warning: ${message}`)
       }
     },
-    debug: (message) => core.debug(message),
-    group: (name, body) => core.group(name, body),
-    setSecret: (secret) => core.setSecret(secret),
+    debug: (message) => runner.debug(message),
+    group: (name, body) => runner.group(name, body),
+    setSecret: (secret) => runner.setSecret(secret),
     annotateHeldWarnings: (where) => {
       if (held.length === 0) return
       const text =
@@ -95,7 +95,7 @@ export function createActionsLogger(): ActionsLogger {
           : `${held.length} more warnings than GitHub shows as annotations (${ANNOTATION_LIMIT} a step): ${where}`
       held.length = 0
       annotated++
-      core.warning(text)
+      runner.warning(text)
     }
   }
 }

@@ -7,11 +7,13 @@ import { join } from 'node:path'
 import { useEnv, useExitCodeReset, useTempDir } from '../../test-support/fixtures.js'
 
 // Both delimiters come from randomUUID: a fixed one makes core's and ours comparable byte for
-// byte and lets a value hold the very delimiter. Core imports 'crypto', we import 'node:crypto'.
+// byte and lets a value hold the very delimiter. Core imports 'crypto', we take node:crypto
+// through shared/builtins.ts.
 let fixedUUID: string | undefined
 const crypto = { ...realCrypto, randomUUID: () => fixedUUID ?? realCrypto.randomUUID() }
 jest.unstable_mockModule('crypto', () => ({ ...crypto, default: crypto }))
-jest.unstable_mockModule('node:crypto', () => ({ ...crypto, default: crypto }))
+const builtins = await import('../../src/shared/builtins.js')
+jest.unstable_mockModule('../../src/shared/builtins.js', () => ({ ...builtins, nodeCrypto: () => crypto }))
 const core = await import('@actions/core')
 const ours = await import('../../src/shared/runner-commands.js')
 

@@ -10,7 +10,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   closeProxied: () => (/* binding */ closeProxied),
 /* harmony export */   sendProxied: () => (/* binding */ sendProxied)
 /* harmony export */ });
-/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6752);
+/* harmony import */ var undici__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(4371);
 
 const agents = new Map();
 async function sendProxied(proxy, url, { method, headers, body, signal, idleTimeoutMs }) {

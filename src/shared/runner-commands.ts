@@ -3,9 +3,9 @@
 // http-client, node:http, undici, child_process), ~70 ms and ~10 MB for these few calls. Each
 // function writes byte for byte what @actions/core 3.0.1 writes (lib/core.js, command.js,
 // file-command.js, utils.js, summary.js); __tests__/unit/runner-commands.test.ts compares them.
-import { randomUUID } from 'node:crypto'
 import { appendFileSync, constants, existsSync, promises } from 'node:fs'
 import { EOL } from 'node:os'
+import { nodeCrypto } from './builtins.js'
 
 /** A command's `key=value` pairs; empty values are left out, as the runner expects. */
 export type CommandProperties = Record<string, unknown>
@@ -105,7 +105,7 @@ export function setOutput(name: string, value: unknown): void {
     return
   }
   // a delimiter no one can guess, and neither the name nor the value may hold it
-  const delimiter = `ghadelimiter_${randomUUID()}`
+  const delimiter = `ghadelimiter_${nodeCrypto().randomUUID()}`
   const converted = toCommandValue(value)
   if (name.includes(delimiter)) {
     throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`)

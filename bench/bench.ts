@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, release, totalmem, type } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startTiyaroServer, type TiyaroServer } from '../server/tiyaro-server.js'
 import { DIST_ENTRY, REPO_ROOT } from '../test-support/run-action.js'
@@ -32,6 +33,9 @@ import {
   type SizeResult,
   type Way
 } from './results.js'
+
+/** bench/floor-request.ts as built next to this file */
+const FLOOR_ENTRY = fileURLToPath(new URL('./floor-request.js', import.meta.url))
 
 const DATA_DIR = join(REPO_ROOT, 'bench', '.data')
 
@@ -200,11 +204,19 @@ async function main(): Promise<void> {
   log(`\nProcess start → first request, ${options.startRuns} runs ...`)
   const firstRequestLoad = [load()[0]!]
   const firstRequestMs: number[] = []
+  const floorRequestMs: number[] = []
   await withServer(0, async (server) => {
-    for (let i = 0; i < options.startRuns; i++) firstRequestMs.push(await measureFirstRequest(options.entry, server))
+    // alternating with the floor: bare Node sending the same request the moment it starts
+    for (let i = 0; i < options.startRuns; i++) {
+      firstRequestMs.push(await measureFirstRequest(options.entry, server))
+      floorRequestMs.push(await measureFirstRequest(FLOOR_ENTRY, server))
+    }
   })
   firstRequestLoad.push(load()[0]!)
   log(`  median ${Math.round(median(firstRequestMs))} ms (${firstRequestMs.map(Math.round).join(', ')})`)
+  log(
+    `  bare Node's floor: median ${Math.round(median(floorRequestMs))} ms (${floorRequestMs.map(Math.round).join(', ')})`
+  )
 
   const report: BenchReport = {
     date: new Date(),
@@ -220,6 +232,7 @@ async function main(): Promise<void> {
     warmupRounds: options.warmup,
     sizes,
     firstRequestMs,
+    floorRequestMs,
     firstRequestLoad
   }
   const markdown = renderResults(report)

@@ -3751,8 +3751,8 @@ class ConnectionError extends Error {
 var redaction = __nccwpck_require__(8108);
 ;// CONCATENATED MODULE: ./src/shared/http.ts
 // Every HTTP request of the action goes through here: the proxy from HTTPS_PROXY / HTTP_PROXY /
-// NO_PROXY, a time limit per try, a size limit per answer, no redirects, and the sorting of
-// failures into transient or not.
+// NO_PROXY (through it: http-proxied.ts; without: http-direct.ts), a time limit per try, a size
+// limit per answer, no redirects, and the sorting of failures into transient or not.
 
 
 
@@ -5546,8 +5546,8 @@ async function statusIfAnswered(api, jobId, signal) {
 // The body of the upload: bytes made on demand for each try (the zip is written into the
 // request as it is sent, not read back from a file), with a Content-Length known up front.
 //
-// undici pulls the body (an async iterable) one chunk at a time and asks for the next only once
-// the socket took the one before, so the maker may reuse its buffers and memory stays flat with
+// The request pulls the body (an async iterable) one chunk at a time and asks for the next only
+// once the socket took the one before (shared/http-direct.ts), so the maker may reuse its buffers and memory stays flat with
 // no help from the garbage collector. exactBody holds the body to its Content-Length.
 /** The error of a body that does not keep to its Content-Length (a bug of the maker, not the network). */
 class BodyLengthError extends Error {
@@ -5556,7 +5556,7 @@ class BodyLengthError extends Error {
 /**
  * The pass's bytes, one chunk at a time as they come (the maker reuses a chunk's buffer once the
  * next is asked for, so none is held back here), stopped before a byte past `bytes` goes out.
- * A body that ends short fails here too; undici would not complete such a request either.
+ * A body that ends short fails here too; no client would complete such a request either.
  * `onProgress` hears the bytes the socket took so far.
  */
 async function* exactBody(pass, bytes, onProgress) {

@@ -2,10 +2,10 @@
 // pass over gigabytes allocates three buffers and leaves nothing for the garbage collector.
 //
 // The reader is an async iterable, and a buffer comes back to be filled again when the reader
-// asks for the next one. That is when the reader is done with it: undici writes each chunk of a
-// request body to the socket and pulls the next only after the socket took it (`drain`, which
-// every write of a chunk larger than the socket's 64 KiB high-water mark waits for); a loop
-// that only drains is done at once.
+// asks for the next one. That is when the reader is done with it: the upload writes each chunk of
+// a request body to the socket and pulls the next only after the socket took it (Node's client:
+// the write's callback; undici, behind a proxy: `drain`, which every write of a chunk larger than
+// the socket's 64 KiB high-water mark waits for); a loop that only drains is done at once.
 export interface Chunk {
   readonly buffer: Buffer
   /** bytes of the buffer that hold data: all of them, except in the last chunk */

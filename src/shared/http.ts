@@ -1,6 +1,6 @@
 // Every HTTP request of the action goes through here: the proxy from HTTPS_PROXY / HTTP_PROXY /
-// NO_PROXY, a time limit per try, a size limit per answer, no redirects, and the sorting of
-// failures into transient or not.
+// NO_PROXY (through it: http-proxied.ts; without: http-direct.ts), a time limit per try, a size
+// limit per answer, no redirects, and the sorting of failures into transient or not.
 import { readLimited } from './answer-body.js'
 import { closeDirect, sendDirect } from './http-direct.js'
 import type { HttpAnswer, HttpRequest } from './http-types.js'

@@ -1,8 +1,8 @@
 // The body of the upload: bytes made on demand for each try (the zip is written into the
 // request as it is sent, not read back from a file), with a Content-Length known up front.
 //
-// undici pulls the body (an async iterable) one chunk at a time and asks for the next only once
-// the socket took the one before, so the maker may reuse its buffers and memory stays flat with
+// The request pulls the body (an async iterable) one chunk at a time and asks for the next only
+// once the socket took the one before (shared/http-direct.ts), so the maker may reuse its buffers and memory stays flat with
 // no help from the garbage collector. exactBody holds the body to its Content-Length.
 
 /** What one try of the upload sends; read it once. */
@@ -30,7 +30,7 @@ export class BodyLengthError extends Error {
 /**
  * The pass's bytes, one chunk at a time as they come (the maker reuses a chunk's buffer once the
  * next is asked for, so none is held back here), stopped before a byte past `bytes` goes out.
- * A body that ends short fails here too; undici would not complete such a request either.
+ * A body that ends short fails here too; no client would complete such a request either.
  * `onProgress` hears the bytes the socket took so far.
  */
 export async function* exactBody(

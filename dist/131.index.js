@@ -47,8 +47,8 @@ async function mapWithConcurrency(items, limit, task) {
     return results;
 }
 
-// EXTERNAL MODULE: ./src/dataset/index.ts + 7 modules
-var dataset = __webpack_require__(18421);
+// EXTERNAL MODULE: ./src/dataset/index.ts + 8 modules
+var dataset = __webpack_require__(3206);
 // EXTERNAL MODULE: ./src/shared/image-info.ts
 var image_info = __webpack_require__(99141);
 // EXTERNAL MODULE: ./src/tiyaro/index.ts + 10 modules
@@ -95,12 +95,21 @@ async function readClassFolder(dir, exclude) {
                 continue;
             }
             takenStems.add(stem(entry.name).toLowerCase());
-            if (await (0,image_info/* readImageInfo */.Kl)(path).catch(() => undefined))
+            if (isImage(path))
                 imageCount++;
         }
     };
     await walk(dir);
     return { imageCount, takenStems };
+}
+/** True when the file is a JPEG, PNG or WebP; false too when it cannot be read. */
+function isImage(path) {
+    try {
+        return (0,image_info/* readImageInfo */.Kl)(path) !== undefined;
+    }
+    catch {
+        return false;
+    }
 }
 async function isFolder(path) {
     return (0,promises_.stat)(path).then((info) => info.isDirectory(), () => false);

@@ -9,10 +9,16 @@
 // get the same name (also when only the case differs) are an error, never an overwrite.
 // Hidden files and folders (name starting with '.') are skipped; so is the class folder when
 // it lies inside the instance folder (and the other way round), so no image is in the zip twice.
-import type { Dirent } from 'node:fs'
-import { readdir, realpath, stat } from 'node:fs/promises'
+//
+// The file system is asked synchronously, a slice of files at a time with the event loop let run
+// between slices (a signal is heard within a slice): the calls cost less than the round trip of
+// an asynchronous one through libuv's threads. With the smaller first read of image-info.ts, the
+// bench datasets (2026-11-30, medians of 5): 119 images 65 → 20 ms (CPU 89 → 24 ms), 1,350
+// images about 480 → 106 ms (CPU 700 → 145 ms); the same reads asynchronously took 40 and 207 ms.
+import { closeSync, constants, fstatSync, openSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { join, relative, sep, isAbsolute } from 'node:path'
-import { readImageInfo } from '../shared/image-info.js'
+import { readImageInfoOf } from '../shared/image-info.js'
 import { errorCode } from '../shared/errors.js'
 import { formatBytes } from '../shared/format.js'
 import {
@@ -29,8 +35,10 @@ import {
 
 /** Problems listed in one error message before "and N more". */
 const MAX_LISTED_PROBLEMS = 20
-/** Files whose headers are read at the same time. */
-const READ_CONCURRENCY = 8
+/** Files looked at before the event loop is let run. */
+const SLICE_FILES = 32
+/** How an image is opened: without waiting (a FIFO that took a file's place would block the open). */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
 
 export interface ScanOptions {
   readonly instanceDir: string
@@ -39,9 +47,9 @@ export interface ScanOptions {
 }
 
 export async function scanDataset({ instanceDir, classDir }: ScanOptions): Promise<Dataset> {
-  const instanceRoot = await resolveFolder(instanceDir, 'instance-images')
+  const instanceRoot = resolveFolder(instanceDir, 'instance-images')
   if (instanceRoot === undefined) throw new DatasetError('instance-images', `folder not found: ${instanceDir}`)
-  const classRoot = classDir === undefined ? undefined : await resolveFolder(classDir, 'class-images')
+  const classRoot = classDir === undefined ? undefined : resolveFolder(classDir, 'class-images')
   if (classRoot === instanceRoot) {
     throw new DatasetError('class-images', `is the same folder as instance-images (${instanceDir})`)
   }
@@ -49,7 +57,13 @@ export async function scanDataset({ instanceDir, classDir }: ScanOptions): Promi
   // The vendor template's layout keeps class images in <instance>/dataset_class: flattened into
   // the instance images they would train the wrong concept, so ask for them as class-images.
   const nestedClassDir = join(instanceDir, CLASS_FOLDER)
-  const nestedClassRoot = await resolveFolder(nestedClassDir, 'instance-images').catch(() => undefined)
+  const nestedClassRoot = (() => {
+    try {
+      return resolveFolder(nestedClassDir, 'instance-images')
+    } catch {
+      return undefined
+    }
+  })()
   if (nestedClassRoot !== undefined && nestedClassRoot !== classRoot) {
     throw new DatasetError(
       'instance-images',
@@ -82,15 +96,15 @@ export async function scanDataset({ instanceDir, classDir }: ScanOptions): Promi
 }
 
 /** The folder's real path; undefined when it does not exist. */
-async function resolveFolder(dir: string, input: DatasetInput): Promise<string | undefined> {
+function resolveFolder(dir: string, input: DatasetInput): string | undefined {
   let real: string
   try {
-    real = await realpath(dir)
+    real = realpathSync.native(dir)
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined
     throw new DatasetError(input, `cannot open ${dir}: ${errorCode(error) ?? String(error)}`)
   }
-  if (!(await stat(real)).isDirectory()) throw new DatasetError(input, `not a folder: ${dir}`)
+  if (!statSync(real).isDirectory()) throw new DatasetError(input, `not a folder: ${dir}`)
   return real
 }
 
@@ -117,12 +131,11 @@ async function scanFolder(
   const input: DatasetInput = kind === 'instance' ? 'instance-images' : 'class-images'
   const { files, problems } = await listFiles(root, otherRoot)
   const images: DatasetImage[] = []
-  for (let i = 0; i < files.length; i += READ_CONCURRENCY) {
-    const batch = files.slice(i, i + READ_CONCURRENCY)
-    for (const result of await Promise.all(batch.map((file) => inspectFile(file, dir, kind)))) {
-      if ('reason' in result) problems.push(result)
-      else images.push(result)
-    }
+  for (const [index, file] of files.entries()) {
+    if (index > 0 && index % SLICE_FILES === 0) await nextTurn()
+    const result = inspectFile(file, dir, kind)
+    if ('reason' in result) problems.push(result)
+    else images.push(result)
   }
   problems.push(...nameClashes(images))
   if (problems.length > 0) throw new DatasetError(input, describeProblems(dir, problems))
@@ -136,12 +149,13 @@ async function listFiles(root: string, skip: string | undefined): Promise<{ file
   const visited = new Set<string>()
 
   async function visit(realDir: string, relDir: string): Promise<void> {
+    await nextTurn() // a folder at a time
     if (visited.has(realDir) || realDir === skip) return // a loop, a second link, or the other input's folder
     visited.add(realDir)
     let entries: Dirent<Buffer>[]
     try {
       // names as bytes: a name that is not UTF-8 would otherwise come back with U+FFFD in it
-      entries = await readdir(realDir, { withFileTypes: true, encoding: 'buffer' })
+      entries = readdirSync(realDir, { withFileTypes: true, encoding: 'buffer' })
     } catch (error) {
       problems.push({ paths: [relDir || '.'], reason: `cannot read the folder (${errorCode(error) ?? String(error)})` })
       return
@@ -159,7 +173,7 @@ async function listFiles(root: string, skip: string | undefined): Promise<{ file
     const valid = shown.flatMap(({ entry, name }) => (name === undefined ? [] : [{ entry, name }]))
     for (const { entry, name } of valid.sort((a, b) => compareNames(a.name, b.name))) {
       const relPath = relDir === '' ? name : `${relDir}/${name}`
-      const target = await resolveEntry(root, realDir, entry, name)
+      const target = resolveEntry(root, realDir, entry, name)
       if ('reason' in target) problems.push({ paths: [relPath], reason: target.reason })
       else if (target.type === 'dir') await visit(target.path, relPath)
       else if (target.type === 'file') files.push({ path: target.path, relPath, name })
@@ -184,24 +198,19 @@ function decodeName(bytes: Buffer): string | undefined {
   }
 }
 
-async function resolveEntry(
-  root: string,
-  realDir: string,
-  entry: Dirent<Buffer>,
-  name: string
-): Promise<ResolvedEntry> {
+function resolveEntry(root: string, realDir: string, entry: Dirent<Buffer>, name: string): ResolvedEntry {
   const path = join(realDir, name)
   if (!entry.isSymbolicLink()) {
     return { path, type: entry.isDirectory() ? 'dir' : entry.isFile() ? 'file' : 'other' }
   }
   let target: string
   try {
-    target = await realpath(path)
+    target = realpathSync.native(path)
   } catch {
     return { reason: 'broken symbolic link' }
   }
   if (!isInside(root, target)) return { reason: `symbolic link to ${target}, outside the folder` }
-  const stats = await stat(target)
+  const stats = statSync(target)
   return { path: target, type: stats.isDirectory() ? 'dir' : stats.isFile() ? 'file' : 'other' }
 }
 
@@ -214,7 +223,7 @@ function isInside(root: string, path: string): boolean {
 // or that a Windows trainer could not extract.
 const UNPORTABLE_NAME = /[\\:*?"<>|\u0000-\u001f\u007f]/
 
-async function inspectFile(file: FoundFile, dir: string, kind: DatasetImage['kind']): Promise<DatasetImage | Problem> {
+function inspectFile(file: FoundFile, dir: string, kind: DatasetImage['kind']): DatasetImage | Problem {
   const problem = (reason: string): Problem => ({ paths: [file.relPath], reason })
   if (UNPORTABLE_NAME.test(file.name)) {
     return problem('the name has a character a zip entry cannot keep (\\ : * ? " < > | or a control character)')
@@ -224,14 +233,20 @@ async function inspectFile(file: FoundFile, dir: string, kind: DatasetImage['kin
   }
   let bytes: number
   let stamp: string
-  let info: Awaited<ReturnType<typeof readImageInfo>>
+  let info: ReturnType<typeof readImageInfoOf>
+  let fd: number | undefined
   try {
-    const stats = await stat(file.path, { bigint: true })
+    fd = openSync(file.path, OPEN_FLAGS)
+    // the file opened, not the name: what is read is what is stamped
+    const stats = fstatSync(fd, { bigint: true })
+    if (!stats.isFile()) return problem('not a regular file')
     bytes = Number(stats.size)
     stamp = fileStamp(stats)
-    info = await readImageInfo(file.path)
+    info = readImageInfoOf(fd)
   } catch (error) {
     return problem(`cannot read it (${errorCode(error) ?? String(error)})`)
+  } finally {
+    if (fd !== undefined) closeSync(fd)
   }
   if (info === undefined) return problem('not a JPEG, PNG or WebP image')
   if (bytes > MAX_IMAGE_BYTES) {

@@ -7,7 +7,8 @@
 //
 // Ours, not archiver's, for that single pass: archiver gives no length before its last byte, so
 // the upload needed the zip on disk and a second read (bench/RESULTS.md, 2026-11-24: 1.13 times
-// `zip -0` + `curl -T` on 100 MiB); in one pass 0.83 on 100 MiB and 0.68 on 1 GiB (2026-11-30).
+// `zip -0` + `curl -T` on 100 MiB); in one pass 0.68 on 100 MiB and 0.63 on 1 GiB (bench/RESULTS.md,
+// 2026-11-30, with the start-up cut down).
 // Its bytes are archiver's for the same entries (__tests__/unit/zip-writer.test.ts).
 //
 // The files were checked before (scan.ts). A file that is not what was checked any more — its

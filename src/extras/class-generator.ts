@@ -54,11 +54,20 @@ export async function readClassFolder(dir: string, exclude?: string): Promise<Cl
         continue
       }
       takenStems.add(stem(entry.name).toLowerCase())
-      if (await readImageInfo(path).catch(() => undefined)) imageCount++
+      if (isImage(path)) imageCount++
     }
   }
   await walk(dir)
   return { imageCount, takenStems }
+}
+
+/** True when the file is a JPEG, PNG or WebP; false too when it cannot be read. */
+function isImage(path: string): boolean {
+  try {
+    return readImageInfo(path) !== undefined
+  } catch {
+    return false
+  }
 }
 
 async function isFolder(path: string): Promise<boolean> {

@@ -47,6 +47,8 @@ export interface ServerOptions {
   readonly onRequest?: (entry: RequestLogEntry) => void
   /** where uploads are stored, kept on close; default a new temporary folder, removed on close */
   readonly dataDir?: string
+  /** serve https with this key and certificate (PEM), as AppSync and S3 do; default plain http */
+  readonly tls?: { readonly key: string | Buffer; readonly cert: string | Buffer }
 }
 
 /** Operation names of either revision, 'upload' (presigned PUTs) or 'inference' (model calls). */

@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -66,7 +67,9 @@ class LocalTiyaro implements TiyaroServer {
   readonly #service: TrainingService
   readonly #faults = new FaultPlan()
   readonly #faultTargets: ReadonlySet<string>
+  /** https.Server when options.tls is given: the same request API */
   readonly #http: Server
+  readonly #scheme: 'http' | 'https'
   readonly #hangTimers = new Set<NodeJS.Timeout>()
   /** what each handler needs of the server */
   readonly #handlers: GraphqlHandlerContext & UploadHandlerContext & InferenceHandlerContext
@@ -121,7 +124,9 @@ class LocalTiyaro implements TiyaroServer {
       faults: this.#faults,
       applyFault: applyFaultHere
     }
-    this.#http = createServer((req, res) => this.#dispatch(req, res))
+    const handler = (req: IncomingMessage, res: ServerResponse): void => this.#dispatch(req, res)
+    this.#http = options.tls ? (createTlsServer(options.tls, handler) as unknown as Server) : createServer(handler)
+    this.#scheme = options.tls ? 'https' : 'http'
   }
 
   get graphqlUrl(): string {
@@ -177,7 +182,7 @@ class LocalTiyaro implements TiyaroServer {
     })
     const address = this.#http.address() as AddressInfo
     const urlHost = address.address.includes(':') ? `[${address.address}]` : address.address
-    this.url = `http://${urlHost}:${address.port}`
+    this.url = `${this.#scheme}://${urlHost}:${address.port}`
   }
 
   async close(): Promise<void> {

@@ -48,14 +48,14 @@ function fileStamp(stats) {
     return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(51455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./src/shared/builtins.ts
 var builtins = __nccwpck_require__(23613);
+// EXTERNAL MODULE: ./src/shared/image-info.ts
+var image_info = __nccwpck_require__(99141);
 // EXTERNAL MODULE: ./src/shared/errors.ts
 var errors = __nccwpck_require__(58382);
 ;// CONCATENATED MODULE: ./src/dataset/buffer-pool.ts
@@ -338,8 +338,6 @@ const POOL_BUFFERS = 3;
  * high-water mark (64 KiB), which buffer-pool.ts relies on.
  */
 const CHUNK_BYTES = 1024 * 1024;
-/** How a file that opens without waiting, and reads the same, is opened. */
-const OPEN_FLAGS = external_node_fs_.constants.O_RDONLY | (external_node_fs_.constants.O_NONBLOCK ?? 0);
 /** The size of the zip of these files, before any is read. */
 function zipBytes(sources) {
     return zipLength(sources.map((source) => ({ name: entryName(source.name).name, bytes: source.bytes })));
@@ -352,7 +350,7 @@ class ZipPass {
     bytes;
     result;
     #pool = new BufferPool(POOL_BUFFERS, CHUNK_BYTES);
-    #digest = (0,builtins/* nodeCrypto */.S)().createHash('sha256');
+    #digest = (0,builtins/* nodeCrypto */.SI)().createHash('sha256');
     #copy;
     /** the buffer being filled and how much of it is */
     #current;
@@ -438,7 +436,7 @@ class ZipPass {
                 const { bytesRead } = await file.read(buffer, this.#filled, room, position);
                 if (bytesRead === 0)
                     throw changed(`it ends after ${position} bytes, not the ${source.bytes} checked`);
-                crc = (0,builtins/* nodeZlib */.e)().crc32(buffer.subarray(this.#filled, this.#filled + bytesRead), crc);
+                crc = (0,builtins/* nodeZlib */.eq)().crc32(buffer.subarray(this.#filled, this.#filled + bytesRead), crc);
                 position += bytesRead;
                 await this.#advance(bytesRead);
             }
@@ -482,7 +480,7 @@ async function openChecked(source, changed) {
     let file;
     try {
         if ((await (0,promises_.stat)(source.path)).isFile())
-            file = await (0,promises_.open)(source.path, OPEN_FLAGS);
+            file = await (0,promises_.open)(source.path, image_info/* OPEN_WITHOUT_WAITING */.Um);
     }
     catch (error) {
         throw changed(`it cannot be opened (${(0,errors/* errorCode */.C)(error) ?? String(error)})`);
@@ -705,10 +703,10 @@ function describe(image) {
     return image.kind === 'instance' ? image.relPath : `${image.relPath} (class-images)`;
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-// EXTERNAL MODULE: ./src/shared/image-info.ts
-var image_info = __nccwpck_require__(99141);
 // EXTERNAL MODULE: ./src/shared/format.ts
 var format = __nccwpck_require__(36338);
 ;// CONCATENATED MODULE: ./src/dataset/scan.ts
@@ -740,8 +738,6 @@ var format = __nccwpck_require__(36338);
 const MAX_LISTED_PROBLEMS = 20;
 /** Files looked at before the event loop is let run. */
 const SLICE_FILES = 32;
-/** How an image is opened: without waiting (a FIFO that took a file's place would block the open). */
-const scan_OPEN_FLAGS = external_node_fs_.constants.O_RDONLY | (external_node_fs_.constants.O_NONBLOCK ?? 0);
 async function scanDataset({ instanceDir, classDir }) {
     const instanceRoot = resolveFolder(instanceDir, 'instance-images');
     if (instanceRoot === undefined)
@@ -753,14 +749,13 @@ async function scanDataset({ instanceDir, classDir }) {
     // The vendor template's layout keeps class images in <instance>/dataset_class: flattened into
     // the instance images they would train the wrong concept, so ask for them as class-images.
     const nestedClassDir = (0,external_node_path_.join)(instanceDir, CLASS_FOLDER);
-    const nestedClassRoot = (() => {
-        try {
-            return resolveFolder(nestedClassDir, 'instance-images');
-        }
-        catch {
-            return undefined;
-        }
-    })();
+    let nestedClassRoot;
+    try {
+        nestedClassRoot = resolveFolder(nestedClassDir, 'instance-images');
+    }
+    catch {
+        // unreadable: not taken for class images
+    }
     if (nestedClassRoot !== undefined && nestedClassRoot !== classRoot) {
         throw new DatasetError('instance-images', `${nestedClassDir} looks like class images in the zip's layout; give it as class-images (class-images: ${nestedClassDir}) so its images go to dataset_class/ and not among the instance images`);
     }
@@ -908,7 +903,7 @@ function inspectFile(file, dir, kind) {
     let info;
     let fd;
     try {
-        fd = (0,external_node_fs_.openSync)(file.path, scan_OPEN_FLAGS);
+        fd = (0,external_node_fs_.openSync)(file.path, image_info/* OPEN_WITHOUT_WAITING */.Um);
         // the file opened, not the name: what is read is what is stamped
         const stats = (0,external_node_fs_.fstatSync)(fd, { bigint: true });
         if (!stats.isFile())
@@ -1519,7 +1514,7 @@ const uploadResultArtifact = endStep((config) => config.artifactName, async (nam
         return;
     }
     const started = Date.now();
-    const folder = (0,external_node_path_.join)(runnerTemp(env), `tiyaro-dreambooth-artifact-${(0,builtins/* nodeCrypto */.S)().randomUUID()}`);
+    const folder = (0,external_node_path_.join)(runnerTemp(env), `tiyaro-dreambooth-artifact-${(0,builtins/* nodeCrypto */.SI)().randomUUID()}`);
     const failed = {
         warning: (message) => `Could not upload the artifact "${name}": ${(0,shared_secrets/* redact */.E$)(message, [config.apiKey, config.githubToken])}`,
         fallback: undefined,
@@ -1845,7 +1840,7 @@ async function holdsFiles(dir) {
 /** The same zip and the same parameters give the same fingerprint, whatever the key order. */
 function keys_runFingerprint(zipSha256, parameters) {
     const sorted = Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    return (0,builtins/* nodeCrypto */.S)()
+    return (0,builtins/* nodeCrypto */.SI)()
         .createHash('sha256')
         .update(`${zipSha256}\n${JSON.stringify(sorted)}`)
         .digest('hex')
@@ -1856,7 +1851,7 @@ function keys_attachable(status) {
     return status.statusEnum !== 'failed' && status.statusEnum !== 'notfound';
 }
 function sha256(text) {
-    return (0,builtins/* nodeCrypto */.S)().createHash('sha256').update(text).digest('hex');
+    return (0,builtins/* nodeCrypto */.SI)().createHash('sha256').update(text).digest('hex');
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -3544,8 +3539,8 @@ async function prepareZip({ config, report, retry, signal, services }, onImagesC
     return { dataset, zip, classImages, followedUp: false };
 }
 
-// EXTERNAL MODULE: ./src/shared/http.ts + 2 modules
-var http = __nccwpck_require__(4231);
+// EXTERNAL MODULE: ./src/shared/http.ts + 1 modules
+var http = __nccwpck_require__(79231);
 ;// CONCATENATED MODULE: ./src/main.ts
 // The action's run(): reads the inputs, runs the pipeline, and whatever happened writes the
 // outputs, the summary, the artifact and the PR comment. Signals cancel the run, not the job.
@@ -3666,10 +3661,11 @@ async function readLimited(body, { what, maxBytes, timeoutMs, signal }) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   S: () => (/* binding */ nodeCrypto),
-/* harmony export */   e: () => (/* binding */ nodeZlib)
+/* harmony export */   KD: () => (/* binding */ nodeHttpClient),
+/* harmony export */   SI: () => (/* binding */ nodeCrypto),
+/* harmony export */   eq: () => (/* binding */ nodeZlib)
 /* harmony export */ });
-// Node's modules that a run needs only after its first request (hashing, CRC-32, random names),
+// Node's modules that a run needs only once it gets there (HTTP, hashing, CRC-32, random names),
 // taken when first used instead of at start-up: loading node:crypto alone costs ~10 ms, and a
 // static import is loaded before the first line of the action runs.
 function nodeCrypto() {
@@ -3677,6 +3673,14 @@ function nodeCrypto() {
 }
 function nodeZlib() {
     return process.getBuiltinModule('node:zlib');
+}
+/**
+ * Node's http client, or its https one for an https URL (TLS loaded only then). Not an ESM
+ * import either way: the namespace of node:http has WebSocket getters that load Node's internal
+ * undici (~60 ms on Node 24).
+ */
+function nodeHttpClient(protocol) {
+    return process.getBuiltinModule(protocol === 'https:' ? 'node:https' : 'node:http');
 }
 
 
@@ -3788,7 +3792,29 @@ function clip(text, max) {
 
 /***/ }),
 
-/***/ 4231:
+/***/ 62733:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   R: () => (/* binding */ ConnectionError)
+/* harmony export */ });
+/**
+ * The request failed before an answer came, for a reason of the connection (refused, reset, a name
+ * that does not resolve, TLS): its `cause` is the client's error, with the system code.
+ */
+class ConnectionError extends Error {
+    cause;
+    name = 'ConnectionError';
+    constructor(cause) {
+        super(`connection failed: ${cause.message}`, { cause });
+        this.cause = cause;
+    }
+}
+
+
+/***/ }),
+
+/***/ 79231:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -3810,16 +3836,18 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./src/shared/answer-body.ts
 var answer_body = __nccwpck_require__(69124);
+// EXTERNAL MODULE: ./src/shared/errors.ts
+var errors = __nccwpck_require__(58382);
+// EXTERNAL MODULE: ./src/shared/builtins.ts
+var builtins = __nccwpck_require__(23613);
 ;// CONCATENATED MODULE: ./src/shared/http-direct.ts
+
 const agents = new Map();
-function clientOf(protocol) {
-    return process.getBuiltinModule(protocol === 'https:' ? 'node:https' : 'node:http');
-}
 /** One keep-alive pool per protocol for the run; closeDirect ends them. */
 function agentFor(protocol) {
     let agent = agents.get(protocol);
     if (!agent) {
-        agent = new (clientOf(protocol).Agent)({ keepAlive: true });
+        agent = new ((0,builtins/* nodeHttpClient */.KD)(protocol).Agent)({ keepAlive: true });
         agents.set(protocol, agent);
     }
     return agent;
@@ -3835,7 +3863,7 @@ function idleTimeout(ms) {
 function sendDirect(url, request) {
     const { method, headers, body, signal, idleTimeoutMs } = request;
     return new Promise((resolve, reject) => {
-        const sent = clientOf(url.protocol).request(url, { method, headers, agent: agentFor(url.protocol), signal });
+        const sent = (0,builtins/* nodeHttpClient */.KD)(url.protocol).request(url, { method, headers, agent: agentFor(url.protocol), signal });
         // kept after the answer: a later failure (the body broken off) must not go unheard; a
         // cancelled request fails with the signal's reason, as fetch's does
         sent.on('error', (error) => reject(signal?.aborted ? signal.reason : error));
@@ -3865,24 +3893,10 @@ function closeDirect() {
     agents.clear();
 }
 
+// EXTERNAL MODULE: ./src/shared/http-types.ts
+var http_types = __nccwpck_require__(62733);
 // EXTERNAL MODULE: ./src/shared/retry.ts
 var retry = __nccwpck_require__(43091);
-// EXTERNAL MODULE: ./src/shared/errors.ts
-var errors = __nccwpck_require__(58382);
-;// CONCATENATED MODULE: ./src/shared/http-types.ts
-/**
- * The request failed before an answer came, for a reason of the connection (refused, reset, a name
- * that does not resolve, TLS): its `cause` is the client's error, with the system code.
- */
-class ConnectionError extends Error {
-    cause;
-    name = 'ConnectionError';
-    constructor(cause) {
-        super(`connection failed: ${cause.message}`, { cause });
-        this.cause = cause;
-    }
-}
-
 // EXTERNAL MODULE: ./src/shared/redaction.ts
 var redaction = __nccwpck_require__(18108);
 ;// CONCATENATED MODULE: ./src/shared/http.ts
@@ -3943,7 +3957,7 @@ async function send(url, request) {
         // a system or TLS error before any answer is the connection's; a cancel, a time limit or
         // the body's own failure says so itself
         const cancelled = request.signal?.aborted || error?.name === 'TimeoutError';
-        throw !cancelled && error instanceof Error && (0,errors/* errorCode */.C)(error) !== undefined ? new ConnectionError(error) : error;
+        throw !cancelled && error instanceof Error && (0,errors/* errorCode */.C)(error) !== undefined ? new http_types/* ConnectionError */.R(error) : error;
     }
 }
 /** Ends the run's connection pools. */
@@ -3992,7 +4006,7 @@ function classifyRequestError(error, what, cancelled) {
         return new retry/* TransientError */.N_(`${what}: connection failed (${code})`, { cause: error });
     }
     // the rest of what failed before an answer (a name that does not resolve, TLS) may pass
-    if (error instanceof ConnectionError || (error instanceof TypeError && /fetch failed/i.test(error.message))) {
+    if (error instanceof http_types/* ConnectionError */.R) {
         return new retry/* TransientError */.N_(`${what}: connection failed (${code ?? error.message})`, { cause: error });
     }
     return error;
@@ -4100,6 +4114,7 @@ function bodyGist(body, max = 200) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $E: () => (/* binding */ readImageInfoOf),
 /* harmony export */   Kl: () => (/* binding */ readImageInfo),
+/* harmony export */   Um: () => (/* binding */ OPEN_WITHOUT_WAITING),
 /* harmony export */   WY: () => (/* binding */ sniffImage)
 /* harmony export */ });
 /* unused harmony exports HEADER_BYTES, MAX_HEADER_READ_BYTES */
@@ -4116,6 +4131,8 @@ function bodyGist(body, max = 200) {
  * the scan of 1,350 images take 450-500 ms instead of 105 (the 1 GiB bench dataset, 2026-11-30).
  */
 const HEADER_BYTES = 4 * 1024;
+/** How an image is opened: without waiting, so a FIFO or device put in a file's place cannot block the open. */
+const OPEN_WITHOUT_WAITING = node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY | (node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_NONBLOCK ?? 0);
 /** Bytes read per hop while following a JPEG's segments past the first read. */
 const JPEG_HOP_BYTES = 4 * 1024;
 /** Most bytes read from one file in all; a frame header not found by then is "unknown size". */
@@ -4139,8 +4156,7 @@ function sniffImage(header) {
  * round trip of an asynchronous call (scan.ts yields to the event loop between files).
  */
 function readImageInfo(path) {
-    // without waiting: a FIFO put in a file's place after it was listed would block the open
-    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.openSync)(path, node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_RDONLY | (node_fs__WEBPACK_IMPORTED_MODULE_0__.constants.O_NONBLOCK ?? 0));
+    const fd = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.openSync)(path, OPEN_WITHOUT_WAITING);
     try {
         return readImageInfoOf(fd);
     }
@@ -4727,7 +4743,7 @@ function setOutput(name, value) {
         return;
     }
     // a delimiter no one can guess, and neither the name nor the value may hold it
-    const delimiter = `ghadelimiter_${(0,_builtins_js__WEBPACK_IMPORTED_MODULE_2__/* .nodeCrypto */ .S)().randomUUID()}`;
+    const delimiter = `ghadelimiter_${(0,_builtins_js__WEBPACK_IMPORTED_MODULE_2__/* .nodeCrypto */ .SI)().randomUUID()}`;
     const converted = toCommandValue(value);
     if (name.includes(delimiter)) {
         throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
@@ -4923,8 +4939,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   qt: () => (/* reexport */ waitForJob)
 });
 
-// EXTERNAL MODULE: ./src/shared/http.ts + 2 modules
-var http = __nccwpck_require__(4231);
+// EXTERNAL MODULE: ./src/shared/http.ts + 1 modules
+var http = __nccwpck_require__(79231);
 // EXTERNAL MODULE: ./src/shared/log.ts
 var log = __nccwpck_require__(21827);
 // EXTERNAL MODULE: ./src/shared/retry.ts
@@ -4941,12 +4957,15 @@ var job_id = __nccwpck_require__(64022);
 var answer_body = __nccwpck_require__(69124);
 // EXTERNAL MODULE: ./src/shared/errors.ts
 var errors = __nccwpck_require__(58382);
+// EXTERNAL MODULE: ./src/shared/http-types.ts
+var http_types = __nccwpck_require__(62733);
 ;// CONCATENATED MODULE: ./src/shared/connection-errors.ts
 // What to tell a user whose service cannot be reached. A client may say only "fetch failed" or
 // "socket hang up"; the cause (the name does not resolve, refused, TLS, timed out) sits in the
 // error or its causes as a system code. This module turns that into words, names the host (only
 // the host: a presigned URL's path and query are credentials, and the key is never part of an
 // error), and, for the seed's endpoint that no longer answers, says what to do instead.
+
 
 
 /** The seed's hosted endpoint. The vendor's platform was retired and it no longer answers. */
@@ -5007,13 +5026,11 @@ function connectionCause(error, depth = 0) {
     if (name === 'TimeoutError' || name === 'AbortError')
         return 'timed out: no answer within the request timeout';
     const code = opensslCode(error) ?? (0,errors/* errorCode */.C)(error);
-    if (code === undefined) {
-        const message = error?.message ?? '';
-        return /fetch failed|terminated|other side closed/i.test(message) ? 'the connection failed' : undefined;
-    }
+    if (code === undefined)
+        return undefined;
     if (isTlsCode(code))
         return `TLS error: ${TLS_CAUSES[code] ?? 'the secure connection could not be set up'} (${code})`;
-    const cause = CAUSES[code] ?? (name === 'ConnectionError' ? 'the connection failed' : undefined);
+    const cause = CAUSES[code] ?? (error instanceof http_types/* ConnectionError */.R ? 'the connection failed' : undefined);
     return cause === undefined ? undefined : `${cause} (${code})`;
 }
 /** The host and port of a URL, never its path or query; the text as given when it is no URL. */

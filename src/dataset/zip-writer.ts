@@ -18,10 +18,10 @@
 // looked at (stat) before it is opened: a FIFO or a device that took an image's place is never
 // opened (that alone can block, or act: a tape rewinds, a FIFO's writer goes on). One that slips
 // in between the look and the open is opened with O_NONBLOCK and refused by fstat before any read.
-import { constants } from 'node:fs'
 import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { nodeCrypto, nodeZlib } from '../shared/builtins.js'
+import { OPEN_WITHOUT_WAITING } from '../shared/image-info.js'
 import { errorCode } from '../shared/errors.js'
 import { BufferPool } from './buffer-pool.js'
 import { fileStamp } from './types.js'
@@ -43,8 +43,6 @@ const POOL_BUFFERS = 3
  * high-water mark (64 KiB), which buffer-pool.ts relies on.
  */
 export const CHUNK_BYTES = 1024 * 1024
-/** How a file that opens without waiting, and reads the same, is opened. */
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
 
 export interface ZipSource {
   /** the entry's name in the zip */
@@ -215,7 +213,7 @@ const NOT_A_FILE = 'it is not a regular file any more (a FIFO, a device or a fol
 async function openChecked(source: ZipSource, changed: (reason: string) => Error): Promise<FileHandle> {
   let file: FileHandle | undefined
   try {
-    if ((await stat(source.path)).isFile()) file = await open(source.path, OPEN_FLAGS)
+    if ((await stat(source.path)).isFile()) file = await open(source.path, OPEN_WITHOUT_WAITING)
   } catch (error) {
     throw changed(`it cannot be opened (${errorCode(error) ?? String(error)})`)
   }

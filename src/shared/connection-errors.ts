@@ -5,6 +5,7 @@
 // error), and, for the seed's endpoint that no longer answers, says what to do instead.
 import { errorCode } from './errors.js'
 import { proxyFor } from './http.js'
+import { ConnectionError } from './http-types.js'
 
 /** The seed's hosted endpoint. The vendor's platform was retired and it no longer answers. */
 export const SEED_API_URL = 'https://tbi56pnorvhbzbalsqal2is7dy.appsync-api.us-west-2.amazonaws.com/graphql'
@@ -69,12 +70,9 @@ export function connectionCause(error: unknown, depth = 0): string | undefined {
   // the request's own timeout (a cancelled run never gets here: the caller checks first)
   if (name === 'TimeoutError' || name === 'AbortError') return 'timed out: no answer within the request timeout'
   const code = opensslCode(error) ?? errorCode(error)
-  if (code === undefined) {
-    const message = (error as Error | undefined)?.message ?? ''
-    return /fetch failed|terminated|other side closed/i.test(message) ? 'the connection failed' : undefined
-  }
+  if (code === undefined) return undefined
   if (isTlsCode(code)) return `TLS error: ${TLS_CAUSES[code] ?? 'the secure connection could not be set up'} (${code})`
-  const cause = CAUSES[code] ?? (name === 'ConnectionError' ? 'the connection failed' : undefined)
+  const cause = CAUSES[code] ?? (error instanceof ConnectionError ? 'the connection failed' : undefined)
   return cause === undefined ? undefined : `${cause} (${code})`
 }
 

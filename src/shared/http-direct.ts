@@ -1,24 +1,18 @@
-// Requests without a proxy, on Node's own http and https clients: they are part of Node, so a run
-// reaches its first request without loading and compiling an HTTP library (undici, bundled, costs
-// ~60 ms of start-up; the proxy path in http-proxied.ts still uses it, loaded only then).
-//
-// The modules are taken with process.getBuiltinModule, not `import`: an ESM import of node:http
-// builds its whole namespace, whose WebSocket getters load Node's internal undici (~60 ms on Node
-// 24); and node:https (with TLS) is loaded only for an https URL.
+// Requests without a proxy, on Node's own http and https clients (taken when first used,
+// builtins.ts): they are part of Node, so a run reaches its first request without loading and
+// compiling an HTTP library (undici, bundled, costs ~60 ms of start-up; the proxy path in
+// http-proxied.ts still uses it, loaded only then).
 import type { Agent, ClientRequest } from 'node:http'
+import { nodeHttpClient } from './builtins.js'
 import type { HttpAnswer, HttpRequest } from './http-types.js'
 
 const agents = new Map<string, Agent>()
-
-function clientOf(protocol: string): typeof import('node:http') {
-  return process.getBuiltinModule(protocol === 'https:' ? 'node:https' : 'node:http') as typeof import('node:http')
-}
 
 /** One keep-alive pool per protocol for the run; closeDirect ends them. */
 function agentFor(protocol: string): Agent {
   let agent = agents.get(protocol)
   if (!agent) {
-    agent = new (clientOf(protocol).Agent)({ keepAlive: true })
+    agent = new (nodeHttpClient(protocol).Agent)({ keepAlive: true })
     agents.set(protocol, agent)
   }
   return agent
@@ -36,7 +30,7 @@ function idleTimeout(ms: number): Error {
 export function sendDirect(url: URL, request: HttpRequest): Promise<HttpAnswer> {
   const { method, headers, body, signal, idleTimeoutMs } = request
   return new Promise<HttpAnswer>((resolve, reject) => {
-    const sent = clientOf(url.protocol).request(url, { method, headers, agent: agentFor(url.protocol), signal })
+    const sent = nodeHttpClient(url.protocol).request(url, { method, headers, agent: agentFor(url.protocol), signal })
     // kept after the answer: a later failure (the body broken off) must not go unheard; a
     // cancelled request fails with the signal's reason, as fetch's does
     sent.on('error', (error) => reject(signal?.aborted ? signal.reason : error))

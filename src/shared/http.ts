@@ -2,11 +2,10 @@
 // NO_PROXY (through it: http-proxied.ts; without: http-direct.ts), a time limit per try, a size
 // limit per answer, no redirects, and the sorting of failures into transient or not.
 import { readLimited } from './answer-body.js'
-import { closeDirect, sendDirect } from './http-direct.js'
-import type { HttpAnswer, HttpRequest } from './http-types.js'
-import { TransientError, parseRetryAfter } from './retry.js'
 import { errorCode } from './errors.js'
-import { ConnectionError } from './http-types.js'
+import { closeDirect, sendDirect } from './http-direct.js'
+import { ConnectionError, type HttpAnswer, type HttpRequest } from './http-types.js'
+import { TransientError, parseRetryAfter } from './retry.js'
 import { redactSecrets } from './redaction.js'
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
@@ -105,7 +104,7 @@ export function classifyRequestError(error: unknown, what: string, cancelled?: A
     return new TransientError(`${what}: connection failed (${code})`, { cause: error })
   }
   // the rest of what failed before an answer (a name that does not resolve, TLS) may pass
-  if (error instanceof ConnectionError || (error instanceof TypeError && /fetch failed/i.test(error.message))) {
+  if (error instanceof ConnectionError) {
     return new TransientError(`${what}: connection failed (${code ?? error.message})`, { cause: error })
   }
   return error

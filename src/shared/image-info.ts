@@ -19,6 +19,8 @@ export interface ImageInfo {
  * the scan of 1,350 images take 450-500 ms instead of 105 (the 1 GiB bench dataset, 2026-11-30).
  */
 export const HEADER_BYTES = 4 * 1024
+/** How an image is opened: without waiting, so a FIFO or device put in a file's place cannot block the open. */
+export const OPEN_WITHOUT_WAITING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
 /** Bytes read per hop while following a JPEG's segments past the first read. */
 const JPEG_HOP_BYTES = 4 * 1024
 /** Most bytes read from one file in all; a frame header not found by then is "unknown size". */
@@ -44,8 +46,7 @@ export function sniffImage(header: Uint8Array): ImageInfo | undefined {
  * round trip of an asynchronous call (scan.ts yields to the event loop between files).
  */
 export function readImageInfo(path: string): ImageInfo | undefined {
-  // without waiting: a FIFO put in a file's place after it was listed would block the open
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
+  const fd = openSync(path, OPEN_WITHOUT_WAITING)
   try {
     return readImageInfoOf(fd)
   } finally {
